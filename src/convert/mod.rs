@@ -1,0 +1,1 @@
+//! Dockerfile → LLB conversion: stage DAG, ARG/ENV scoping, lowering, image config.

@@ -1,0 +1,11 @@
+//! stagetrail: a BuildKit Dockerfile frontend that attests every stage.
+//!
+//! The data flows `dockerfile` (parse) → `convert` (stage DAG, expansion, lowering)
+//! → `llb` (typed ops, deterministic Definition); `cli` wires the commands.
+//! See `README.md` for the design notes.
+
+pub mod cli;
+pub mod convert;
+pub mod dockerfile;
+pub mod llb;
+pub mod proto;

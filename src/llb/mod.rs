@@ -1,0 +1,1 @@
+//! Typed LLB: ops, the `State` builder and deterministic `Definition` marshalling.

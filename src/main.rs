@@ -1,0 +1,5 @@
+//! The `stagetrail` binary: see [`stagetrail::cli`].
+
+fn main() {
+    std::process::exit(stagetrail::cli::main());
+}
