@@ -28,7 +28,11 @@ fn root_exec_has_go_shape() {
     let def = marshal(&out.root, None);
     assert_eq!(
         caps_of(&def, &out.root),
-        ["exec.meta.base", "exec.meta.setsdefaultpath", "exec.mount.bind"]
+        [
+            "exec.meta.base",
+            "exec.meta.setsdefaultpath",
+            "exec.mount.bind"
+        ]
     );
 }
 
@@ -88,7 +92,11 @@ fn mounts_sorted_by_dest_and_outputs_numbered_like_go() {
     );
     assert_eq!(op.inputs[1].digest, ctx.digest().unwrap());
     assert_eq!(op.inputs[2].digest, other.digest().unwrap());
-    let idx: Vec<Option<i64>> = out.mounts.iter().map(|m| m.as_ref().and_then(State::output_index)).collect();
+    let idx: Vec<Option<i64>> = out
+        .mounts
+        .iter()
+        .map(|m| m.as_ref().and_then(State::output_index))
+        .collect();
     assert_eq!(idx, [None, None, Some(2), None, Some(1), None]);
     let def = marshal(&out.root, None);
     assert_eq!(
@@ -105,7 +113,10 @@ fn mounts_sorted_by_dest_and_outputs_numbered_like_go() {
     );
     let cache = &e.mounts[4];
     assert_eq!(cache.mount_type, pb::MountType::Cache as i32);
-    assert_eq!(cache.cache_opt.as_ref().unwrap().sharing, pb::CacheSharingOpt::Locked as i32);
+    assert_eq!(
+        cache.cache_opt.as_ref().unwrap().sharing,
+        pb::CacheSharingOpt::Locked as i32
+    );
     assert_eq!(e.mounts[6].tmpfs_opt, Some(pb::TmpfsOpt { size: 0 }));
 }
 
@@ -162,7 +173,10 @@ fn secret_and_ssh_mounts_follow_in_order_with_go_defaults() {
         ]
     );
     let env = &e.meta.as_ref().unwrap().env;
-    assert_eq!(env.last().unwrap(), "SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0");
+    assert_eq!(
+        env.last().unwrap(),
+        "SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0"
+    );
     assert_eq!(e.secretenv.len(), 1);
     let def = marshal(&out.root, None);
     let caps = caps_of(&def, &out.root);

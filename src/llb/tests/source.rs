@@ -51,8 +51,17 @@ fn non_image_sources_have_no_platform() {
         OpMeta::default(),
     );
     assert!(op_of(&st).platform.is_none());
-    assert_eq!(st.platform(), Some(&linux_amd64()), "state keeps it for later ops");
-    let git = State::source("git://github.com/x/y#main", BTreeMap::new(), None, OpMeta::default());
+    assert_eq!(
+        st.platform(),
+        Some(&linux_amd64()),
+        "state keeps it for later ops"
+    );
+    let git = State::source(
+        "git://github.com/x/y#main",
+        BTreeMap::new(),
+        None,
+        OpMeta::default(),
+    );
     assert!(op_of(&git).platform.is_none());
 }
 
@@ -61,9 +70,17 @@ fn source_attrs_are_sorted_and_caps_follow_go() {
     let attrs = BTreeMap::from([
         ("local.sharedkeyhint".to_string(), "context".to_string()),
         ("local.session".to_string(), "sid".to_string()),
-        ("local.excludepatterns".to_string(), "[\"*.md\"]".to_string()),
+        (
+            "local.excludepatterns".to_string(),
+            "[\"*.md\"]".to_string(),
+        ),
     ]);
-    let st = State::source("local://context", attrs, None, OpMeta::named("load build context"));
+    let st = State::source(
+        "local://context",
+        attrs,
+        None,
+        OpMeta::named("load build context"),
+    );
     let def = marshal(&st, None);
     assert_eq!(
         caps_of(&def, &st),
@@ -80,7 +97,14 @@ fn source_attrs_are_sorted_and_caps_follow_go() {
         panic!("source")
     };
     let keys: Vec<&String> = src.attrs.keys().collect();
-    assert_eq!(keys, ["local.excludepatterns", "local.session", "local.sharedkeyhint"]);
+    assert_eq!(
+        keys,
+        [
+            "local.excludepatterns",
+            "local.session",
+            "local.sharedkeyhint"
+        ]
+    );
 
     let http = State::source(
         "https://example.com/a.tar",
@@ -89,8 +113,14 @@ fn source_attrs_are_sorted_and_caps_follow_go() {
         OpMeta::default(),
     );
     let def = marshal(&http, None);
-    assert_eq!(caps_of(&def, &http), ["source.http", "source.http.checksum"]);
-    assert_eq!(caps_of(&marshal(&image("a"), None), &image("a")), ["source.image"]);
+    assert_eq!(
+        caps_of(&def, &http),
+        ["source.http", "source.http.checksum"]
+    );
+    assert_eq!(
+        caps_of(&marshal(&image("a"), None), &image("a")),
+        ["source.image"]
+    );
 }
 
 #[test]
