@@ -164,7 +164,9 @@ fn name_val(rest: &Word, key: &str, escape: char) -> Result<Vec<Word>, WordError
                     w.text
                 ),
             )
-            .hint("once one pair uses `=`, every word must be `name=value`; quote values with spaces"));
+            .hint(
+                "once one pair uses `=`, every word must be `name=value`; quote values with spaces",
+            ));
         };
         out.push(Word::new(k, w.off));
         out.push(Word::new(v, w.off + k.len() + 1));
@@ -211,7 +213,10 @@ mod tests {
     #[test]
     fn first_pass_errors() {
         let e = new_node("ENV A", 0, '\\').unwrap_err();
-        assert_eq!((e.off, e.message.as_str()), (None, "ENV must have two arguments"));
+        assert_eq!(
+            (e.off, e.message.as_str()),
+            (None, "ENV must have two arguments")
+        );
         let e = new_node("LABEL a=b c", 0, '\\').unwrap_err();
         assert_eq!(e.off, Some(10));
         assert_eq!(
