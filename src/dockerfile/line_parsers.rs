@@ -62,19 +62,14 @@ pub(crate) fn new_node(line: &str, base: usize, escape: char) -> Result<Node, Wo
         "label" => node.args = name_val(&rest, "LABEL", escape)?,
         "expose" | "from" => node.args = whitespace_list(&rest),
         "healthcheck" => (node.args, node.json) = health_config(&rest)?,
-        "maintainer" | "stopsignal" | "user" | "workdir" => {
-            if !rest.text.is_empty() {
-                node.args = vec![rest.clone()];
-            }
-        }
+        _ if rest.text.is_empty() => {}
+        "maintainer" | "stopsignal" | "user" | "workdir" => node.args = vec![rest.clone()],
         "onbuild" => {
-            if !rest.text.is_empty() {
-                let sub = new_node(&rest.text, rest.off, escape)?;
-                node.args = std::iter::once(sub.cmd.clone())
-                    .chain(sub.args.iter().cloned())
-                    .collect();
-                node.sub = Some(Box::new(sub));
-            }
+            let sub = new_node(&rest.text, rest.off, escape)?;
+            node.args = std::iter::once(sub.cmd.clone())
+                .chain(sub.args.iter().cloned())
+                .collect();
+            node.sub = Some(Box::new(sub));
         }
         _ => {}
     }

@@ -5,6 +5,7 @@ mod errors;
 mod heredocs;
 mod instructions;
 mod lines;
+mod robustness;
 mod stages;
 
 use super::ast::{Command, Dockerfile, Span};
