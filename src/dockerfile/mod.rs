@@ -3,7 +3,9 @@
 //! Knows nothing about LLB or gRPC.
 
 pub mod ast;
+pub mod dockerignore;
 pub mod error;
 pub mod expand;
+pub mod mount;
 
 pub use error::Error;
