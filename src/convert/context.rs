@@ -75,7 +75,11 @@ impl Ctx<'_> {
             return Ok(None);
         }
         let named = Reference::parse_normalized(name).map_err(|e| {
-            err(span, format!("invalid context name {name}: {e}"), "context names are image-like names")
+            err(
+                span,
+                format!("invalid context name {name}: {e}"),
+                "context names are image-like names",
+            )
         })?;
         let short = named.familiar_without_latest();
         let with_platform = format!("{short}::{}", platform.id());
@@ -101,7 +105,10 @@ impl Ctx<'_> {
         match value {
             NamedContext::Image(r) => {
                 if r == "scratch" {
-                    return Ok(NamedCtx { state: llb::State::scratch(), image: None });
+                    return Ok(NamedCtx {
+                        state: llb::State::scratch(),
+                        image: None,
+                    });
                 }
                 let named = Reference::parse_normalized(r)
                     .map_err(|e| err(span, e, hint))?
@@ -117,7 +124,10 @@ impl Ctx<'_> {
                     Some(platform.to_pb()),
                     llb::OpMeta::named(format!("[context {key}] {r}")),
                 );
-                Ok(NamedCtx { state, image: Some(img) })
+                Ok(NamedCtx {
+                    state,
+                    image: Some(img),
+                })
             }
             NamedContext::Git(v) => git_context(v, span),
             NamedContext::Http(v) => {
@@ -148,12 +158,22 @@ impl Ctx<'_> {
             }
             NamedContext::OciLayout(spec) => {
                 let (store, digest) = spec.split_once('@').ok_or_else(|| {
-                    err(span, format!("oci-layout reference {spec:?} has no digest"), hint)
+                    err(
+                        span,
+                        format!("oci-layout reference {spec:?} has no digest"),
+                        hint,
+                    )
                 })?;
                 let store = store.split(':').next().unwrap_or(store);
                 let name = key.split("::").next().unwrap_or(key);
                 let dummy = Reference::parse_normalized(name)
-                    .map_err(|e| err(span, format!("could not parse oci-layout reference {name:?}: {e}"), hint))?
+                    .map_err(|e| {
+                        err(
+                            span,
+                            format!("could not parse oci-layout reference {name:?}: {e}"),
+                            hint,
+                        )
+                    })?
                     .with_digest(digest);
                 let resolved = self
                     .resolve(&dummy.to_string(), platform)
@@ -170,7 +190,10 @@ impl Ctx<'_> {
                     Some(platform.to_pb()),
                     llb::OpMeta::named(format!("[context {key}] OCI load from client")),
                 );
-                Ok(NamedCtx { state, image: Some(img) })
+                Ok(NamedCtx {
+                    state,
+                    image: Some(img),
+                })
             }
             NamedContext::Input(name) => Err(err(
                 span,
@@ -183,7 +206,11 @@ impl Ctx<'_> {
 
 fn git_context(v: &str, span: Span) -> Result<NamedCtx, Error> {
     let g = parse_git_ref(v).ok_or_else(|| {
-        err(span, format!("invalid git context {v}"), "use a git URL like https://host/repo.git#ref")
+        err(
+            span,
+            format!("invalid git context {v}"),
+            "use a git URL like https://host/repo.git#ref",
+        )
     })?;
     let mut reference = g.commit.clone();
     if !g.subdir.is_empty() {

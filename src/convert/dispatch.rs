@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::main_context;
-use super::image::{rfc3339, Image};
+use super::image::rfc3339;
 use super::platform::{default_path_env, Platform};
 use super::resolver::{ResolvedImage, Resolver};
 use super::state::{StageBase, StageState};
@@ -48,7 +48,11 @@ pub(crate) struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Resolves an image once per reference and platform.
-    pub fn resolve(&mut self, reference: &str, platform: &Platform) -> Result<ResolvedImage, String> {
+    pub fn resolve(
+        &mut self,
+        reference: &str,
+        platform: &Platform,
+    ) -> Result<ResolvedImage, String> {
         let key = (reference.to_string(), platform.id());
         if let Some(r) = self.cache.get(&key) {
             return r.clone();
@@ -234,7 +238,13 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
     {
         let d = &mut ctx.states[i];
         d.platform = Some(platform.clone());
-        if !d.image.config.env.iter().any(|e| e.split('=').next() == Some("PATH")) {
+        if !d
+            .image
+            .config
+            .env
+            .iter()
+            .any(|e| e.split('=').next() == Some("PATH"))
+        {
             d.image
                 .config
                 .env
@@ -248,7 +258,10 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
             d.hostname.clone_from(h);
         }
         if !d.image.config.working_dir.is_empty() {
-            let wd = lower_meta::normalize_workdir(&d.image.config.working_dir, &d.image.config.working_dir.clone());
+            let wd = lower_meta::normalize_workdir(
+                &d.image.config.working_dir,
+                &d.image.config.working_dir.clone(),
+            );
             d.image.config.working_dir.clone_from(&wd);
             d.dir = wd;
         }
@@ -261,8 +274,17 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
     let triggers = std::mem::take(&mut ctx.states[i].image.config.on_build);
     for trigger in &triggers {
         dispatch_trigger(ctx, i, trigger).map_err(|e| {
-            Error::new(span, format!("ONBUILD trigger {trigger:?} of the base image failed: {}", e.message))
-                .with_hint(e.hint.unwrap_or_else(|| "fix or rebuild the base image".into()))
+            Error::new(
+                span,
+                format!(
+                    "ONBUILD trigger {trigger:?} of the base image failed: {}",
+                    e.message
+                ),
+            )
+            .with_hint(
+                e.hint
+                    .unwrap_or_else(|| "fix or rebuild the base image".into()),
+            )
         })?;
     }
     let Some(si) = ctx.states[i].stage else {
@@ -310,17 +332,16 @@ fn dispatch_trigger(ctx: &mut Ctx, i: usize, trigger: &str) -> Result<(), Error>
 }
 
 /// Dispatches one instruction on state `i`.
-pub(crate) fn dispatch(ctx: &mut Ctx, i: usize, instr: &Instruction, sources: &[usize]) -> Result<(), Error> {
+pub(crate) fn dispatch(
+    ctx: &mut Ctx,
+    i: usize,
+    instr: &Instruction,
+    sources: &[usize],
+) -> Result<(), Error> {
     match &instr.command {
         Command::Run(r) => lower_run::dispatch_run(ctx, i, instr, r, sources),
         Command::Copy(c) => lower_copy::dispatch_copy(ctx, i, instr, c, sources),
         Command::Add(a) => lower_copy::dispatch_add(ctx, i, instr, a),
         _ => lower_meta::dispatch_meta(ctx, i, instr),
     }
-}
-
-/// A copy of `img` fit as a stage's starting config (upstream clears `created`).
-pub(crate) fn base_image(mut img: Image) -> Image {
-    img.created = None;
-    img
 }

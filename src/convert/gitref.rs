@@ -115,7 +115,11 @@ pub fn parse_git_ref(s: &str) -> Option<GitRef> {
 }
 
 /// The SourceOp identifier and attrs `llb.Git(remote, ref)` produces.
-pub fn git_source(remote: &str, git_ref: &str, keep_git_dir: bool) -> (String, BTreeMap<String, String>) {
+pub fn git_source(
+    remote: &str,
+    git_ref: &str,
+    keep_git_dir: bool,
+) -> (String, BTreeMap<String, String>) {
     let parsed = match parse_url(remote) {
         Err(true) => parse_url(&format!("https://{remote}")),
         other => other,
@@ -132,7 +136,10 @@ pub fn git_source(remote: &str, git_ref: &str, keep_git_dir: bool) -> (String, B
         }
         Err(_) => remote.to_string(),
     };
-    let full = parsed.as_ref().map(|u| u.remote.clone()).unwrap_or_else(|_| remote.to_string());
+    let full = parsed
+        .as_ref()
+        .map(|u| u.remote.clone())
+        .unwrap_or_else(|_| remote.to_string());
     if keep_git_dir {
         attrs.insert("git.keepgitdir".into(), "true".into());
     }

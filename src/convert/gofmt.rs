@@ -134,9 +134,13 @@ pub fn parse_duration(orig: &str) -> Result<i64, String> {
                 ))
             }
         };
-        let value: f64 = format!("{}.{}", if int_part.is_empty() { "0" } else { int_part }, if frac_part.is_empty() { "0" } else { frac_part })
-            .parse()
-            .map_err(|_| invalid())?;
+        let value: f64 = format!(
+            "{}.{}",
+            if int_part.is_empty() { "0" } else { int_part },
+            if frac_part.is_empty() { "0" } else { frac_part }
+        )
+        .parse()
+        .map_err(|_| invalid())?;
         total += value * mult as f64;
         if total > i64::MAX as f64 {
             return Err(invalid());
@@ -237,7 +241,10 @@ mod tests {
             parse_duration("5x"),
             Err("time: unknown unit \"x\" in duration \"5x\"".into())
         );
-        assert_eq!(parse_duration(""), Err("time: invalid duration \"\"".into()));
+        assert_eq!(
+            parse_duration(""),
+            Err("time: invalid duration \"\"".into())
+        );
     }
 
     #[test]
@@ -280,7 +287,10 @@ mod json_tests {
 
     #[test]
     fn json_lists_escape_html() {
-        assert_eq!(json_string_list(&["a".into(), "<b>&".into()]), r#"["a","\u003cb\u003e\u0026"]"#);
+        assert_eq!(
+            json_string_list(&["a".into(), "<b>&".into()]),
+            r#"["a","\u003cb\u003e\u0026"]"#
+        );
         assert_eq!(json_string_list(&[]), "[]");
     }
 }

@@ -15,8 +15,7 @@ use crate::llb;
 use crate::proto::pb;
 
 /// The flags COPY and ADD share, after expansion.
-struct CopyConfig<'a> {
-    paths: &'a SourcesAndDest,
+struct CopyConfig {
     sources: Vec<String>,
     dest: String,
     heredocs: Vec<Heredoc>,
@@ -34,7 +33,9 @@ struct CopyConfig<'a> {
 
 /// `--chmod`: octal → mode, symbolic → modeStr (BuildKit ≥ 0.17 semantics).
 fn parse_chmod(v: &str) -> Result<(Option<i32>, Option<String>), String> {
-    let bad = || format!("invalid chmod parameter: '{v}'. it should be octal string and between 0 and 07777");
+    let bad = || {
+        format!("invalid chmod parameter: '{v}'. it should be octal string and between 0 and 07777")
+    };
     if let Ok(p) = u32::from_str_radix(v, 8) {
         if p > 0o7777 {
             return Err(bad());
@@ -109,11 +110,20 @@ fn owner(chown: &Option<String>, base: &llb::State) -> Option<pb::ChownOpt> {
 fn group_id(seed: &str) -> String {
     let h = Sha256::digest(seed.as_bytes());
     const ALPHA: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    h.iter().take(25).map(|b| ALPHA[(*b as usize) % 36] as char).collect()
+    h.iter()
+        .take(25)
+        .map(|b| ALPHA[(*b as usize) % 36] as char)
+        .collect()
 }
 
 /// Dispatches COPY on state `i`; `sources` holds the `--from` state, if any.
-pub(crate) fn dispatch_copy(ctx: &mut Ctx, i: usize, instr: &Instruction, c: &Copy, sources: &[usize]) -> Result<(), Error> {
+pub(crate) fn dispatch_copy(
+    ctx: &mut Ctx,
+    i: usize,
+    instr: &Instruction,
+    c: &Copy,
+    sources: &[usize],
+) -> Result<(), Error> {
     let mut source = ctx.build_context.clone();
     if let Some(&src) = sources.first() {
         if !ctx.states[src].done {
@@ -149,9 +159,23 @@ pub(crate) fn dispatch_copy(ctx: &mut Ctx, i: usize, instr: &Instruction, c: &Co
 }
 
 /// Dispatches ADD on state `i`.
-pub(crate) fn dispatch_add(ctx: &mut Ctx, i: usize, instr: &Instruction, a: &Add) -> Result<(), Error> {
+pub(crate) fn dispatch_add(
+    ctx: &mut Ctx,
+    i: usize,
+    instr: &Instruction,
+    a: &Add,
+) -> Result<(), Error> {
     let source = ctx.build_context.clone();
-    let cfg = expand(ctx, i, instr, &a.paths, &a.chown, a.checksum.as_ref(), true, source)?;
+    let cfg = expand(
+        ctx,
+        i,
+        instr,
+        &a.paths,
+        &a.chown,
+        a.checksum.as_ref(),
+        true,
+        source,
+    )?;
     let cfg = CopyConfig {
         chmod: a.chmod.clone(),
         link: a.link,
@@ -171,31 +195,38 @@ pub(crate) fn dispatch_add(ctx: &mut Ctx, i: usize, instr: &Instruction, a: &Add
 /// Upstream `Expand`/`ExpandRaw` of COPY/ADD: sources, dest, chown, checksum and
 /// heredoc bodies marked for expansion.
 #[allow(clippy::too_many_arguments)]
-fn expand<'a>(
+fn expand(
     ctx: &Ctx,
     i: usize,
     instr: &Instruction,
-    paths: &'a SourcesAndDest,
+    paths: &SourcesAndDest,
     chown: &Option<String>,
     checksum: Option<&String>,
     is_add: bool,
     source: llb::State,
-) -> Result<CopyConfig<'a>, Error> {
+) -> Result<CopyConfig, Error> {
     let env = &ctx.states[i].env;
     let hint = "check the variables this instruction uses";
     let x = |w: &str| words::word(&ctx.lexer, w, env).map_err(|e| err(instr.span, e, hint));
-    let sources = paths.sources.iter().map(|s| x(s)).collect::<Result<Vec<_>, _>>()?;
+    let sources = paths
+        .sources
+        .iter()
+        .map(|s| x(s))
+        .collect::<Result<Vec<_>, _>>()?;
     let dest = x(&paths.dest)?;
     let chown = chown.as_deref().map(&x).transpose()?;
-    let checksum = checksum.map(|c| x(c)).transpose()?.filter(|c| !c.is_empty());
+    let checksum = checksum
+        .map(|c| x(c))
+        .transpose()?
+        .filter(|c| !c.is_empty());
     let mut heredocs = paths.heredocs.clone();
     for h in &mut heredocs {
         if h.expand {
-            h.content = words::heredoc_body(&h.content, env).map_err(|e| err(instr.span, e, hint))?;
+            h.content =
+                words::heredoc_body(&h.content, env).map_err(|e| err(instr.span, e, hint))?;
         }
     }
     Ok(CopyConfig {
-        paths,
         sources,
         dest,
         heredocs,
@@ -232,19 +263,29 @@ fn lower(ctx: &mut Ctx, i: usize, instr: &Instruction, cfg: CopyConfig) -> Resul
         dest.push('/');
     }
     let (mode, mode_str) = match cfg.chmod.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => parse_chmod(c).map_err(|m| e(m, "use an octal mode like 0755 or a symbolic one like u+x"))?,
+        Some(c) => parse_chmod(c)
+            .map_err(|m| e(m, "use an octal mode like 0755 or a symbolic one like u+x"))?,
         None => (None, None),
     };
     if let Some(sum) = &cfg.checksum {
         check_digest(sum).map_err(|m| e(m, "use --checksum=sha256:<64 hex digits>"))?;
         if !cfg.is_add {
-            return Err(e("checksum can't be specified for COPY".into(), "use ADD for checksummed downloads"));
+            return Err(e(
+                "checksum can't be specified for COPY".into(),
+                "use ADD for checksummed downloads",
+            ));
         }
         if cfg.sources.len() != 1 {
-            return Err(e("checksum can't be specified for multiple sources".into(), "use one ADD per checksummed URL"));
+            return Err(e(
+                "checksum can't be specified for multiple sources".into(),
+                "use one ADD per checksummed URL",
+            ));
         }
         if !is_http(&cfg.sources[0]) {
-            return Err(e("checksum can't be specified for non-HTTP sources".into(), "--checksum applies to http(s) URLs"));
+            return Err(e(
+                "checksum can't be specified for non-HTTP sources".into(),
+                "--checksum applies to http(s) URLs",
+            ));
         }
     }
 
@@ -265,7 +306,11 @@ fn lower(ctx: &mut Ctx, i: usize, instr: &Instruction, cfg: CopyConfig) -> Resul
     let name = uppercase_cmd(&words::cmd_env(&lexer, instr.original.trim(), &env));
     let pg_name = prefix_command(d, &name, multi, Some(&platform), &env);
     let link = cfg.link && cfg.chmod.as_deref().unwrap_or("").is_empty();
-    let base = if link { llb::State::scratch() } else { d.state.clone() };
+    let base = if link {
+        llb::State::scratch()
+    } else {
+        d.state.clone()
+    };
     let own = owner(&cfg.chown, &base);
     let simple = |src: String| llb::CopyInfo {
         src,
@@ -284,7 +329,10 @@ fn lower(ctx: &mut Ctx, i: usize, instr: &Instruction, cfg: CopyConfig) -> Resul
         msg.push_str(src);
         if let Some(g) = parse_git_ref(src) {
             if !cfg.is_add {
-                return Err(e("source can't be a git ref for COPY".into(), "use ADD for git sources"));
+                return Err(e(
+                    "source can't be a git ref for COPY".into(),
+                    "use ADD for git sources",
+                ));
             }
             let mut reference = g.commit.clone();
             if !g.subdir.is_empty() {
@@ -295,7 +343,10 @@ fn lower(ctx: &mut Ctx, i: usize, instr: &Instruction, cfg: CopyConfig) -> Resul
             actions = actions.copy(&st, simple("/".into()));
         } else if is_http(src) {
             if !cfg.is_add {
-                return Err(e("source can't be a URL for COPY".into(), "use ADD for URLs"));
+                return Err(e(
+                    "source can't be a URL for COPY".into(),
+                    "use ADD for URLs",
+                ));
             }
             let f = url_filename(src);
             let mut attrs = BTreeMap::new();
@@ -353,7 +404,6 @@ fn lower(ctx: &mut Ctx, i: usize, instr: &Instruction, cfg: CopyConfig) -> Resul
     }
     msg.push(' ');
     msg.push_str(&cfg.dest);
-    let _ = cfg.paths;
 
     let mut file_meta = llb::OpMeta::named(pg_name.clone());
     file_meta.locations = ranges(span);
@@ -371,7 +421,13 @@ fn lower(ctx: &mut Ctx, i: usize, instr: &Instruction, cfg: CopyConfig) -> Resul
         let copied = llb::State::scratch().file(actions, copy_meta);
         d.cmd_index -= 1;
         let mut merge_meta = file_meta;
-        merge_meta.custom_name = Some(prefix_command(d, &format!("LINK {name}"), multi, Some(&platform), &env));
+        merge_meta.custom_name = Some(prefix_command(
+            d,
+            &format!("LINK {name}"),
+            multi,
+            Some(&platform),
+            &env,
+        ));
         merge_meta.progress_group = Some(pb::ProgressGroup {
             id,
             name: group_name,
@@ -393,7 +449,10 @@ mod tests {
     fn chmod_forms() {
         assert_eq!(parse_chmod("755").unwrap(), (Some(0o755), None));
         assert_eq!(parse_chmod("0644").unwrap(), (Some(0o644), None));
-        assert_eq!(parse_chmod("u+x,g-w").unwrap(), (None, Some("u+x,g-w".into())));
+        assert_eq!(
+            parse_chmod("u+x,g-w").unwrap(),
+            (None, Some("u+x,g-w".into()))
+        );
         assert!(parse_chmod("99999").is_err());
         assert!(parse_chmod("rwx").is_err());
         assert!(parse_chmod("17777").is_err());

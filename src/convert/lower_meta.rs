@@ -11,7 +11,9 @@ use super::image::{add_env, Healthcheck};
 use super::names::{prefix_command, uppercase_cmd};
 use super::state::StageState;
 use super::{err, ranges, words, Error};
-use crate::dockerfile::ast::{CmdLine, Command, Healthcheck as AstHealthcheck, Instruction, ShellDependentCmd};
+use crate::dockerfile::ast::{
+    CmdLine, Command, Healthcheck as AstHealthcheck, Instruction, ShellDependentCmd,
+};
 use crate::llb;
 
 /// ARGs that never become environment variables.
@@ -69,7 +71,11 @@ const LINUX_SIGNALS: &[&str] = &[
 /// `signal.ParseSignal` on Linux.
 fn parse_signal(raw: &str) -> Result<(), String> {
     if let Ok(n) = raw.parse::<i64>() {
-        return if n == 0 { Err(format!("Invalid signal: {raw}")) } else { Ok(()) };
+        return if n == 0 {
+            Err(format!("Invalid signal: {raw}"))
+        } else {
+            Ok(())
+        };
     }
     let up = raw.to_uppercase();
     let name = up.strip_prefix("SIG").unwrap_or(&up);
@@ -104,7 +110,10 @@ fn parse_ports(specs: &[String]) -> Result<BTreeSet<String>, String> {
         }
         let bad = || format!("invalid containerPort: {container}");
         let (lo, hi) = match container.split_once('-') {
-            Some((a, b)) => (a.parse::<u16>().map_err(|_| bad())?, b.parse::<u16>().map_err(|_| bad())?),
+            Some((a, b)) => (
+                a.parse::<u16>().map_err(|_| bad())?,
+                b.parse::<u16>().map_err(|_| bad())?,
+            ),
             None => {
                 let p = container.parse::<u16>().map_err(|_| bad())?;
                 (p, p)
@@ -131,7 +140,7 @@ fn duration(flag: &str, v: &Option<String>) -> Result<i64, String> {
     Ok(d)
 }
 
-fn healthcheck(d: &StageState, h: &AstHealthcheck) -> Result<Healthcheck, String> {
+fn healthcheck(h: &AstHealthcheck) -> Result<Healthcheck, String> {
     let AstHealthcheck::Cmd {
         cmd,
         interval,
@@ -146,10 +155,13 @@ fn healthcheck(d: &StageState, h: &AstHealthcheck) -> Result<Healthcheck, String
             ..Healthcheck::default()
         });
     };
-    let _ = d;
     let test = match cmd {
-        CmdLine::Exec(v) if v.is_empty() => return Err("Missing command after HEALTHCHECK CMD".into()),
-        CmdLine::Exec(v) => std::iter::once("CMD".to_string()).chain(v.iter().cloned()).collect(),
+        CmdLine::Exec(v) if v.is_empty() => {
+            return Err("Missing command after HEALTHCHECK CMD".into())
+        }
+        CmdLine::Exec(v) => std::iter::once("CMD".to_string())
+            .chain(v.iter().cloned())
+            .collect(),
         CmdLine::Shell(s) => vec!["CMD-SHELL".to_string(), s.clone()],
     };
     let retries = match retries.as_deref().filter(|s| !s.is_empty()) {
@@ -157,7 +169,12 @@ fn healthcheck(d: &StageState, h: &AstHealthcheck) -> Result<Healthcheck, String
         Some(r) => {
             let n: i64 = r
                 .parse::<i32>()
-                .map_err(|_| format!("strconv.ParseInt: parsing {}: invalid syntax", gofmt::quote(r)))?
+                .map_err(|_| {
+                    format!(
+                        "strconv.ParseInt: parsing {}: invalid syntax",
+                        gofmt::quote(r)
+                    )
+                })?
                 .into();
             if n < 0 {
                 return Err(format!("--retries cannot be negative ({n})"));
@@ -194,7 +211,10 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
     let created = epoch.as_deref();
     let lexer = ctx.lexer.clone();
     let env = ctx.states[i].env.clone();
-    let x = |w: &str| words::word(&lexer, w, &env).map_err(|e| err(span, e, "check the variables this instruction uses"));
+    let x = |w: &str| {
+        words::word(&lexer, w, &env)
+            .map_err(|e| err(span, e, "check the variables this instruction uses"))
+    };
     let d = &mut ctx.states[i];
     match &instr.command {
         Command::Env(kvs) => {
@@ -224,26 +244,43 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
         }
         Command::Maintainer(m) => {
             d.image.author.clone_from(m);
-            d.image.commit(&format!("MAINTAINER {m}"), false, false, created);
+            d.image
+                .commit(&format!("MAINTAINER {m}"), false, false, created);
         }
         Command::Onbuild { expression, .. } => d.image.config.on_build.push(expression.clone()),
         Command::Cmd(c) => {
             let args = cmd_args(d, c);
-            d.image.commit(&format!("CMD {}", gofmt::quote_list(&args)), false, false, created);
+            d.image.commit(
+                &format!("CMD {}", gofmt::quote_list(&args)),
+                false,
+                false,
+                created,
+            );
             d.image.config.cmd = args;
             d.image.config.args_escaped = true;
             d.cmd_set = true;
         }
         Command::Entrypoint(c) => {
             let args = cmd_args(d, c);
-            d.image.commit(&format!("ENTRYPOINT {}", gofmt::quote_list(&args)), false, false, created);
+            d.image.commit(
+                &format!("ENTRYPOINT {}", gofmt::quote_list(&args)),
+                false,
+                false,
+                created,
+            );
             d.image.config.entrypoint = args;
             if !d.cmd_set {
                 d.image.config.cmd.clear();
             }
         }
         Command::Healthcheck(h) => {
-            let hc = healthcheck(d, h).map_err(|e| err(span, e, "durations look like 30s or 1m30s; retries is a number"))?;
+            let hc = healthcheck(h).map_err(|e| {
+                err(
+                    span,
+                    e,
+                    "durations look like 30s or 1m30s; retries is a number",
+                )
+            })?;
             let msg = healthcheck_history(&hc);
             d.image.config.healthcheck = Some(hc);
             d.image.commit(&msg, false, false, created);
@@ -251,14 +288,29 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
         Command::Expose(ports) => {
             let mut list = Vec::new();
             for p in ports {
-                list.extend(lexer.process_words(p, &env).map_err(|e| err(span, e.message, "check the variables EXPOSE uses"))?);
+                list.extend(
+                    lexer
+                        .process_words(p, &env)
+                        .map_err(|e| err(span, e.message, "check the variables EXPOSE uses"))?,
+                );
             }
-            let set = parse_ports(&list).map_err(|e| err(span, e, "EXPOSE takes ports like 80, 80/tcp or 8000-8010/udp"))?;
+            let set = parse_ports(&list).map_err(|e| {
+                err(
+                    span,
+                    e,
+                    "EXPOSE takes ports like 80, 80/tcp or 8000-8010/udp",
+                )
+            })?;
             let shown: Vec<String> = set.iter().map(|p| format!("{p}:{{}}")).collect();
             for p in set {
                 d.image.config.exposed_ports.insert(p, Default::default());
             }
-            d.image.commit(&format!("EXPOSE map[{}]", shown.join(" ")), false, false, created);
+            d.image.commit(
+                &format!("EXPOSE map[{}]", shown.join(" ")),
+                false,
+                false,
+                created,
+            );
         }
         Command::User(u) => {
             let u = x(u)?;
@@ -271,24 +323,36 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
             for v in vols {
                 let v = x(v)?;
                 if v.is_empty() {
-                    return Err(err(span, "VOLUME specified can not be an empty string", "give VOLUME a path"));
+                    return Err(err(
+                        span,
+                        "VOLUME specified can not be an empty string",
+                        "give VOLUME a path",
+                    ));
                 }
                 list.push(v);
             }
             for v in &list {
                 d.image.config.volumes.insert(v.clone(), Default::default());
             }
-            d.image.commit(&format!("VOLUME {}", gofmt::list(&list)), false, false, created);
+            d.image.commit(
+                &format!("VOLUME {}", gofmt::list(&list)),
+                false,
+                false,
+                created,
+            );
         }
         Command::StopSignal(sig) => {
             let sig = x(sig)?;
-            parse_signal(&sig).map_err(|e| err(span, e, "use a signal name like SIGTERM or a number"))?;
+            parse_signal(&sig)
+                .map_err(|e| err(span, e, "use a signal name like SIGTERM or a number"))?;
             d.image.config.stop_signal.clone_from(&sig);
-            d.image.commit(&format!("STOPSIGNAL {sig}"), false, false, created);
+            d.image
+                .commit(&format!("STOPSIGNAL {sig}"), false, false, created);
         }
         Command::Shell(sh) => {
             d.image.config.shell.clone_from(sh);
-            d.image.commit(&format!("SHELL {}", gofmt::list(sh)), false, false, created);
+            d.image
+                .commit(&format!("SHELL {}", gofmt::list(sh)), false, false, created);
         }
         Command::Arg(decls) => {
             let mut commit = Vec::new();
@@ -361,7 +425,12 @@ fn dispatch_workdir(ctx: &mut Ctx, i: usize, instr: &Instruction, path: &str) ->
         d.state = d.state.file(actions, meta);
         with_layer = true;
     }
-    d.image.commit(&format!("WORKDIR {wd}"), with_layer, false, created.as_deref());
+    d.image.commit(
+        &format!("WORKDIR {wd}"),
+        with_layer,
+        false,
+        created.as_deref(),
+    );
     Ok(())
 }
 
@@ -390,7 +459,10 @@ mod tests {
         assert!(parse_signal("kill").is_ok());
         assert!(parse_signal("9").is_ok());
         assert!(parse_signal("RTMIN+3").is_ok());
-        assert_eq!(parse_signal("SIGNOPE"), Err("Invalid signal: SIGNOPE".into()));
+        assert_eq!(
+            parse_signal("SIGNOPE"),
+            Err("Invalid signal: SIGNOPE".into())
+        );
     }
 
     #[test]
@@ -406,7 +478,10 @@ mod tests {
             healthcheck_history(&h),
             r#"HEALTHCHECK &{["CMD-SHELL" "curl -f http://x/"] "5m0s" "3s" "0s" "0s" '\x03'}"#
         );
-        assert_eq!(duration("interval", &Some("1ns".into())), Err("Interval \"interval\" cannot be less than 1ms".into()));
+        assert_eq!(
+            duration("interval", &Some("1ns".into())),
+            Err("Interval \"interval\" cannot be less than 1ms".into())
+        );
         assert!(duration("interval", &Some("5x".into())).is_err());
     }
 }

@@ -82,7 +82,11 @@ pub(crate) fn run_mounts(
                 if m.source.is_some() {
                     return Err("ssh does not support source".into());
                 }
-                let id = if has_explicit_id(raw) { m.id.clone().unwrap_or_default() } else { String::new() };
+                let id = if has_explicit_id(raw) {
+                    m.id.clone().unwrap_or_default()
+                } else {
+                    String::new()
+                };
                 let (uid, gid, mode) = file_opts(&m, 0o600);
                 mounts.push(llb::Mount {
                     dest: m.target.clone(),
@@ -120,7 +124,9 @@ pub(crate) fn run_mounts(
         let kind = match m.kind {
             MountType::Tmpfs => {
                 source = llb::State::scratch();
-                llb::MountKind::Tmpfs { size: m.size.unwrap_or(0) }
+                llb::MountKind::Tmpfs {
+                    size: m.size.unwrap_or(0),
+                }
             }
             MountType::Cache => {
                 let sharing = match m.sharing {
@@ -128,7 +134,10 @@ pub(crate) fn run_mounts(
                     Sharing::Private => pb::CacheSharingOpt::Private,
                     Sharing::Locked => pb::CacheSharingOpt::Locked,
                 };
-                let id = m.id.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| clean_abs(&m.target));
+                let id =
+                    m.id.clone()
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or_else(|| clean_abs(&m.target));
                 llb::MountKind::Cache {
                     id: format!("{ns}/{id}"),
                     sharing,
@@ -160,22 +169,19 @@ pub(crate) fn run_mounts(
             readonly: m.readonly,
             kind,
         });
-        match from {
-            None => {
-                ctx.states[i].ctx_paths.insert(src_path);
-            }
-            Some(_) => {
-                if let Some(&src) = sources.get(k) {
-                    ctx.states[src].ctx_paths.insert(src_path);
-                }
-            }
+        if from.is_none() {
+            ctx.states[i].ctx_paths.insert(src_path);
         }
     }
     Ok((mounts, secret_env))
 }
 
 fn file_opts(m: &MountSpec, default_mode: u32) -> (u32, u32, u32) {
-    (m.uid.unwrap_or(0), m.gid.unwrap_or(0), m.mode.unwrap_or(default_mode))
+    (
+        m.uid.unwrap_or(0),
+        m.gid.unwrap_or(0),
+        m.mode.unwrap_or(default_mode),
+    )
 }
 
 /// Upstream `setCacheUIDGID`: a `/cache` dir with the requested owner and mode.
@@ -195,7 +201,10 @@ fn cache_permissions(m: &MountSpec, st: &llb::State) -> llb::State {
         owner: Some(owner),
         timestamp: None,
     });
-    st.file(actions, llb::OpMeta::named("[internal] settings cache mount permissions"))
+    st.file(
+        actions,
+        llb::OpMeta::named("[internal] settings cache mount permissions"),
+    )
 }
 
 #[cfg(test)]

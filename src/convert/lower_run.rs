@@ -36,11 +36,18 @@ fn summarize(doc: &str) -> String {
 }
 
 /// Upstream `runCommandString`: `|N A=b … args`.
-fn run_command_string(args: &[String], build_args: &[(String, Option<String>)], env: &BTreeMap<String, String>) -> String {
+fn run_command_string(
+    args: &[String],
+    build_args: &[(String, Option<String>)],
+    env: &BTreeMap<String, String>,
+) -> String {
     let mut parts: Vec<String> = build_args
         .iter()
         .map(|(k, v)| {
-            let v = env.get(k).cloned().unwrap_or_else(|| v.clone().unwrap_or_default());
+            let v = env
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| v.clone().unwrap_or_default());
             format!("{k}={v}")
         })
         .collect();
@@ -52,7 +59,13 @@ fn run_command_string(args: &[String], build_args: &[(String, Option<String>)], 
 }
 
 /// Dispatches RUN on state `i`; `sources` are the mount source states.
-pub(crate) fn dispatch_run(ctx: &mut Ctx, i: usize, instr: &Instruction, run: &Run, sources: &[usize]) -> Result<(), Error> {
+pub(crate) fn dispatch_run(
+    ctx: &mut Ctx,
+    i: usize,
+    instr: &Instruction,
+    run: &Run,
+    sources: &[usize],
+) -> Result<(), Error> {
     let span = instr.span;
     let platform = ctx.platform_of(i);
     let mut custom = instr.original.trim().to_string();
@@ -65,7 +78,10 @@ pub(crate) fn dispatch_run(ctx: &mut Ctx, i: usize, instr: &Instruction, run: &R
         if args.len() != 1 || !prepend_shell {
             return Err(err(
                 span,
-                format!("parsing produced an invalid run command: {}", super::gofmt::list(&args)),
+                format!(
+                    "parsing produced an invalid run command: {}",
+                    super::gofmt::list(&args)
+                ),
                 "heredocs work with the shell form of RUN",
             ));
         }
@@ -78,8 +94,10 @@ pub(crate) fn dispatch_run(ctx: &mut Ctx, i: usize, instr: &Instruction, run: &R
                     owner: None,
                     timestamp: None,
                 });
-                let st = llb::State::scratch()
-                    .file(actions, llb::OpMeta::named("[internal] preparing inline document"));
+                let st = llb::State::scratch().file(
+                    actions,
+                    llb::OpMeta::named("[internal] preparing inline document"),
+                );
                 extra_mounts.push(llb::Mount {
                     dest: "/dev/pipes/".into(),
                     source: st,
@@ -106,8 +124,8 @@ pub(crate) fn dispatch_run(ctx: &mut Ctx, i: usize, instr: &Instruction, run: &R
         args = with_shell(&ctx.states[i], &args);
     }
 
-    let (mounts, secret_env) =
-        run_mounts(ctx, i, &run.mounts, sources).map_err(|e| err(span, e, "check the --mount options"))?;
+    let (mounts, secret_env) = run_mounts(ctx, i, &run.mounts, sources)
+        .map_err(|e| err(span, e, "check the --mount options"))?;
     let network = match run.network.as_deref() {
         None | Some("default") => ctx.states[i].network,
         Some("none") => pb::NetMode::None,
@@ -124,7 +142,11 @@ pub(crate) fn dispatch_run(ctx: &mut Ctx, i: usize, instr: &Instruction, run: &R
         None | Some("sandbox") => pb::SecurityMode::Sandbox,
         Some("insecure") => pb::SecurityMode::Insecure,
         Some(other) => {
-            return Err(err(span, format!("security {other:?} is not valid"), "use --security=sandbox or insecure"))
+            return Err(err(
+                span,
+                format!("security {other:?} is not valid"),
+                "use --security=sandbox or insecure",
+            ))
         }
     };
 
@@ -207,8 +229,14 @@ mod tests {
     fn history_lists_build_args() {
         let env: BTreeMap<String, String> = [("A".to_string(), "env".to_string())].into();
         let args = vec!["/bin/sh".into(), "-c".into(), "make".into()];
-        let ba = vec![("A".to_string(), Some("x".to_string())), ("B".to_string(), None)];
-        assert_eq!(run_command_string(&args, &ba, &env), "|2 A=env B= /bin/sh -c make");
+        let ba = vec![
+            ("A".to_string(), Some("x".to_string())),
+            ("B".to_string(), None),
+        ];
+        assert_eq!(
+            run_command_string(&args, &ba, &env),
+            "|2 A=env B= /bin/sh -c make"
+        );
         assert_eq!(run_command_string(&args, &[], &env), "/bin/sh -c make");
     }
 }

@@ -78,7 +78,11 @@ pub struct Converted {
 }
 
 /// Converts an already parsed Dockerfile for every target platform.
-pub fn convert(df: &Dockerfile, opts: &Options, resolver: &dyn Resolver) -> Result<Converted, Error> {
+pub fn convert(
+    df: &Dockerfile,
+    opts: &Options,
+    resolver: &dyn Resolver,
+) -> Result<Converted, Error> {
     let build_platform = opts.build_platform.clone().unwrap_or_default();
     let implicit = opts.target_platforms.is_empty();
     let targets = if implicit {

@@ -123,10 +123,19 @@ mod tests {
     fn numbers_steps_with_padding() {
         let mut s = stage(12, "builder");
         let env = EnvList::default();
-        assert_eq!(prefix_command(&mut s, "RUN a", false, None, &env), "[builder  1/12] RUN a");
+        assert_eq!(
+            prefix_command(&mut s, "RUN a", false, None, &env),
+            "[builder  1/12] RUN a"
+        );
         let mut s = stage(3, "");
-        assert_eq!(prefix_command(&mut s, "RUN a", false, None, &env), "[1/3] RUN a");
-        assert_eq!(prefix_command(&mut stage(0, "x"), "FROM a", false, None, &env), "FROM a");
+        assert_eq!(
+            prefix_command(&mut s, "RUN a", false, None, &env),
+            "[1/3] RUN a"
+        );
+        assert_eq!(
+            prefix_command(&mut stage(0, "x"), "FROM a", false, None, &env),
+            "FROM a"
+        );
     }
 
     #[test]

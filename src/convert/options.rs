@@ -28,7 +28,11 @@ impl NamedContext {
         let Some((kind, rest)) = value.split_once(':') else {
             return Err(format!("invalid context specifier {value}"));
         };
-        let kind = if kind.starts_with("git@") { "git" } else { kind };
+        let kind = if kind.starts_with("git@") {
+            "git"
+        } else {
+            kind
+        };
         match kind {
             "docker-image" => Ok(NamedContext::Image(
                 rest.trim_start_matches("//").to_string(),

@@ -18,7 +18,10 @@ fn mount_from(raw: &str) -> Result<Option<String>, String> {
             if k.eq_ignore_ascii_case("from") {
                 let b = v.as_bytes();
                 if b.windows(2).any(|w| w[0] == b'$') {
-                    return Err("'from' doesn't support variable expansion, define alias stage instead".into());
+                    return Err(
+                        "'from' doesn't support variable expansion, define alias stage instead"
+                            .into(),
+                    );
                 }
                 return Ok((!v.is_empty()).then(|| v.to_string()));
             }
@@ -74,13 +77,14 @@ impl Ctx<'_> {
 
     fn global_args(&mut self) {
         let s = self.s;
-        let mut meta: Vec<(String, Option<String>)> = platform_args(&s.build_platform, &s.target_platform)
-            .into_iter()
-            .map(|(k, v)| {
-                let v = s.opts.build_args.get(&k).cloned().unwrap_or(v);
-                (k, Some(v))
-            })
-            .collect();
+        let mut meta: Vec<(String, Option<String>)> =
+            platform_args(&s.build_platform, &s.target_platform)
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = s.opts.build_args.get(&k).cloned().unwrap_or(v);
+                    (k, Some(v))
+                })
+                .collect();
         for instr in &s.df.meta_args {
             let Command::Arg(decls) = &instr.command else {
                 continue;
@@ -109,7 +113,8 @@ impl Ctx<'_> {
         let meta_env = self.meta_env();
         for (i, st) in s.df.stages.iter().enumerate() {
             let hint = "global ARGs used in FROM must be declared before the first FROM";
-            let base = words::word(&self.lexer, &st.from.base, &meta_env).map_err(|e| err(st.span, e, hint))?;
+            let base = words::word(&self.lexer, &st.from.base, &meta_env)
+                .map_err(|e| err(st.span, e, hint))?;
             if base.is_empty() {
                 return Err(err(
                     st.span,
@@ -125,7 +130,11 @@ impl Ctx<'_> {
             ds.has_location = true;
             if let Some(p) = &st.from.platform {
                 let v = words::word(&self.lexer, p, &meta_env).map_err(|e| {
-                    err(st.span, format!("failed to process arguments for platform {p}: {e}"), hint)
+                    err(
+                        st.span,
+                        format!("failed to process arguments for platform {p}: {e}"),
+                        hint,
+                    )
                 })?;
                 let parsed = Platform::parse(&v).map_err(|e| {
                     err(
@@ -175,7 +184,11 @@ impl Ctx<'_> {
             d.ignore_cache = s.opts.is_no_cache(d.name.as_deref().unwrap_or(""));
         }
         if self.states.is_empty() {
-            return Err(err(Span::default(), "the Dockerfile has no FROM instruction", "start the Dockerfile with FROM <image>"));
+            return Err(err(
+                Span::default(),
+                "the Dockerfile has no FROM instruction",
+                "start the Dockerfile with FROM <image>",
+            ));
         }
         self.target = match &s.opts.target {
             None => self.states.len() - 1,
@@ -204,7 +217,11 @@ impl Ctx<'_> {
     }
 
     /// Source states of one instruction (creating implicit ones as needed).
-    fn command_sources(&mut self, instr: &Instruction, allow_new: bool) -> Result<Vec<usize>, Error> {
+    fn command_sources(
+        &mut self,
+        instr: &Instruction,
+        allow_new: bool,
+    ) -> Result<Vec<usize>, Error> {
         let mut out = Vec::new();
         match &instr.command {
             Command::Copy(c) => {
@@ -228,7 +245,13 @@ impl Ctx<'_> {
             }
             Command::Run(r) => {
                 for m in &r.mounts {
-                    let from = mount_from(m).map_err(|e| err(instr.span, e, "add a stage `FROM <image> AS <name>` and mount from it"))?;
+                    let from = mount_from(m).map_err(|e| {
+                        err(
+                            instr.span,
+                            e,
+                            "add a stage `FROM <image> AS <name>` and mount from it",
+                        )
+                    })?;
                     let from = from.unwrap_or_else(|| "scratch".into());
                     let src = match self.by_name.get(&from.to_lowercase()) {
                         Some(&i) => i,
@@ -287,7 +310,12 @@ impl Ctx<'_> {
     }
 
     fn check_cycles(&self) -> Result<(), Error> {
-        fn visit(ctx: &Ctx, i: usize, visited: &mut BTreeSet<usize>, path: &mut Vec<usize>) -> Option<Span> {
+        fn visit(
+            ctx: &Ctx,
+            i: usize,
+            visited: &mut BTreeSet<usize>,
+            path: &mut Vec<usize>,
+        ) -> Option<Span> {
             if !visited.insert(i) {
                 return None;
             }
@@ -342,7 +370,10 @@ mod tests {
     #[test]
     fn mount_from_values() {
         assert_eq!(mount_from("type=cache,target=/x").unwrap(), None);
-        assert_eq!(mount_from("from=build,target=/x").unwrap().as_deref(), Some("build"));
+        assert_eq!(
+            mount_from("from=build,target=/x").unwrap().as_deref(),
+            Some("build")
+        );
         assert!(mount_from("from=$X,target=/x").is_err());
     }
 

@@ -234,7 +234,10 @@ pub fn platform_args(build: &Platform, target: &Platform) -> Vec<(String, String
         ("TARGETARCH".to_string(), target.architecture.clone()),
         ("TARGETOS".to_string(), target.os.clone()),
         ("TARGETPLATFORM".to_string(), target.id()),
-        ("TARGETVARIANT".to_string(), target.variant_str().to_string()),
+        (
+            "TARGETVARIANT".to_string(),
+            target.variant_str().to_string(),
+        ),
     ];
     v.sort();
     v

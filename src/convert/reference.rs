@@ -105,8 +105,7 @@ fn is_tag(s: &str) -> bool {
         Some(c) if c.is_ascii_alphanumeric() || c == '_' => {}
         _ => return false,
     }
-    s.len() <= 128
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+    s.len() <= 128 && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
 }
 
 fn is_digest(s: &str) -> bool {
@@ -115,7 +114,8 @@ fn is_digest(s: &str) -> bool {
     };
     let alg_ok = alg.split(['-', '_', '+', '.']).all(|p| {
         let mut c = p.chars();
-        matches!(c.next(), Some(f) if f.is_ascii_alphabetic()) && c.all(|x| x.is_ascii_alphanumeric())
+        matches!(c.next(), Some(f) if f.is_ascii_alphabetic())
+            && c.all(|x| x.is_ascii_alphanumeric())
     });
     alg_ok && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
 }
@@ -124,9 +124,7 @@ fn split_docker_domain(name: &str) -> (String, String) {
     let (mut domain, mut remainder) = match name.find('/') {
         Some(i) => {
             let first = &name[..i];
-            if !first.contains(['.', ':'])
-                && first != "localhost"
-                && first.to_lowercase() == first
+            if !first.contains(['.', ':']) && first != "localhost" && first.to_lowercase() == first
             {
                 (DEFAULT_DOMAIN.to_string(), name.to_string())
             } else {
@@ -178,7 +176,9 @@ impl Reference {
         if domain.len() + 1 + path.len() > 255 {
             return Err("repository name must not be more than 255 characters".into());
         }
-        if tag.as_deref().is_some_and(|t| !is_tag(t)) || digest.as_deref().is_some_and(|d| !is_digest(d)) {
+        if tag.as_deref().is_some_and(|t| !is_tag(t))
+            || digest.as_deref().is_some_and(|d| !is_digest(d))
+        {
             return invalid();
         }
         Ok(Reference {
@@ -238,7 +238,10 @@ mod tests {
     use super::*;
 
     fn norm(s: &str) -> String {
-        Reference::parse_normalized(s).unwrap().tag_name_only().to_string()
+        Reference::parse_normalized(s)
+            .unwrap()
+            .tag_name_only()
+            .to_string()
     }
 
     #[test]
@@ -246,12 +249,18 @@ mod tests {
         assert_eq!(norm("alpine"), "docker.io/library/alpine:latest");
         assert_eq!(norm("alpine:3.19"), "docker.io/library/alpine:3.19");
         assert_eq!(norm("user/app"), "docker.io/user/app:latest");
-        assert_eq!(norm("index.docker.io/alpine"), "docker.io/library/alpine:latest");
+        assert_eq!(
+            norm("index.docker.io/alpine"),
+            "docker.io/library/alpine:latest"
+        );
         assert_eq!(norm("ghcr.io/a/b:1"), "ghcr.io/a/b:1");
         assert_eq!(norm("localhost/app"), "localhost/app:latest");
         assert_eq!(norm("localhost:5000/app:x"), "localhost:5000/app:x");
         let d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-        assert_eq!(norm(&format!("alpine@{d}")), format!("docker.io/library/alpine@{d}"));
+        assert_eq!(
+            norm(&format!("alpine@{d}")),
+            format!("docker.io/library/alpine@{d}")
+        );
         assert_eq!(
             norm(&format!("alpine:3@{d}")),
             format!("docker.io/library/alpine:3@{d}")
@@ -260,9 +269,16 @@ mod tests {
 
     #[test]
     fn pins_digest_and_familiar() {
-        let r = Reference::parse_normalized("alpine:3.19").unwrap().with_digest("sha256:ab");
+        let r = Reference::parse_normalized("alpine:3.19")
+            .unwrap()
+            .with_digest("sha256:ab");
         assert_eq!(r.to_string(), "docker.io/library/alpine:3.19@sha256:ab");
-        let f = |s: &str| Reference::parse_normalized(s).unwrap().tag_name_only().familiar_without_latest();
+        let f = |s: &str| {
+            Reference::parse_normalized(s)
+                .unwrap()
+                .tag_name_only()
+                .familiar_without_latest()
+        };
         assert_eq!(f("alpine"), "alpine");
         assert_eq!(f("docker.io/library/alpine:3"), "alpine:3");
         assert_eq!(f("user/app"), "user/app");
@@ -271,11 +287,15 @@ mod tests {
 
     #[test]
     fn rejects_invalid() {
-        assert!(Reference::parse_normalized("Alpine").unwrap_err().contains("must be lowercase"));
+        assert!(Reference::parse_normalized("Alpine")
+            .unwrap_err()
+            .contains("must be lowercase"));
         assert!(Reference::parse_normalized("alpine:").is_err());
         assert!(Reference::parse_normalized("a b").is_err());
         assert!(Reference::parse_normalized("$FOO").is_err());
         assert!(Reference::parse_normalized("").is_err());
-        assert!(Reference::parse_normalized(&"a".repeat(64)).unwrap_err().contains("64-byte"));
+        assert!(Reference::parse_normalized(&"a".repeat(64))
+            .unwrap_err()
+            .contains("64-byte"));
     }
 }

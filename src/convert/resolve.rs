@@ -41,7 +41,10 @@ impl Ctx<'_> {
             err(
                 span,
                 format!("failed to parse stage name {orig:?}: {e}"),
-                format!("use an image reference, scratch, or a stage name; {}", self.stage_hint()),
+                format!(
+                    "use an image reference, scratch, or a stage name; {}",
+                    self.stage_hint()
+                ),
             )
         })?;
         let platform = self.states[i].platform_or(&target);
@@ -95,7 +98,13 @@ impl Ctx<'_> {
         if is_scratch {
             d.state = llb::State::scratch();
         } else {
-            let custom = prefix_command(d, &format!("FROM {name}"), multi, Some(&platform), &EnvList::default());
+            let custom = prefix_command(
+                d,
+                &format!("FROM {name}"),
+                multi,
+                Some(&platform),
+                &EnvList::default(),
+            );
             let mut meta = llb::OpMeta::named(custom);
             meta.description.insert(
                 "com.docker.dockerfile.v1.command".to_string(),
@@ -117,7 +126,11 @@ impl Ctx<'_> {
     }
 
     fn stage_hint(&self) -> String {
-        let names: Vec<&str> = self.states.iter().filter_map(|d| d.name.as_deref()).collect();
+        let names: Vec<&str> = self
+            .states
+            .iter()
+            .filter_map(|d| d.name.as_deref())
+            .collect();
         if names.is_empty() {
             "this Dockerfile names no stages".into()
         } else {

@@ -54,7 +54,10 @@ impl MapResolver {
                 Some(serde_json::Value::String(s)) => Some(s.clone()),
                 Some(_) => return Err(format!("{k}: \"digest\" must be a string")),
             };
-            let config = e.get("config").cloned().unwrap_or_else(|| serde_json::json!({}));
+            let config = e
+                .get("config")
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!({}));
             if !config.is_object() {
                 return Err(format!("{k}: \"config\" must be an object"));
             }

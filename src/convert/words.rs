@@ -8,11 +8,6 @@ pub fn word(lexer: &Lexer, w: &str, env: &dyn Env) -> Result<String, String> {
     lexer.process_word(w, env).map_err(|e| e.message)
 }
 
-/// Expands a word when present.
-pub fn opt_word(lexer: &Lexer, w: &Option<String>, env: &dyn Env) -> Result<Option<String>, String> {
-    w.as_deref().map(|w| word(lexer, w, env)).transpose()
-}
-
 /// Upstream `processCmdEnv` with `RawQuotes` and `SkipUnsetEnv`: expands a command
 /// for its progress name, leaving it unchanged when expansion fails.
 pub fn cmd_env(lexer: &Lexer, cmd: &str, env: &dyn Env) -> String {
@@ -55,14 +50,20 @@ mod tests {
 
     #[test]
     fn heredoc_bodies_keep_quotes_and_expand_inside_them() {
-        assert_eq!(heredoc_body("echo '$FOO' \"$FOO\"\n", &env()).unwrap(), "echo 'bar' \"bar\"\n");
+        assert_eq!(
+            heredoc_body("echo '$FOO' \"$FOO\"\n", &env()).unwrap(),
+            "echo 'bar' \"bar\"\n"
+        );
         assert_eq!(heredoc_body("a \\$FOO\n", &env()).unwrap(), "a $FOO\n");
     }
 
     #[test]
     fn progress_names_keep_unset_vars_and_quotes() {
         let l = Lexer::new('\\');
-        assert_eq!(cmd_env(&l, "RUN echo \"$FOO\" $NOPE", &env()), "RUN echo \"bar\" $NOPE");
+        assert_eq!(
+            cmd_env(&l, "RUN echo \"$FOO\" $NOPE", &env()),
+            "RUN echo \"bar\" $NOPE"
+        );
         assert_eq!(word(&l, "'$FOO'", &env()).unwrap(), "$FOO");
     }
 }
