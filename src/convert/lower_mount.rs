@@ -143,6 +143,8 @@ pub(crate) fn run_mounts(
                     sharing,
                 }
             }
+            // Upstream discards what a RUN writes into a bind mount (`llb.ForceNoOutput`).
+            _ if !m.readonly => llb::MountKind::BindNoOutput,
             _ => llb::MountKind::Bind,
         };
         let dir = ctx.states[i].dir.clone();

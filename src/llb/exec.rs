@@ -47,6 +47,8 @@ pub struct Mount {
 pub enum MountKind {
     /// Plain bind of `source`.
     Bind,
+    /// Writable bind whose changes are discarded: no output (Go's `ForceNoOutput`).
+    BindNoOutput,
     /// Persistent cache directory.
     Cache {
         /// Cache id.
@@ -189,7 +191,7 @@ impl State {
                     if pm.input >= 0 {
                         caps.insert(caps::EXEC_MOUNT_BIND);
                     }
-                    if !m.readonly {
+                    if !m.readonly && !matches!(m.kind, MountKind::BindNoOutput) {
                         pm.output = next_output;
                         next_output += 1;
                     }

@@ -230,3 +230,19 @@ fn writable_mount_output_is_a_usable_state() {
     let term = pb::Op::decode(def.def.last().unwrap().as_slice()).unwrap();
     assert_eq!(term.inputs[0].index, 1);
 }
+
+#[test]
+fn writable_bind_without_output_gets_skip_output() {
+    let base = image("alpine:latest");
+    let ctx = local("context");
+    let mut exec = sh("touch /src/x");
+    exec.mounts = vec![Mount {
+        kind: MountKind::BindNoOutput,
+        ..bind("/src", &ctx, false)
+    }];
+    let out = base.run(exec);
+    assert!(out.mounts[0].is_none());
+    let mounts = exec_of(&op_of(&out.root)).mounts;
+    let src = mounts.iter().find(|m| m.dest == "/src").unwrap();
+    assert_eq!((src.readonly, src.output), (false, -1));
+}
