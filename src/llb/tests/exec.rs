@@ -242,7 +242,11 @@ fn writable_bind_without_output_gets_skip_output() {
     }];
     let out = base.run(exec);
     assert!(out.mounts[0].is_none());
-    let mounts = exec_of(&op_of(&out.root)).mounts;
-    let src = mounts.iter().find(|m| m.dest == "/src").unwrap();
+    let op = op_of(&out.root);
+    let src = exec_of(&op)
+        .mounts
+        .iter()
+        .find(|m| m.dest == "/src")
+        .unwrap();
     assert_eq!((src.readonly, src.output), (false, -1));
 }
