@@ -4,5 +4,6 @@
 
 pub mod ast;
 pub mod error;
+pub mod expand;
 
 pub use error::Error;
