@@ -6,8 +6,28 @@
 //! the text into logical lines with heredoc bodies, [`instructions`] types them.
 
 pub mod ast;
+pub mod dockerignore;
 pub mod error;
 pub mod expand;
+pub mod mount;
+
+mod directives;
+mod flags;
+mod heredoc;
+mod instructions;
+mod json_form;
+mod lexer;
+mod line_parsers;
+mod parser;
+mod reader;
+mod shell_words;
+mod sources;
+mod split_command;
+mod suggest;
+mod words;
+
+#[cfg(test)]
+mod tests;
 
 mod directives;
 mod flags;
