@@ -29,23 +29,5 @@ mod words;
 #[cfg(test)]
 mod tests;
 
-mod directives;
-mod flags;
-mod heredoc;
-mod instructions;
-mod json_form;
-mod lexer;
-mod line_parsers;
-mod parser;
-mod reader;
-mod shell_words;
-mod sources;
-mod split_command;
-mod suggest;
-mod words;
-
-#[cfg(test)]
-mod tests;
-
 pub use error::Error;
 pub use parser::parse;
