@@ -124,7 +124,8 @@ fn first_difference(expected: &[u8], actual: &[u8]) -> String {
 }
 
 fn check_bad(dir: &Path) -> Result<(), String> {
-    let text = fs::read_to_string(dir.join("expect.json")).map_err(|e| format!("expect.json: {e}"))?;
+    let text =
+        fs::read_to_string(dir.join("expect.json")).map_err(|e| format!("expect.json: {e}"))?;
     let expect: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("expect.json: {e}"))?;
     let line = expect["line"].as_u64().ok_or("expect.json: no line")?;
@@ -153,7 +154,11 @@ fn check_bad(dir: &Path) -> Result<(), String> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!("{}; stderr: {}", problems.join(", "), stderr.trim_end()))
+        Err(format!(
+            "{}; stderr: {}",
+            problems.join(", "),
+            stderr.trim_end()
+        ))
     }
 }
 
