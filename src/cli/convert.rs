@@ -75,11 +75,10 @@ fn read_dockerignore(file: &Path) -> Vec<String> {
     Vec::new()
 }
 
-fn named_context(value: &str) -> NamedContext {
-    match NamedContext::parse(value) {
-        Ok(c) => c,
-        Err(_) => NamedContext::Local(value.to_string()),
-    }
+/// A `--build-context NAME=VALUE` as buildx sends it: a directory path becomes the
+/// session directory named NAME (`local:NAME`), anything else is a context specifier.
+fn named_context(name: &str, value: &str) -> NamedContext {
+    NamedContext::parse(value).unwrap_or_else(|_| NamedContext::Local(name.to_string()))
 }
 
 fn options(args: &ConvertArgs, source: &[u8]) -> Result<Options, String> {
@@ -112,7 +111,8 @@ fn options(args: &ConvertArgs, source: &[u8]) -> Result<Options, String> {
     }
     for c in &args.build_contexts {
         let (k, v) = key_value(c, "build context")?;
-        opts.named_contexts.insert(k, named_context(&v));
+        let context = named_context(&k, &v);
+        opts.named_contexts.insert(k, context);
     }
     for p in args.platforms.iter().flat_map(|p| p.split(',')) {
         let parsed = Platform::parse(p.trim())

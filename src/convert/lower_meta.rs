@@ -72,7 +72,7 @@ const LINUX_SIGNALS: &[&str] = &[
 fn parse_signal(raw: &str) -> Result<(), String> {
     if let Ok(n) = raw.parse::<i64>() {
         return if n == 0 {
-            Err(format!("Invalid signal: {raw}"))
+            Err(format!("invalid signal: {raw}"))
         } else {
             Ok(())
         };
@@ -87,7 +87,7 @@ fn parse_signal(raw: &str) -> Result<(), String> {
     if LINUX_SIGNALS.contains(&name) || rt("RTMIN+", 1, 15) || rt("RTMAX-", 1, 14) {
         Ok(())
     } else {
-        Err(format!("Invalid signal: {raw}"))
+        Err(format!("invalid signal: {raw}"))
     }
 }
 
@@ -461,7 +461,7 @@ mod tests {
         assert!(parse_signal("RTMIN+3").is_ok());
         assert_eq!(
             parse_signal("SIGNOPE"),
-            Err("Invalid signal: SIGNOPE".into())
+            Err("invalid signal: SIGNOPE".into())
         );
     }
 

@@ -51,11 +51,14 @@ pub(crate) fn run_mounts(
                 let id = m.id.clone().unwrap_or_default();
                 if let Some(name) = &m.env {
                     secret_env.push(pb::SecretEnv {
-                        id,
+                        id: id.clone(),
                         name: name.clone(),
                         optional: !m.required,
                     });
-                    continue;
+                    // With `env=` the secret is also a file only when a target is given.
+                    if m.target.is_empty() {
+                        continue;
+                    }
                 }
                 let target = if m.target.is_empty() {
                     format!("/run/secrets/{}", base(&id))

@@ -12,6 +12,15 @@ use super::reader::read;
 /// syntax, unterminated heredocs) are reported before instruction-level ones,
 /// as upstream does; every error carries a line and column.
 pub fn parse(text: &str) -> Result<Dockerfile, Error> {
+    if text.is_empty() {
+        let first = super::ast::Span {
+            start_line: 1,
+            end_line: 1,
+            col: 1,
+        };
+        return Err(Error::new(first, "the Dockerfile cannot be empty")
+            .with_hint("a Dockerfile needs at least a FROM instruction"));
+    }
     let raw = read(text)?;
     let mut meta_args = Vec::new();
     let mut stages: Vec<Stage> = Vec::new();

@@ -48,7 +48,7 @@ fn only_args_is_a_file_without_stages() {
 
 #[test]
 fn empty_files() {
-    assert_err("", "file with no instructions", 1, 1);
+    assert_err("", "the Dockerfile cannot be empty", 1, 1);
     assert_err(
         "# just a comment\n\n   \n",
         "file with no instructions",
