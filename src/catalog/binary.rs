@@ -9,6 +9,8 @@ use object::{Object, ObjectSection};
 /// Largest section read (build info and dependency lists are kilobytes).
 const SECTION_CAP: u64 = 16 << 20;
 const ELF_MAGIC: &[u8] = b"\x7fELF";
+/// How much is read from the start of `.go.buildinfo` (header and both strings).
+const GO_READ: u64 = 1 << 20;
 
 /// Catalogs Go modules and Rust crates embedded in ELF executables.
 pub struct Binaries;
@@ -25,7 +27,7 @@ impl Cataloger for Binaries {
                 Ok(head) if head == ELF_MAGIC => {}
                 Ok(_) => continue,
                 Err(err) => {
-                    cx.warn(&e.path, err.to_string());
+                    cx.warn(&e.path, err.reason());
                     continue;
                 }
             }
@@ -51,7 +53,17 @@ impl Cataloger for Binaries {
                     }
                 }
             };
-            if let Some(data) = section(".go.buildinfo") {
+            // The Go linker puts the header in `.go.buildinfo` but the strings may run past the
+            // section's end (as Go's own reader assumes): read on from the section's file offset.
+            let go = file.section_by_name(".go.buildinfo").and_then(|s| s.file_range());
+            if let Some((offset, _)) = go {
+                let data = match cx.fs.read_at(&e.path, offset, GO_READ) {
+                    Ok(d) => d,
+                    Err(err) => {
+                        cx.warn(&e.path, err.reason());
+                        continue;
+                    }
+                };
                 match golang::buildinfo(&data, &e.path) {
                     Ok(p) => out.extend(p),
                     Err(err) => cx.warn(&e.path, err),

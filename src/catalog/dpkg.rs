@@ -15,7 +15,7 @@ pub const STATUS_D: &str = "var/lib/dpkg/status.d";
 const INFO: &str = "var/lib/dpkg/info";
 const DB_CAP: u64 = 64 << 20;
 const LIST_CAP: u64 = 16 << 20;
-const COPYRIGHT_CAP: u64 = 1 << 20;
+const COPYRIGHT_CAP: u64 = 8 << 20;
 
 /// The `Status` words (third of `want flag status`) whose packages have files on disk.
 pub const PRESENT_STATES: &[&str] = &[

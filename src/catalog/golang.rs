@@ -30,14 +30,17 @@ pub fn buildinfo(data: &[u8], location: &str) -> Result<Vec<Package>, String> {
         return Err("Go build info from before Go 1.18 (pointer format) is not supported".into());
     }
     let mut at = 32;
-    let toolchain = varint_string(data, &mut at).ok_or("truncated Go version string at byte 32")?;
-    let modinfo = varint_string(data, &mut at)
+    let toolchain = varint_bytes(data, &mut at).ok_or("truncated Go version string at byte 32")?;
+    let toolchain = String::from_utf8_lossy(toolchain);
+    let modinfo = varint_bytes(data, &mut at)
         .ok_or_else(|| format!("truncated module info string at byte {at}"))?;
-    let modinfo = if modinfo.len() >= 33 && modinfo.as_bytes()[modinfo.len() - 17] == b'\n' {
+    // Module info sits between two 16-byte binary sentinels.
+    let modinfo = if modinfo.len() >= 33 && modinfo[modinfo.len() - 17] == b'\n' {
         &modinfo[16..modinfo.len() - 16]
     } else {
         modinfo
     };
+    let modinfo = String::from_utf8_lossy(modinfo);
     let mut mods: Vec<(String, String)> = Vec::new();
     for line in modinfo.lines() {
         let f: Vec<&str> = line.split('\t').collect();
@@ -59,14 +62,14 @@ pub fn buildinfo(data: &[u8], location: &str) -> Result<Vec<Package>, String> {
         })
         .collect();
     if let Some(v) = toolchain.strip_prefix("go") {
-        let mut std = Package::new(PackageKind::Go, "stdlib", toolchain, purl("golang", None, "stdlib", v, &[]), location, NAME);
+        let mut std = Package::new(PackageKind::Go, "stdlib", toolchain.as_ref(), purl("golang", None, "stdlib", v, &[]), location, NAME);
         std.license = super::license::License::parse("BSD-3-Clause");
         out.push(std);
     }
     Ok(out)
 }
 
-fn varint_string<'a>(data: &'a [u8], at: &mut usize) -> Option<&'a str> {
+fn varint_bytes<'a>(data: &'a [u8], at: &mut usize) -> Option<&'a [u8]> {
     let mut len: u64 = 0;
     let mut shift = 0;
     loop {
@@ -82,7 +85,7 @@ fn varint_string<'a>(data: &'a [u8], at: &mut usize) -> Option<&'a str> {
         }
     }
     let end = at.checked_add(usize::try_from(len).ok()?)?;
-    let s = std::str::from_utf8(data.get(*at..end)?).ok()?;
+    let s = data.get(*at..end)?;
     *at = end;
     Some(s)
 }
@@ -94,7 +97,7 @@ pub fn encode_buildinfo(toolchain: &str, modinfo: &str) -> Vec<u8> {
     out.push(8);
     out.push(FLAG_INLINE);
     out.resize(32, 0);
-    let sentinel = [0x30u8; 16];
+    let sentinel = [0xafu8; 16];
     let mut info = sentinel.to_vec();
     info.extend_from_slice(modinfo.as_bytes());
     info.extend_from_slice(&sentinel);

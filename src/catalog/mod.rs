@@ -92,7 +92,7 @@ impl<'a> Context<'a> {
             Ok(b) => Some(b),
             Err(FsError::NotFound { .. }) => None,
             Err(e) => {
-                self.warn(path, e.to_string());
+                self.warn(path, e.reason());
                 None
             }
         }

@@ -85,12 +85,13 @@ pub fn paragraphs(text: &str) -> (Vec<Paragraph>, Vec<(usize, String)>) {
 /// Parses an RFC 822 header block (Python `METADATA`/`PKG-INFO`): fields up to the first blank
 /// line, the rest as the body.
 pub fn rfc822(text: &str) -> Paragraph {
+    let text = text.replace("\r\n", "\n");
     let (head, body) = match text.find("\n\n") {
         Some(i) => (&text[..i], &text[i + 2..]),
-        None => (text, ""),
+        None => (&text[..], ""),
     };
-    let (mut ps, _) = paragraphs(head);
-    let mut p = ps.pop().unwrap_or_default();
+    let (ps, _) = paragraphs(head);
+    let mut p = ps.into_iter().next().unwrap_or_default();
     p.body = body.to_string();
     p
 }
@@ -136,5 +137,12 @@ mod tests {
         let m = manifest("Manifest-Version: 1.0\r\nBundle-Name: abcdef\r\n ghi\r\n\r\nName: x\r\n");
         assert_eq!(m.get("Bundle-Name"), Some("abcdefghi"));
         assert_eq!(m.fields.len(), 2);
+    }
+
+    #[test]
+    fn reads_crlf_headers() {
+        let p = rfc822("Name: pip\r\nVersion: 1\r\n\r\nBody: no\r\n");
+        assert_eq!((p.get("name"), p.get("version"), p.get("body")), (Some("pip"), Some("1"), None));
+        assert_eq!(p.body, "Body: no\n");
     }
 }

@@ -93,6 +93,17 @@ pub enum FsError {
     },
 }
 
+impl FsError {
+    /// What went wrong, without the path (for messages already located at it).
+    pub fn reason(&self) -> String {
+        let full = self.to_string();
+        match full.split_once(": ") {
+            Some((_, r)) => r.to_string(),
+            None => full,
+        }
+    }
+}
+
 /// A read-only filesystem view; object-safe so catalogers take `&dyn Fs`.
 pub trait Fs: Sync {
     /// Reads a whole file (following symlinks), failing with [`FsError::TooLarge`] above `cap` bytes.
