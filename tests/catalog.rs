@@ -97,6 +97,7 @@ fn application_ecosystems() {
         "pkg:npm/debug@2.6.9",
         "pkg:npm/left-pad@1.3.0",
         "pkg:npm/ms@2.0.0",
+        "pkg:npm/private-lib@0.1.0",
         "pkg:npm/real-name@2.0.0",
         "pkg:npm/semver@6.3.1",
         "pkg:pypi/requests@2.31.0",
@@ -113,7 +114,7 @@ fn application_ecosystems() {
     ] {
         assert!(got.contains(&want), "{want} missing from {got:#?}");
     }
-    assert_eq!(got.len(), 17, "{got:#?}");
+    assert_eq!(got.len(), 18, "{got:#?}");
     // Merged across catalogers: lockfile + node_modules, Cargo.lock + auditable binary.
     let babel = find(&c, "pkg:npm/%40babel/core@");
     assert_eq!(babel.found_by.len(), 2);
@@ -121,6 +122,7 @@ fn application_ecosystems() {
     let serde = find(&c, "pkg:cargo/serde@");
     assert!(serde.locations.contains("src/rustapp/Cargo.lock") && serde.locations.contains("usr/local/bin/rustapp"));
     assert_eq!(license(find(&c, "pkg:npm/left-pad@")), "WTFPL");
+    assert_eq!(license(find(&c, "pkg:npm/private-lib@")), "LicenseRef-SEE-LICENSE-IN-LICENSE.md");
     let requests = find(&c, "pkg:pypi/requests@");
     assert_eq!(license(requests), "Apache-2.0");
     assert!(requests.files.contains("usr/lib/python3/dist-packages/requests/__init__.py"));

@@ -203,6 +203,7 @@ pub fn apps(name: &str) -> PathBuf {
 "node_modules/@babel/core":{"version":"7.24.0","license":"MIT"},
 "node_modules/@babel/core/node_modules/semver":{"version":"6.3.1","license":"ISC"},
 "node_modules/alias":{"name":"real-name","version":"2.0.0"},
+"node_modules/private-lib":{"version":"0.1.0","license":"SEE LICENSE IN LICENSE.md"},
 "packages/ws":{"version":"0.0.1"},
 "node_modules/ws":{"resolved":"packages/ws","link":true}}}"#,
     );

@@ -108,3 +108,6 @@ impl<'a> SbomBuilder<'a> {
 pub fn source_date_epoch() -> Option<u64> {
     std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()
 }
+
+#[cfg(test)]
+mod tests;
