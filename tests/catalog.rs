@@ -42,14 +42,23 @@ fn debian_dpkg_status_and_distroless() {
     let libc = find(&c, "pkg:deb/debian/libc6@");
     assert_eq!(license(libc), "GPL-2.0-or-later AND LGPL-2.1-or-later");
     assert!(libc.files.contains("lib/x86_64-linux-gnu/libc.so.6"));
-    assert!(libc.locations.contains("var/lib/dpkg/info/libc6:amd64.list"));
+    assert!(libc
+        .locations
+        .contains("var/lib/dpkg/info/libc6:amd64.list"));
     assert!(libc.locations.contains("usr/share/doc/libc6/copyright"));
-    assert_eq!(libc.found_by.iter().collect::<Vec<_>>(), ["dpkg-db-cataloger"]);
+    assert_eq!(
+        libc.found_by.iter().collect::<Vec<_>>(),
+        ["dpkg-db-cataloger"]
+    );
     assert_eq!(license(find(&c, "pkg:deb/debian/base-files@")), "");
     let tz = find(&c, "pkg:deb/debian/tzdata@");
     assert!(tz.files.contains("usr/share/zoneinfo/UTC"));
     assert!(tz.locations.contains("var/lib/dpkg/status.d/tzdata"));
-    assert!(has_warning(&c, "var/lib/dpkg/status:22", "not a `Field: value` line"));
+    assert!(has_warning(
+        &c,
+        "var/lib/dpkg/status:22",
+        "not a `Field: value` line"
+    ));
     assert_eq!(c.distro.as_ref().unwrap().qualifier(), "debian-12");
 }
 
@@ -67,8 +76,15 @@ fn alpine_apk_db() {
     let musl = find(&c, "pkg:apk/alpine/musl@");
     assert_eq!(license(musl), "MIT");
     assert!(musl.files.contains("lib/ld-musl-x86_64.so.1"));
-    assert_eq!(license(find(&c, "pkg:apk/alpine/ssl_client@")), "GPL-2.0-only AND MIT");
-    assert!(has_warning(&c, "lib/apk/db/installed:24", "not a `K:value` line"));
+    assert_eq!(
+        license(find(&c, "pkg:apk/alpine/ssl_client@")),
+        "GPL-2.0-only AND MIT"
+    );
+    assert!(has_warning(
+        &c,
+        "lib/apk/db/installed:24",
+        "not a `K:value` line"
+    ));
 }
 
 #[test]
@@ -84,8 +100,15 @@ fn fedora_sqlite_rpmdb() {
     let bash = find(&c, "pkg:rpm/fedora/bash@");
     assert_eq!(license(bash), "GPL-3.0-or-later");
     assert!(bash.files.contains("usr/bin/sh"));
-    assert_eq!(find(&c, "pkg:rpm/fedora/openssl-libs@").version, "1:3.1.1-4.fc39");
-    assert!(has_warning(&c, "var/lib/rpm/rpmdb.sqlite:Packages[4]", "bad header"));
+    assert_eq!(
+        find(&c, "pkg:rpm/fedora/openssl-libs@").version,
+        "1:3.1.1-4.fc39"
+    );
+    assert!(has_warning(
+        &c,
+        "var/lib/rpm/rpmdb.sqlite:Packages[4]",
+        "bad header"
+    ));
 }
 
 #[test]
@@ -120,22 +143,46 @@ fn application_ecosystems() {
     assert_eq!(babel.found_by.len(), 2);
     assert_eq!(license(babel), "MIT");
     let serde = find(&c, "pkg:cargo/serde@");
-    assert!(serde.locations.contains("src/rustapp/Cargo.lock") && serde.locations.contains("usr/local/bin/rustapp"));
+    assert!(
+        serde.locations.contains("src/rustapp/Cargo.lock")
+            && serde.locations.contains("usr/local/bin/rustapp")
+    );
     assert_eq!(license(find(&c, "pkg:npm/left-pad@")), "WTFPL");
-    assert_eq!(license(find(&c, "pkg:npm/private-lib@")), "LicenseRef-SEE-LICENSE-IN-LICENSE.md");
+    assert_eq!(
+        license(find(&c, "pkg:npm/private-lib@")),
+        "LicenseRef-SEE-LICENSE-IN-LICENSE.md"
+    );
     let requests = find(&c, "pkg:pypi/requests@");
     assert_eq!(license(requests), "Apache-2.0");
-    assert!(requests.files.contains("usr/lib/python3/dist-packages/requests/__init__.py"));
+    assert!(requests
+        .files
+        .contains("usr/lib/python3/dist-packages/requests/__init__.py"));
     assert!(requests.files.contains("usr/bin/req"));
     assert_eq!(license(find(&c, "pkg:pypi/typing-extensions@")), "PSF-2.0");
     assert_eq!(license(find(&c, "pkg:maven/inner-lib/")), "Apache-2.0");
     assert_eq!(license(find(&c, "pkg:golang/stdlib@")), "BSD-3-Clause");
     assert_eq!(license(find(&c, "pkg:gem/rake@")), "MIT");
     // Problems are warnings, never panics.
-    assert!(has_warning(&c, "app/lib/broken.jar", "not a readable zip archive"));
-    assert!(has_warning(&c, "opt/venv/lib/python3.11/site-packages/huge-1.dist-info/METADATA", "over the"));
-    assert!(has_warning(&c, "app/node_modules/broken/package.json:2", "invalid JSON"));
-    assert!(has_warning(&c, "usr/local/bin/garbage-elf", "unreadable ELF"));
+    assert!(has_warning(
+        &c,
+        "app/lib/broken.jar",
+        "not a readable zip archive"
+    ));
+    assert!(has_warning(
+        &c,
+        "opt/venv/lib/python3.11/site-packages/huge-1.dist-info/METADATA",
+        "over the"
+    ));
+    assert!(has_warning(
+        &c,
+        "app/node_modules/broken/package.json:2",
+        "invalid JSON"
+    ));
+    assert!(has_warning(
+        &c,
+        "usr/local/bin/garbage-elf",
+        "unreadable ELF"
+    ));
 }
 
 #[test]
@@ -152,7 +199,15 @@ fn truncated_databases_degrade_to_warnings() {
     assert!(c.packages.iter().any(|p| p.name == "base-files"));
     let c = scan(&LocalFs::new(&rpm));
     assert!(c.packages.is_empty());
-    assert!(has_warning(&c, "var/lib/rpm/rpmdb.sqlite", "cannot read the rpm database"), "{:?}", c.warnings);
+    assert!(
+        has_warning(
+            &c,
+            "var/lib/rpm/rpmdb.sqlite",
+            "cannot read the rpm database"
+        ),
+        "{:?}",
+        c.warnings
+    );
 }
 
 #[test]

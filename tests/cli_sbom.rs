@@ -26,8 +26,16 @@ fn prints_each_format() {
     let (code, table, warnings) = sbom(&[dir, "--format", "table"]);
     assert_eq!(code, 0);
     assert!(table.starts_with("NAME"), "{table}");
-    assert!(table.lines().any(|l| l.starts_with("musl ") && l.ends_with("MIT")), "{table}");
-    assert!(warnings.contains("/lib/apk/db/installed:24: not a `K:value` line"), "{warnings}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("musl ") && l.ends_with("MIT")),
+        "{table}"
+    );
+    assert!(
+        warnings.contains("/lib/apk/db/installed:24: not a `K:value` line"),
+        "{warnings}"
+    );
 
     let (code, cdx, _) = sbom(&[dir, "--name", "alpine-test"]);
     assert_eq!(code, 0);

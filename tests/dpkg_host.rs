@@ -11,15 +11,25 @@ use std::process::Command;
 #[test]
 fn matches_dpkg_query_on_the_host() {
     let out = Command::new("dpkg-query")
-        .args(["-W", "--admindir=/var/lib/dpkg", "-f", "${Package}\t${Version}\t${Architecture}\t${db:Status-Status}\n"])
+        .args([
+            "-W",
+            "--admindir=/var/lib/dpkg",
+            "-f",
+            "${Package}\t${Version}\t${Architecture}\t${db:Status-Status}\n",
+        ])
         .output()
         .expect("dpkg-query must be installed (this project's machines are Debian)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let want: BTreeSet<(String, String, String)> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
-            (f.len() == 4 && PRESENT_STATES.contains(&f[3])).then(|| (f[0].into(), f[1].into(), f[2].into()))
+            (f.len() == 4 && PRESENT_STATES.contains(&f[3]))
+                .then(|| (f[0].into(), f[1].into(), f[2].into()))
         })
         .collect();
     assert!(!want.is_empty(), "dpkg-query listed no installed package");
@@ -33,10 +43,19 @@ fn matches_dpkg_query_on_the_host() {
     let got: BTreeSet<(String, String, String)> = c
         .packages
         .iter()
-        .map(|p| (p.name.clone(), p.version.clone(), p.properties.get("arch").cloned().unwrap_or_default()))
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.version.clone(),
+                p.properties.get("arch").cloned().unwrap_or_default(),
+            )
+        })
         .collect();
     let missing: Vec<_> = want.difference(&got).collect();
     let extra: Vec<_> = got.difference(&want).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing (recall): {missing:?}\nextra (precision): {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing (recall): {missing:?}\nextra (precision): {extra:?}"
+    );
     assert_eq!(c.packages.len(), want.len());
 }

@@ -47,7 +47,11 @@ fn run(cmd: &mut Command, what: &str) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "cannot {what}: {}\n{text}", out.status);
+    assert!(
+        out.status.success(),
+        "cannot {what}: {}\n{text}",
+        out.status
+    );
     text
 }
 
@@ -96,14 +100,20 @@ fn write(name: &str, doc: &serde_json::Value) -> PathBuf {
 
 #[test]
 fn cyclonedx_validates_against_the_1_6_schema() {
-    let path = write("stagetrail-validate.cdx.json", &builder(catalog()).cyclonedx());
+    let path = write(
+        "stagetrail-validate.cdx.json",
+        &builder(catalog()).cyclonedx(),
+    );
     let script = "import sys\n\
 from cyclonedx.schema import SchemaVersion\n\
 from cyclonedx.validation.json import JsonStrictValidator\n\
 err = JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read())\n\
 if err is not None:\n    print(repr(err)); sys.exit(1)\n\
 print('valid')\n";
-    let out = run(Command::new(python()).args(["-c", script]).arg(&path), "validate CycloneDX");
+    let out = run(
+        Command::new(python()).args(["-c", script]).arg(&path),
+        "validate CycloneDX",
+    );
     assert!(out.contains("valid"), "{out}");
 }
 
@@ -111,6 +121,9 @@ print('valid')\n";
 fn spdx_validates_with_pyspdxtools() {
     let path = write("stagetrail-validate.spdx.json", &builder(catalog()).spdx());
     let tool = python().parent().unwrap().join("pyspdxtools");
-    let out = run(Command::new(tool).arg("-i").arg(&path), "validate SPDX (pyspdxtools -i)");
+    let out = run(
+        Command::new(tool).arg("-i").arg(&path),
+        "validate SPDX (pyspdxtools -i)",
+    );
     assert!(!out.to_lowercase().contains("invalid"), "{out}");
 }

@@ -45,7 +45,10 @@ impl Cataloger for Apk {
                 cur.line = i + 1;
             }
             let Some((k, v)) = line.split_once(':').filter(|(k, _)| k.len() == 1) else {
-                cx.warn(format!("{INSTALLED}:{}", i + 1), format!("not a `K:value` line: {line:.60}"));
+                cx.warn(
+                    format!("{INSTALLED}:{}", i + 1),
+                    format!("not a `K:value` line: {line:.60}"),
+                );
                 continue;
             };
             match k {
@@ -73,21 +76,39 @@ impl Cataloger for Apk {
 impl Apk {
     fn package(&self, cx: &Context<'_>, r: Record) -> Option<Package> {
         if r.name.is_empty() {
-            cx.warn(format!("{INSTALLED}:{}", r.line), "record without a P: (name) line");
+            cx.warn(
+                format!("{INSTALLED}:{}", r.line),
+                "record without a P: (name) line",
+            );
             return None;
         }
         let namespace = cx.distro.map_or("alpine", |d| d.id.as_str());
         let distro = cx.distro.map(|d| d.qualifier()).unwrap_or_default();
-        let upstream = if r.origin != r.name { r.origin.as_str() } else { "" };
+        let upstream = if r.origin != r.name {
+            r.origin.as_str()
+        } else {
+            ""
+        };
         let id = purl(
             "apk",
             Some(namespace),
             &r.name,
             &r.version,
-            &[("arch", &r.arch), ("distro", &distro), ("upstream", upstream)],
+            &[
+                ("arch", &r.arch),
+                ("distro", &distro),
+                ("upstream", upstream),
+            ],
         );
-        let mut pkg = Package::new(PackageKind::Apk, &r.name, &r.version, id, INSTALLED, self.name())
-            .with_license(&r.license);
+        let mut pkg = Package::new(
+            PackageKind::Apk,
+            &r.name,
+            &r.version,
+            id,
+            INSTALLED,
+            self.name(),
+        )
+        .with_license(&r.license);
         pkg.files.extend(r.files);
         if !r.arch.is_empty() {
             pkg.properties.insert("arch".into(), r.arch);

@@ -22,7 +22,12 @@ impl Cataloger for Binaries {
 
     fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.index.files().iter().filter(|e| e.meta.is_executable() && e.meta.size >= 64) {
+        for e in cx
+            .index
+            .files()
+            .iter()
+            .filter(|e| e.meta.is_executable() && e.meta.size >= 64)
+        {
             match cx.fs.read_at(&e.path, 0, 4) {
                 Ok(head) if head == ELF_MAGIC => {}
                 Ok(_) => continue,
@@ -42,7 +47,13 @@ impl Cataloger for Binaries {
             let section = |name: &str| -> Option<Vec<u8>> {
                 let s = file.section_by_name(name)?;
                 if s.size() > SECTION_CAP {
-                    cx.warn(&e.path, format!("{name} section of {} bytes skipped (over {SECTION_CAP})", s.size()));
+                    cx.warn(
+                        &e.path,
+                        format!(
+                            "{name} section of {} bytes skipped (over {SECTION_CAP})",
+                            s.size()
+                        ),
+                    );
                     return None;
                 }
                 match s.data() {
@@ -55,7 +66,9 @@ impl Cataloger for Binaries {
             };
             // The Go linker puts the header in `.go.buildinfo` but the strings may run past the
             // section's end (as Go's own reader assumes): read on from the section's file offset.
-            let go = file.section_by_name(".go.buildinfo").and_then(|s| s.file_range());
+            let go = file
+                .section_by_name(".go.buildinfo")
+                .and_then(|s| s.file_range());
             if let Some((offset, _)) = go {
                 let data = match cx.fs.read_at(&e.path, offset, GO_READ) {
                     Ok(d) => d,

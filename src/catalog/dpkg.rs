@@ -85,7 +85,10 @@ impl Dpkg {
         md5sums: Option<&str>,
     ) -> Option<Package> {
         let Some(name) = p.get("Package").filter(|n| !n.is_empty()) else {
-            cx.warn(format!("{path}:{}", p.line), "paragraph without a Package field");
+            cx.warn(
+                format!("{path}:{}", p.line),
+                "paragraph without a Package field",
+            );
             return None;
         };
         if let Some(status) = p.get("Status") {
@@ -96,7 +99,10 @@ impl Dpkg {
         }
         let version = p.get("Version").unwrap_or("");
         if version.is_empty() {
-            cx.warn(format!("{path}:{}", p.line), format!("package {name} has no Version"));
+            cx.warn(
+                format!("{path}:{}", p.line),
+                format!("package {name} has no Version"),
+            );
         }
         let arch = p.get("Architecture").unwrap_or("");
         let (src_name, src_ver) = source(p.get("Source"));
@@ -177,7 +183,12 @@ fn source(field: Option<&str>) -> (Option<String>, Option<String>) {
     match f.split_once(' ') {
         Some((n, v)) => (
             Some(n.to_string()),
-            Some(v.trim().trim_start_matches('(').trim_end_matches(')').to_string()),
+            Some(
+                v.trim()
+                    .trim_start_matches('(')
+                    .trim_end_matches(')')
+                    .to_string(),
+            ),
         ),
         None => (Some(f.to_string()), None),
     }
@@ -190,7 +201,8 @@ pub fn dep5_licenses(text: &str) -> Option<License> {
     let (paras, _) = paragraphs(text);
     let header = paras.first()?;
     let format = header.get("Format")?;
-    if !(format.contains("copyright-format") || format.contains("dep5") || format.contains("DEP-5")) {
+    if !(format.contains("copyright-format") || format.contains("dep5") || format.contains("DEP-5"))
+    {
         return None;
     }
     let short = |p: &Paragraph| {
@@ -200,7 +212,11 @@ pub fn dep5_licenses(text: &str) -> Option<License> {
             .filter(|l| !l.is_empty())
             .and_then(License::parse)
     };
-    let mut found: Vec<License> = paras.iter().filter(|p| p.get("Files").is_some()).filter_map(short).collect();
+    let mut found: Vec<License> = paras
+        .iter()
+        .filter(|p| p.get("Files").is_some())
+        .filter_map(short)
+        .collect();
     if found.is_empty() {
         found.extend(short(header));
     }
@@ -217,7 +233,10 @@ mod tests {
             Upstream-Name: x\n\nFiles: *\nCopyright: me\nLicense: GPL-2+\n text\n\n\
             Files: debian/*\nLicense: public-domain\n\nLicense: GPL-2+\n full text\n";
         let l = dep5_licenses(text).unwrap();
-        assert_eq!(l.expression, "GPL-2.0-or-later AND LicenseRef-public-domain");
+        assert_eq!(
+            l.expression,
+            "GPL-2.0-or-later AND LicenseRef-public-domain"
+        );
         assert!(dep5_licenses("This is free-form.\n").is_none());
     }
 

@@ -26,7 +26,14 @@ impl Cataloger for Gems {
                 cx.warn(&e.path, "gemspec without a literal name and version");
                 continue;
             };
-            let mut p = Package::new(PackageKind::Gem, &name, &version, purl("gem", None, &name, &version, &[]), &e.path, self.name());
+            let mut p = Package::new(
+                PackageKind::Gem,
+                &name,
+                &version,
+                purl("gem", None, &name, &version, &[]),
+                &e.path,
+                self.name(),
+            );
             p.license = License::any(spec.licenses.iter().filter_map(|l| License::parse(l)));
             out.push(p);
         }

@@ -45,7 +45,9 @@ pub fn buildinfo(data: &[u8], location: &str) -> Result<Vec<Package>, String> {
     for line in modinfo.lines() {
         let f: Vec<&str> = line.split('\t').collect();
         match f.as_slice() {
-            ["mod" | "dep", path, version, ..] => mods.push((path.to_string(), version.to_string())),
+            ["mod" | "dep", path, version, ..] => {
+                mods.push((path.to_string(), version.to_string()))
+            }
             ["mod" | "dep", path] => mods.push((path.to_string(), String::new())),
             ["=>", path, version, ..] if !version.is_empty() => {
                 if let Some(last) = mods.last_mut() {
@@ -58,11 +60,25 @@ pub fn buildinfo(data: &[u8], location: &str) -> Result<Vec<Package>, String> {
     let mut out: Vec<Package> = mods
         .into_iter()
         .map(|(path, version)| {
-            Package::new(PackageKind::Go, &path, &version, go_purl(&path, &version), location, NAME)
+            Package::new(
+                PackageKind::Go,
+                &path,
+                &version,
+                go_purl(&path, &version),
+                location,
+                NAME,
+            )
         })
         .collect();
     if let Some(v) = toolchain.strip_prefix("go") {
-        let mut std = Package::new(PackageKind::Go, "stdlib", toolchain.as_ref(), purl("golang", None, "stdlib", v, &[]), location, NAME);
+        let mut std = Package::new(
+            PackageKind::Go,
+            "stdlib",
+            toolchain.as_ref(),
+            purl("golang", None, "stdlib", v, &[]),
+            location,
+            NAME,
+        );
         std.license = super::license::License::parse("BSD-3-Clause");
         out.push(std);
     }

@@ -68,10 +68,7 @@ impl Index {
                     FileKind::File if files.len() >= limits.max_files => {
                         warnings.push(Warning {
                             location: path,
-                            message: format!(
-                                "walk stopped: more than {} files",
-                                limits.max_files
-                            ),
+                            message: format!("walk stopped: more than {} files", limits.max_files),
                         });
                         stack.clear();
                         break;
@@ -113,7 +110,9 @@ fn match_segments(pat: &[&str], path: &[&str]) -> bool {
         None => path.is_empty(),
         Some((&"**", rest)) => (0..=path.len()).any(|i| match_segments(rest, &path[i..])),
         Some((p, rest)) => match path.split_first() {
-            Some((s, prest)) => match_segment(p.as_bytes(), s.as_bytes()) && match_segments(rest, prest),
+            Some((s, prest)) => {
+                match_segment(p.as_bytes(), s.as_bytes()) && match_segments(rest, prest)
+            }
             None => false,
         },
     }
@@ -134,11 +133,23 @@ mod tests {
 
     #[test]
     fn globs() {
-        assert!(glob_match("**/*.dist-info/METADATA", "usr/lib/python3/dist-packages/a-1.dist-info/METADATA"));
+        assert!(glob_match(
+            "**/*.dist-info/METADATA",
+            "usr/lib/python3/dist-packages/a-1.dist-info/METADATA"
+        ));
         assert!(glob_match("**/package-lock.json", "package-lock.json"));
-        assert!(!glob_match("**/*.dist-info/METADATA", "a.dist-info/x/METADATA"));
-        assert!(glob_match("var/lib/dpkg/status.d/*", "var/lib/dpkg/status.d/base"));
-        assert!(!glob_match("var/lib/dpkg/status.d/*", "var/lib/dpkg/status.d/a/b"));
+        assert!(!glob_match(
+            "**/*.dist-info/METADATA",
+            "a.dist-info/x/METADATA"
+        ));
+        assert!(glob_match(
+            "var/lib/dpkg/status.d/*",
+            "var/lib/dpkg/status.d/base"
+        ));
+        assert!(!glob_match(
+            "var/lib/dpkg/status.d/*",
+            "var/lib/dpkg/status.d/a/b"
+        ));
         assert!(glob_match("**/*.?ar", "app/lib/x.jar"));
     }
 }

@@ -30,7 +30,8 @@ impl Cataloger for Java {
     fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
         let mut out = Vec::new();
         for e in cx.index.files().iter().filter(|e| is_archive(&e.path)) {
-            let reader = BufReader::with_capacity(64 * 1024, FsReader::new(cx.fs, &e.path, e.meta.size));
+            let reader =
+                BufReader::with_capacity(64 * 1024, FsReader::new(cx.fs, &e.path, e.meta.size));
             let file_name = e.path.rsplit('/').next().unwrap_or(&e.path);
             self.archive(cx, reader, &e.path, file_name, &e.path, 1, &mut out);
         }
@@ -60,16 +61,23 @@ impl Java {
             }
         };
         if zip.len() > MAX_ENTRIES {
-            cx.warn(shown, format!("{} entries, over the {MAX_ENTRIES} read", zip.len()));
+            cx.warn(
+                shown,
+                format!("{} entries, over the {MAX_ENTRIES} read", zip.len()),
+            );
         }
-        let names: Vec<String> = zip.file_names().take(MAX_ENTRIES).map(String::from).collect();
+        let names: Vec<String> = zip
+            .file_names()
+            .take(MAX_ENTRIES)
+            .map(String::from)
+            .collect();
         let mut found_pom = false;
         let mut manifest_text = None;
         let mut nested = Vec::new();
         for name in &names {
             if name.starts_with("META-INF/maven/") && name.ends_with("/pom.properties") {
                 if let Some(text) = entry(cx, &mut zip, shown, name, ENTRY_CAP) {
-                    if let Some(p) = self.from_pom(&String::from_utf8_lossy(&text), location) {
+                    if let Some(p) = self.pom_package(&String::from_utf8_lossy(&text), location) {
                         found_pom = true;
                         out.push(p);
                     }
@@ -80,11 +88,16 @@ impl Java {
                 nested.push(name.clone());
             }
         }
-        let mf = manifest(&String::from_utf8_lossy(manifest_text.as_deref().unwrap_or(b"")));
+        let mf = manifest(&String::from_utf8_lossy(
+            manifest_text.as_deref().unwrap_or(b""),
+        ));
         if !found_pom {
-            out.push(self.from_manifest(&mf, file_name, location));
+            out.push(self.manifest_package(&mf, file_name, location));
         } else if let Some(l) = manifest_license(&mf) {
-            for p in out.iter_mut().filter(|p| p.license.is_none() && p.locations.contains(location)) {
+            for p in out
+                .iter_mut()
+                .filter(|p| p.license.is_none() && p.locations.contains(location))
+            {
                 p.license = Some(l.clone());
             }
         }
@@ -95,12 +108,20 @@ impl Java {
             let inner_shown = format!("{shown}!/{name}");
             if let Some(bytes) = entry(cx, &mut zip, shown, &name, NESTED_CAP) {
                 let inner_name = name.rsplit('/').next().unwrap_or(&name);
-                self.archive(cx, std::io::Cursor::new(bytes), &inner_shown, inner_name, location, depth + 1, out);
+                self.archive(
+                    cx,
+                    std::io::Cursor::new(bytes),
+                    &inner_shown,
+                    inner_name,
+                    location,
+                    depth + 1,
+                    out,
+                );
             }
         }
     }
 
-    fn from_pom(&self, text: &str, location: &str) -> Option<Package> {
+    fn pom_package(&self, text: &str, location: &str) -> Option<Package> {
         let mut g = "";
         let mut a = "";
         let mut v = "";
@@ -119,18 +140,33 @@ impl Java {
         if a.is_empty() {
             return None;
         }
-        let mut p = Package::new(PackageKind::Java, a, v, purl("maven", Some(g), a, v, &[]), location, self.name());
+        let mut p = Package::new(
+            PackageKind::Java,
+            a,
+            v,
+            purl("maven", Some(g), a, v, &[]),
+            location,
+            self.name(),
+        );
         if !g.is_empty() {
             p.properties.insert("groupId".into(), g.into());
         }
         Some(p)
     }
 
-    fn from_manifest(&self, mf: &super::text::Paragraph, file_name: &str, location: &str) -> Package {
+    fn manifest_package(
+        &self,
+        mf: &super::text::Paragraph,
+        file_name: &str,
+        location: &str,
+    ) -> Package {
         let (stem_name, stem_version) = split_file_name(file_name);
         let name = mf
             .get("Implementation-Title")
-            .or_else(|| mf.get("Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s)))
+            .or_else(|| {
+                mf.get("Bundle-SymbolicName")
+                    .map(|s| s.split(';').next().unwrap_or(s))
+            })
             .filter(|n| !n.is_empty() && !n.contains(' '))
             .unwrap_or(stem_name);
         let version = mf
@@ -138,7 +174,14 @@ impl Java {
             .or_else(|| mf.get("Bundle-Version"))
             .unwrap_or(stem_version);
         let group = mf.get("Implementation-Vendor-Id").unwrap_or(name);
-        let mut p = Package::new(PackageKind::Java, name, version, purl("maven", Some(group), name, version, &[]), location, self.name());
+        let mut p = Package::new(
+            PackageKind::Java,
+            name,
+            version,
+            purl("maven", Some(group), name, version, &[]),
+            location,
+            self.name(),
+        );
         p.license = manifest_license(mf);
         p
     }
@@ -160,7 +203,10 @@ fn entry<R: Read + Seek>(
         }
     };
     if f.size() > cap {
-        cx.warn(format!("{shown}!/{name}"), format!("{} bytes, over the {cap}-byte cap", f.size()));
+        cx.warn(
+            format!("{shown}!/{name}"),
+            format!("{} bytes, over the {cap}-byte cap", f.size()),
+        );
         return None;
     }
     let mut buf = Vec::new();
@@ -208,7 +254,10 @@ mod tests {
 
     #[test]
     fn splits_versioned_file_names() {
-        assert_eq!(split_file_name("commons-io-2.11.0.jar"), ("commons-io", "2.11.0"));
+        assert_eq!(
+            split_file_name("commons-io-2.11.0.jar"),
+            ("commons-io", "2.11.0")
+        );
         assert_eq!(split_file_name("app.jar"), ("app", ""));
     }
 }

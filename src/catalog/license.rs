@@ -58,14 +58,35 @@ const ALIASES: &[(&str, &str)] = &[
     ("zope public license", "ZPL-2.1"),
     ("eclipse public license 2.0 (epl-2.0)", "EPL-2.0"),
     ("gnu general public license v2 (gplv2)", "GPL-2.0-only"),
-    ("gnu general public license v2 or later (gplv2+)", "GPL-2.0-or-later"),
+    (
+        "gnu general public license v2 or later (gplv2+)",
+        "GPL-2.0-or-later",
+    ),
     ("gnu general public license v3 (gplv3)", "GPL-3.0-only"),
-    ("gnu general public license v3 or later (gplv3+)", "GPL-3.0-or-later"),
-    ("gnu lesser general public license v2 (lgplv2)", "LGPL-2.0-only"),
-    ("gnu lesser general public license v2 or later (lgplv2+)", "LGPL-2.0-or-later"),
-    ("gnu lesser general public license v3 (lgplv3)", "LGPL-3.0-only"),
-    ("gnu lesser general public license v3 or later (lgplv3+)", "LGPL-3.0-or-later"),
-    ("gnu library or lesser general public license (lgpl)", "LGPL-2.0-or-later"),
+    (
+        "gnu general public license v3 or later (gplv3+)",
+        "GPL-3.0-or-later",
+    ),
+    (
+        "gnu lesser general public license v2 (lgplv2)",
+        "LGPL-2.0-only",
+    ),
+    (
+        "gnu lesser general public license v2 or later (lgplv2+)",
+        "LGPL-2.0-or-later",
+    ),
+    (
+        "gnu lesser general public license v3 (lgplv3)",
+        "LGPL-3.0-only",
+    ),
+    (
+        "gnu lesser general public license v3 or later (lgplv3+)",
+        "LGPL-3.0-or-later",
+    ),
+    (
+        "gnu library or lesser general public license (lgpl)",
+        "LGPL-2.0-or-later",
+    ),
     ("gnu affero general public license v3", "AGPL-3.0-only"),
 ];
 
@@ -83,7 +104,8 @@ impl License {
     pub fn parse(raw: &str) -> Option<License> {
         let raw = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         if raw.is_empty()
-            || ["unknown", "noassertion", "none", "n/a"].contains(&raw.to_ascii_lowercase().as_str())
+            || ["unknown", "noassertion", "none", "n/a"]
+                .contains(&raw.to_ascii_lowercase().as_str())
         {
             return None;
         }
@@ -244,7 +266,11 @@ fn operand(words: &[&str], group: &str, refs: &mut BTreeMap<String, String>) -> 
 
 fn license_ref(text: &str, refs: &mut BTreeMap<String, String>) -> String {
     if let Some(rest) = text.strip_prefix("LicenseRef-") {
-        if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
+        if !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        {
             refs.insert(text.to_string(), text.to_string());
             return text.to_string();
         }
@@ -347,8 +373,14 @@ mod tests {
         assert_eq!(e("GPLv3+"), "GPL-3.0-or-later");
         assert_eq!(e("GPL-2+ or Artistic"), "GPL-2.0-or-later OR Artistic-1.0");
         assert_eq!(e("MIT/Apache-2.0"), "MIT OR Apache-2.0");
-        assert_eq!(e("(MIT OR Apache-2.0) AND Unicode-DFS-2016"), "(MIT OR Apache-2.0) AND Unicode-DFS-2016");
-        assert_eq!(e("GPL-2.0-or-later WITH Classpath-exception-2.0"), "GPL-2.0-or-later WITH Classpath-exception-2.0");
+        assert_eq!(
+            e("(MIT OR Apache-2.0) AND Unicode-DFS-2016"),
+            "(MIT OR Apache-2.0) AND Unicode-DFS-2016"
+        );
+        assert_eq!(
+            e("GPL-2.0-or-later WITH Classpath-exception-2.0"),
+            "GPL-2.0-or-later WITH Classpath-exception-2.0"
+        );
         assert_eq!(e("MIT BSD-3-Clause"), "MIT AND BSD-3-Clause");
         assert_eq!(e("MPL-1.1+"), "MPL-1.1+");
         assert!(License::parse("UNKNOWN").is_none());
@@ -363,7 +395,12 @@ mod tests {
         assert_eq!(l.expression, "LicenseRef-SEE-LICENSE-IN-LICENSE.md");
         let l = License::parse("MIT AND (").unwrap();
         assert_eq!(l.expression, "LicenseRef-MIT-AND");
-        let all = License::all([License::parse("MIT").unwrap(), License::parse("GPL-2+ or Artistic").unwrap(), License::parse("MIT").unwrap()]).unwrap();
+        let all = License::all([
+            License::parse("MIT").unwrap(),
+            License::parse("GPL-2+ or Artistic").unwrap(),
+            License::parse("MIT").unwrap(),
+        ])
+        .unwrap();
         assert_eq!(all.expression, "(GPL-2.0-or-later OR Artistic-1.0) AND MIT");
     }
 }

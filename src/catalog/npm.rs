@@ -28,7 +28,10 @@ pub fn npm_purl(name: &str, version: &str) -> String {
 pub fn declared_license(v: &Value) -> Option<License> {
     let one = |l: &Value| match l {
         Value::String(s) => License::parse(s),
-        Value::Object(o) => o.get("type").and_then(Value::as_str).and_then(License::parse),
+        Value::Object(o) => o
+            .get("type")
+            .and_then(Value::as_str)
+            .and_then(License::parse),
         _ => None,
     };
     if let Some(l) = v.get("license") {
@@ -58,7 +61,10 @@ impl Cataloger for NpmLock {
             let lock: Value = match serde_json::from_slice(&bytes) {
                 Ok(v) => v,
                 Err(err) => {
-                    cx.warn(format!("{}:{}:{}", e.path, err.line(), err.column()), format!("invalid JSON: {err}"));
+                    cx.warn(
+                        format!("{}:{}:{}", e.path, err.line(), err.column()),
+                        format!("invalid JSON: {err}"),
+                    );
                     continue;
                 }
             };
@@ -79,7 +85,10 @@ impl Cataloger for NpmLock {
             } else if let Some(deps) = lock.get("dependencies") {
                 self.v1(&e.path, deps, &mut out);
             } else {
-                cx.warn(&e.path, "neither `packages` nor `dependencies`: not a package-lock.json");
+                cx.warn(
+                    &e.path,
+                    "neither `packages` nor `dependencies`: not a package-lock.json",
+                );
             }
         }
         out
@@ -89,7 +98,14 @@ impl Cataloger for NpmLock {
 impl NpmLock {
     fn package(&self, path: &str, name: &str, entry: &Value) -> Package {
         let version = entry.get("version").and_then(Value::as_str).unwrap_or("");
-        let mut pkg = Package::new(PackageKind::Npm, name, version, npm_purl(name, version), path, self.name());
+        let mut pkg = Package::new(
+            PackageKind::Npm,
+            name,
+            version,
+            npm_purl(name, version),
+            path,
+            self.name(),
+        );
         pkg.license = declared_license(entry);
         pkg
     }
@@ -123,14 +139,22 @@ impl Cataloger for NodeModules {
 
     fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.index.files().iter().filter(|e| is_installed_manifest(&e.path)) {
+        for e in cx
+            .index
+            .files()
+            .iter()
+            .filter(|e| is_installed_manifest(&e.path))
+        {
             let Some(bytes) = cx.read(&e.path, MANIFEST_CAP) else {
                 continue;
             };
             let manifest: Value = match serde_json::from_slice(&bytes) {
                 Ok(v) => v,
                 Err(err) => {
-                    cx.warn(format!("{}:{}:{}", e.path, err.line(), err.column()), format!("invalid JSON: {err}"));
+                    cx.warn(
+                        format!("{}:{}:{}", e.path, err.line(), err.column()),
+                        format!("invalid JSON: {err}"),
+                    );
                     continue;
                 }
             };
@@ -141,7 +165,14 @@ impl Cataloger for NodeModules {
                 cx.warn(&e.path, "package.json without name and version");
                 continue;
             };
-            let mut pkg = Package::new(PackageKind::Npm, name, version, npm_purl(name, version), &e.path, self.name());
+            let mut pkg = Package::new(
+                PackageKind::Npm,
+                name,
+                version,
+                npm_purl(name, version),
+                &e.path,
+                self.name(),
+            );
             pkg.license = declared_license(&manifest);
             out.push(pkg);
         }
@@ -157,15 +188,23 @@ mod tests {
     fn matches_installed_manifests_only() {
         assert!(is_installed_manifest("app/node_modules/a/package.json"));
         assert!(is_installed_manifest("node_modules/@s/b/package.json"));
-        assert!(!is_installed_manifest("app/node_modules/a/lib/package.json"));
+        assert!(!is_installed_manifest(
+            "app/node_modules/a/lib/package.json"
+        ));
         assert!(!is_installed_manifest("app/package.json"));
-        assert_eq!(npm_purl("@babel/core", "7.1.0"), "pkg:npm/%40babel/core@7.1.0");
+        assert_eq!(
+            npm_purl("@babel/core", "7.1.0"),
+            "pkg:npm/%40babel/core@7.1.0"
+        );
     }
 
     #[test]
     fn reads_license_shapes() {
         let v: Value = serde_json::json!({"licenses": [{"type": "MIT"}, {"type": "Apache-2.0"}]});
-        assert_eq!(declared_license(&v).unwrap().expression, "Apache-2.0 OR MIT");
+        assert_eq!(
+            declared_license(&v).unwrap().expression,
+            "Apache-2.0 OR MIT"
+        );
         let v: Value = serde_json::json!({"license": {"type": "ISC"}});
         assert_eq!(declared_license(&v).unwrap().expression, "ISC");
     }

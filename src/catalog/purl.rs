@@ -57,14 +57,32 @@ mod tests {
     #[test]
     fn encodes_like_the_spec() {
         assert_eq!(
-            purl("deb", Some("debian"), "libc6", "2.36-9+deb12u4", &[("distro", "debian-12"), ("arch", "amd64")]),
+            purl(
+                "deb",
+                Some("debian"),
+                "libc6",
+                "2.36-9+deb12u4",
+                &[("distro", "debian-12"), ("arch", "amd64")]
+            ),
             "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12"
         );
-        assert_eq!(purl("npm", Some("@babel"), "core", "7.0.0", &[]), "pkg:npm/%40babel/core@7.0.0");
+        assert_eq!(
+            purl("npm", Some("@babel"), "core", "7.0.0", &[]),
+            "pkg:npm/%40babel/core@7.0.0"
+        );
         assert_eq!(
             purl("golang", Some("github.com/pkg"), "errors", "v0.9.1", &[]),
             "pkg:golang/github.com/pkg/errors@v0.9.1"
         );
-        assert_eq!(purl("deb", Some("debian"), "openssh", "1:9.2p1-2", &[("upstream", "")]), "pkg:deb/debian/openssh@1:9.2p1-2");
+        assert_eq!(
+            purl(
+                "deb",
+                Some("debian"),
+                "openssh",
+                "1:9.2p1-2",
+                &[("upstream", "")]
+            ),
+            "pkg:deb/debian/openssh@1:9.2p1-2"
+        );
     }
 }

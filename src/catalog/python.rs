@@ -52,8 +52,13 @@ impl Cataloger for Python {
                 continue;
             };
             let id = purl("pypi", None, &normalize_name(name), version, &[]);
-            let mut pkg = Package::new(PackageKind::Python, name, version, id, &e.path, self.name());
-            pkg.license = license(head.get("License-Expression"), head.get("License"), head.all("Classifier"));
+            let mut pkg =
+                Package::new(PackageKind::Python, name, version, id, &e.path, self.name());
+            pkg.license = license(
+                head.get("License-Expression"),
+                head.get("License"),
+                head.all("Classifier"),
+            );
             if e.path.ends_with("/METADATA") {
                 self.record(cx, &mut pkg, parent(&e.path));
             }
@@ -79,7 +84,11 @@ impl Python {
             if path.is_empty() {
                 continue;
             }
-            let full = if path.starts_with('/') { path.to_string() } else { format!("{base}/{path}") };
+            let full = if path.starts_with('/') {
+                path.to_string()
+            } else {
+                format!("{base}/{path}")
+            };
             pkg.files.insert(components(&full).join("/"));
         }
         pkg.locations.insert(record);
@@ -117,7 +126,11 @@ mod tests {
     #[test]
     fn normalises_and_reads_classifiers() {
         assert_eq!(normalize_name("Foo_Bar.baz"), "foo-bar-baz");
-        let l = license(None, Some("UNKNOWN"), ["License :: OSI Approved :: MIT License"].into_iter());
+        let l = license(
+            None,
+            Some("UNKNOWN"),
+            ["License :: OSI Approved :: MIT License"].into_iter(),
+        );
         assert_eq!(l.unwrap().expression, "MIT");
         let l = license(Some("Apache-2.0 OR MIT"), Some("BSD"), std::iter::empty());
         assert_eq!(l.unwrap().expression, "Apache-2.0 OR MIT");

@@ -15,7 +15,13 @@ pub struct CargoLock;
 /// Cataloger name for crates found in `cargo auditable` binaries.
 pub const AUDITABLE: &str = "cargo-auditable-binary-cataloger";
 
-fn crate_package(name: &str, version: &str, source: &str, location: &str, cataloger: &str) -> Package {
+fn crate_package(
+    name: &str,
+    version: &str,
+    source: &str,
+    location: &str,
+    cataloger: &str,
+) -> Package {
     let mut pkg = Package::new(
         PackageKind::Cargo,
         name,
@@ -46,10 +52,19 @@ impl Cataloger for CargoLock {
             };
             for (line, name, version, source) in parse_lock(&text) {
                 if name.is_empty() || version.is_empty() {
-                    cx.warn(format!("{}:{line}", e.path), "[[package]] without name and version");
+                    cx.warn(
+                        format!("{}:{line}", e.path),
+                        "[[package]] without name and version",
+                    );
                     continue;
                 }
-                out.push(crate_package(&name, &version, &source, &e.path, self.name()));
+                out.push(crate_package(
+                    &name,
+                    &version,
+                    &source,
+                    &e.path,
+                    self.name(),
+                ));
             }
         }
         out
@@ -113,7 +128,9 @@ pub fn auditable(section: &[u8], location: &str) -> Result<Vec<Package>, String>
         .read_to_end(&mut json)
         .map_err(|e| format!("cannot decompress .dep-v0: {e}"))?;
     if json.len() as u64 > AUDIT_CAP {
-        return Err(format!(".dep-v0 decompresses to more than {AUDIT_CAP} bytes"));
+        return Err(format!(
+            ".dep-v0 decompresses to more than {AUDIT_CAP} bytes"
+        ));
     }
     let info: AuditInfo = serde_json::from_slice(&json)
         .map_err(|e| format!(".dep-v0 JSON {}:{}: {e}", e.line(), e.column()))?;

@@ -142,7 +142,10 @@ mod tests {
     #[test]
     fn reads_crlf_headers() {
         let p = rfc822("Name: pip\r\nVersion: 1\r\n\r\nBody: no\r\n");
-        assert_eq!((p.get("name"), p.get("version"), p.get("body")), (Some("pip"), Some("1"), None));
+        assert_eq!(
+            (p.get("name"), p.get("version"), p.get("body")),
+            (Some("pip"), Some("1"), None)
+        );
         assert_eq!(p.body, "Body: no\n");
     }
 }

@@ -58,7 +58,11 @@ pub fn run(args: &Args) -> i32 {
                 &catalog,
             );
             b.created(source_date_epoch());
-            let doc = if args.format == Format::Spdx { b.spdx() } else { b.cyclonedx() };
+            let doc = if args.format == Format::Spdx {
+                b.spdx()
+            } else {
+                b.cyclonedx()
+            };
             let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
             s.push('\n');
             s
@@ -84,7 +88,10 @@ fn table(c: &Catalog) -> String {
                 p.name.clone(),
                 p.version.clone(),
                 p.kind.as_str().to_string(),
-                p.license.as_ref().map(|l| l.expression.clone()).unwrap_or_default(),
+                p.license
+                    .as_ref()
+                    .map(|l| l.expression.clone())
+                    .unwrap_or_default(),
             ]
         })
         .collect();

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 /// A fresh, empty fixture directory named `name`.
 pub fn fresh(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sbom").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sbom")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -33,7 +35,11 @@ fn chmod_x(root: &Path, path: &str) {
 /// lists, one DEP-5 and one free-form copyright, a distroless status.d entry.
 pub fn debian(name: &str) -> PathBuf {
     let r = fresh(name);
-    put(&r, "etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n");
+    put(
+        &r,
+        "etc/os-release",
+        "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n",
+    );
     put(
         &r,
         "var/lib/dpkg/status",
@@ -43,8 +49,16 @@ Package: oldpkg\nStatus: deinstall ok config-files\nArchitecture: all\nVersion: 
 this line is broken\n\n\
 Package: openssh-client\nStatus: install ok installed\nArchitecture: amd64\nSource: openssh (1:9.2p1-2)\nVersion: 1:9.2p1-2+deb12u2\n",
     );
-    put(&r, "var/lib/dpkg/info/base-files.list", "/.\n/etc\n/etc/os-release\n");
-    put(&r, "var/lib/dpkg/info/libc6:amd64.list", "/.\n/lib/x86_64-linux-gnu/libc.so.6\n");
+    put(
+        &r,
+        "var/lib/dpkg/info/base-files.list",
+        "/.\n/etc\n/etc/os-release\n",
+    );
+    put(
+        &r,
+        "var/lib/dpkg/info/libc6:amd64.list",
+        "/.\n/lib/x86_64-linux-gnu/libc.so.6\n",
+    );
     put(
         &r,
         "usr/share/doc/libc6/copyright",
@@ -53,13 +67,21 @@ Files: *\nCopyright: 1991-2023 Free Software Foundation, Inc.\nLicense: LGPL-2.1
 Files: debian/*\nCopyright: 2023 Debian\nLicense: GPL-2+\n\n\
 License: LGPL-2.1+\n This library is free software.\n",
     );
-    put(&r, "usr/share/doc/base-files/copyright", "This is the Debian prepackaged version of base-files.\n");
+    put(
+        &r,
+        "usr/share/doc/base-files/copyright",
+        "This is the Debian prepackaged version of base-files.\n",
+    );
     put(
         &r,
         "var/lib/dpkg/status.d/tzdata",
         "Package: tzdata\nVersion: 2024a-0+deb12u1\nArchitecture: all\n",
     );
-    put(&r, "var/lib/dpkg/status.d/tzdata.md5sums", "0123  usr/share/zoneinfo/UTC\n");
+    put(
+        &r,
+        "var/lib/dpkg/status.d/tzdata.md5sums",
+        "0123  usr/share/zoneinfo/UTC\n",
+    );
     symlink("/usr/share/doc/libc6", r.join("usr/share/doc/libc6-link")).unwrap();
     r
 }
@@ -85,7 +107,10 @@ pub fn fedora(name: &str) -> PathBuf {
     let db = r.join("var/lib/rpm/rpmdb.sqlite");
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL);").unwrap();
+    conn.execute_batch(
+        "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL);",
+    )
+    .unwrap();
     let s = |v: &str| Value::Strings(vec![v.to_string()]);
     let bash = encode(&[
         (tag::NAME, s("bash")),
@@ -96,7 +121,10 @@ pub fn fedora(name: &str) -> PathBuf {
         (tag::SOURCERPM, s("bash-5.2.26-1.fc39.src.rpm")),
         (tag::VENDOR, s("Fedora Project")),
         (tag::DIRINDEXES, Value::Ints(vec![0, 0])),
-        (tag::BASENAMES, Value::Strings(vec!["bash".into(), "sh".into()])),
+        (
+            tag::BASENAMES,
+            Value::Strings(vec!["bash".into(), "sh".into()]),
+        ),
         (tag::DIRNAMES, Value::Strings(vec!["/usr/bin/".into()])),
     ]);
     let openssl = encode(&[
@@ -111,7 +139,8 @@ pub fn fedora(name: &str) -> PathBuf {
     let mut broken = bash.clone();
     broken.truncate(40);
     for blob in [bash, openssl, key, broken] {
-        conn.execute("INSERT INTO Packages (blob) VALUES (?1)", [blob]).unwrap();
+        conn.execute("INSERT INTO Packages (blob) VALUES (?1)", [blob])
+            .unwrap();
     }
     r
 }
@@ -125,7 +154,12 @@ pub fn elf(sections: &[(&str, Vec<u8>)]) -> Vec<u8> {
         while data.len() % 16 != 0 {
             data.push(0);
         }
-        headers.push([shstrtab.len() as u64, 1, data.len() as u64, content.len() as u64]);
+        headers.push([
+            shstrtab.len() as u64,
+            1,
+            data.len() as u64,
+            content.len() as u64,
+        ]);
         shstrtab.extend_from_slice(name.as_bytes());
         shstrtab.push(0);
         data.extend_from_slice(content);
@@ -175,7 +209,8 @@ pub fn elf(sections: &[(&str, Vec<u8>)]) -> Vec<u8> {
 
 fn zip_bytes(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for (name, content) in entries {
         w.start_file(*name, opts).unwrap();
         w.write_all(content).unwrap();
@@ -207,10 +242,26 @@ pub fn apps(name: &str) -> PathBuf {
 "packages/ws":{"version":"0.0.1"},
 "node_modules/ws":{"resolved":"packages/ws","link":true}}}"#,
     );
-    put(&r, "app/node_modules/left-pad/package.json", r#"{"name":"left-pad","version":"1.3.0","license":"WTFPL"}"#);
-    put(&r, "app/node_modules/@babel/core/package.json", r#"{"name":"@babel/core","version":"7.24.0","license":"MIT"}"#);
-    put(&r, "app/node_modules/@babel/core/lib/package.json", r#"{"type":"module"}"#);
-    put(&r, "app/node_modules/broken/package.json", "{\"name\": \"broken\",\n  \"version\": ");
+    put(
+        &r,
+        "app/node_modules/left-pad/package.json",
+        r#"{"name":"left-pad","version":"1.3.0","license":"WTFPL"}"#,
+    );
+    put(
+        &r,
+        "app/node_modules/@babel/core/package.json",
+        r#"{"name":"@babel/core","version":"7.24.0","license":"MIT"}"#,
+    );
+    put(
+        &r,
+        "app/node_modules/@babel/core/lib/package.json",
+        r#"{"type":"module"}"#,
+    );
+    put(
+        &r,
+        "app/node_modules/broken/package.json",
+        "{\"name\": \"broken\",\n  \"version\": ",
+    );
     put(
         &r,
         "legacy/package-lock.json",
@@ -233,7 +284,11 @@ pub fn apps(name: &str) -> PathBuf {
     );
     let mut huge = b"Metadata-Version: 2.1\nName: huge\nVersion: 1\n\n".to_vec();
     huge.resize(5 << 20, b'x');
-    put(&r, "opt/venv/lib/python3.11/site-packages/huge-1.dist-info/METADATA", huge);
+    put(
+        &r,
+        "opt/venv/lib/python3.11/site-packages/huge-1.dist-info/METADATA",
+        huge,
+    );
     put(
         &r,
         "src/rustapp/Cargo.lock",
@@ -243,21 +298,36 @@ pub fn apps(name: &str) -> PathBuf {
         "go1.22.1",
         "path\texample.com/goapp\nmod\texample.com/goapp\tv1.0.0\t\ndep\tgithub.com/google/uuid\tv1.6.0\th1:x\nbuild\tGOOS=linux\n",
     );
-    put(&r, "usr/local/bin/goapp", elf(&[(".text", vec![0x90; 64]), (".go.buildinfo", go)]));
+    put(
+        &r,
+        "usr/local/bin/goapp",
+        elf(&[(".text", vec![0x90; 64]), (".go.buildinfo", go)]),
+    );
     chmod_x(&r, "usr/local/bin/goapp");
     let audit = zlib(br#"{"packages":[{"name":"rustapp","version":"0.1.0","source":"local","root":true,"dependencies":[1]},{"name":"serde","version":"1.0.197","source":"crates.io"},{"name":"itoa","version":"1.0.10","source":"crates.io"}]}"#);
     put(&r, "usr/local/bin/rustapp", elf(&[(".dep-v0", audit)]));
     chmod_x(&r, "usr/local/bin/rustapp");
-    put(&r, "usr/local/bin/garbage-elf", b"\x7fELF but nothing else follows, just text padding to 64 bytes......");
+    put(
+        &r,
+        "usr/local/bin/garbage-elf",
+        b"\x7fELF but nothing else follows, just text padding to 64 bytes......",
+    );
     chmod_x(&r, "usr/local/bin/garbage-elf");
-    put(&r, "usr/local/bin/script", "#!/bin/sh\necho this is a shell script long enough to be looked at\n");
+    put(
+        &r,
+        "usr/local/bin/script",
+        "#!/bin/sh\necho this is a shell script long enough to be looked at\n",
+    );
     chmod_x(&r, "usr/local/bin/script");
     let inner = zip_bytes(&[(
         "META-INF/MANIFEST.MF",
         b"Manifest-Version: 1.0\r\nImplementation-Title: inner-lib\r\nImplementation-Version: 1.2.3\r\nBundle-License: https://www.apache.org/licenses/LICENSE-2.0.txt\r\n\r\n".to_vec(),
     )]);
     let outer = zip_bytes(&[
-        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\nMain-Class: org.example.Main\r\n\r\n".to_vec()),
+        (
+            "META-INF/MANIFEST.MF",
+            b"Manifest-Version: 1.0\r\nMain-Class: org.example.Main\r\n\r\n".to_vec(),
+        ),
         (
             "META-INF/maven/org.example/demo/pom.properties",
             b"#Generated by Maven\ngroupId=org.example\nartifactId=demo\nversion=0.9.0\n".to_vec(),
@@ -266,7 +336,11 @@ pub fn apps(name: &str) -> PathBuf {
         ("org/example/Main.class", vec![0xca, 0xfe, 0xba, 0xbe]),
     ]);
     put(&r, "app/lib/demo.jar", outer);
-    put(&r, "app/lib/broken.jar", b"PK\x03\x04 this is not really a zip archive");
+    put(
+        &r,
+        "app/lib/broken.jar",
+        b"PK\x03\x04 this is not really a zip archive",
+    );
     put(
         &r,
         "usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec",

@@ -104,7 +104,10 @@ fn licenses(p: &Package) -> Vec<LicenseChoice> {
 
 fn component(b: &SbomBuilder<'_>, p: &Package) -> Component {
     let mut properties = vec![
-        prop("syft:package:foundBy", p.found_by.iter().cloned().collect::<Vec<_>>().join(",")),
+        prop(
+            "syft:package:foundBy",
+            p.found_by.iter().cloned().collect::<Vec<_>>().join(","),
+        ),
         prop("syft:package:type", p.kind.as_str()),
     ];
     for (i, loc) in p.locations.iter().enumerate() {
@@ -168,7 +171,10 @@ pub(super) fn document(b: &SbomBuilder<'_>) -> serde_json::Value {
         },
         dependencies: vec![Dependency {
             reference: SUBJECT_REF.into(),
-            depends_on: components.iter().filter_map(|c| c.bom_ref.clone()).collect(),
+            depends_on: components
+                .iter()
+                .filter_map(|c| c.bom_ref.clone())
+                .collect(),
         }],
         components,
     };

@@ -93,7 +93,13 @@ struct Relationship {
 pub fn package_id(p: &Package) -> String {
     let sane: String = format!("{}-{}", p.kind.as_str(), p.name)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(60)
         .collect();
     let h = hex::encode(Sha256::digest(p.purl.as_bytes()));
@@ -115,10 +121,20 @@ fn annotations(comments: Vec<String>, date: &str) -> Vec<Annotation> {
 fn package(b: &SbomBuilder<'_>, p: &Package, date: &str) -> SpdxPackage {
     let lineage = b
         .lineage_of(p)
-        .map(|l| l.properties().into_iter().map(|(k, v)| format!("{k}={v}")).collect())
+        .map(|l| {
+            l.properties()
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect()
+        })
         .unwrap_or_default();
     let found_by = p.found_by.iter().cloned().collect::<Vec<_>>().join(",");
-    let locations = p.locations.iter().map(|l| format!("/{l}")).collect::<Vec<_>>().join(", ");
+    let locations = p
+        .locations
+        .iter()
+        .map(|l| format!("/{l}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     SpdxPackage {
         name: p.name.clone(),
         spdx_id: package_id(p),
@@ -131,7 +147,9 @@ fn package(b: &SbomBuilder<'_>, p: &Package, date: &str) -> SpdxPackage {
             .as_ref()
             .map_or_else(|| NOASSERTION.to_string(), |l| l.expression.clone()),
         copyright_text: NOASSERTION,
-        source_info: Some(format!("acquired package info from {found_by}: {locations}")),
+        source_info: Some(format!(
+            "acquired package info from {found_by}: {locations}"
+        )),
         primary_package_purpose: None,
         external_refs: vec![ExternalRef {
             reference_category: "PACKAGE-MANAGER",
@@ -213,7 +231,13 @@ pub(super) fn document(b: &SbomBuilder<'_>) -> serde_json::Value {
         .subject
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     doc.document_namespace = format!(
         "https://stagetrail.invalid/spdx/{slug}-{}",

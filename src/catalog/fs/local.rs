@@ -155,7 +155,9 @@ impl Fs for LocalFs {
         let len = len.min(size.saturating_sub(offset));
         f.seek(SeekFrom::Start(offset)).map_err(|e| io(path, &e))?;
         let mut buf = Vec::with_capacity(len as usize);
-        f.take(len).read_to_end(&mut buf).map_err(|e| io(path, &e))?;
+        f.take(len)
+            .read_to_end(&mut buf)
+            .map_err(|e| io(path, &e))?;
         Ok(buf)
     }
 
@@ -231,20 +233,34 @@ mod tests {
     fn dotdot_cannot_escape() {
         let (_d, fs) = tree();
         assert_eq!(fs.read_file("etc/up", 100).unwrap(), b"ID=debian\n");
-        assert_eq!(fs.read_file("../../etc/os-release", 100).unwrap(), b"ID=debian\n");
+        assert_eq!(
+            fs.read_file("../../etc/os-release", 100).unwrap(),
+            b"ID=debian\n"
+        );
     }
 
     #[test]
     fn loops_and_caps_are_errors() {
         let (_d, fs) = tree();
-        assert!(matches!(fs.read_file("loop1", 10), Err(FsError::Loop { .. })));
+        assert!(matches!(
+            fs.read_file("loop1", 10),
+            Err(FsError::Loop { .. })
+        ));
         assert!(matches!(
             fs.read_file("etc/os-release", 3),
             Err(FsError::TooLarge { size: 10, .. })
         ));
         assert_eq!(fs.read_at("etc/os-release", 3, 100).unwrap(), b"debian\n");
-        assert!(matches!(fs.read_file("nope", 10), Err(FsError::NotFound { .. })));
-        let names: Vec<_> = fs.read_dir("").unwrap().into_iter().map(|e| e.name).collect();
+        assert!(matches!(
+            fs.read_file("nope", 10),
+            Err(FsError::NotFound { .. })
+        ));
+        let names: Vec<_> = fs
+            .read_dir("")
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
         assert_eq!(names, ["abs", "etc", "loop1", "loop2"]);
     }
 }

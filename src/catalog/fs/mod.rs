@@ -105,7 +105,7 @@ impl FsError {
 }
 
 /// A read-only filesystem view; object-safe so catalogers take `&dyn Fs`.
-pub trait Fs: Sync {
+pub trait Fs {
     /// Reads a whole file (following symlinks), failing with [`FsError::TooLarge`] above `cap` bytes.
     fn read_file(&self, path: &str, cap: u64) -> Result<Vec<u8>, FsError>;
     /// Reads up to `len` bytes from `offset` (fewer at end of file).

@@ -70,7 +70,12 @@ impl Header {
         let mut tags = BTreeMap::new();
         for i in 0..il {
             let at = 8 + i * 16;
-            let (t, ty, off, count) = (be(at)?, be(at + 4)?, be(at + 8)? as usize, be(at + 12)? as usize);
+            let (t, ty, off, count) = (
+                be(at)?,
+                be(at + 4)?,
+                be(at + 8)? as usize,
+                be(at + 12)? as usize,
+            );
             let value = match ty {
                 STRING | I18NSTRING | STRING_ARRAY => {
                     let n = if ty == STRING_ARRAY { count } else { 1 };
@@ -166,7 +171,9 @@ pub fn encode(entries: &[(u32, Value)]) -> Vec<u8> {
                 data.extend_from_slice(s.as_bytes());
                 data.push(0);
             }),
-            Value::Ints(i) => i.iter().for_each(|x| data.extend_from_slice(&x.to_be_bytes())),
+            Value::Ints(i) => i
+                .iter()
+                .for_each(|x| data.extend_from_slice(&x.to_be_bytes())),
         }
     }
     let mut blob = Vec::new();
@@ -186,7 +193,10 @@ mod tests {
         let blob = encode(&[
             (tag::NAME, Value::Strings(vec!["bash".into()])),
             (tag::EPOCH, Value::Ints(vec![1])),
-            (tag::BASENAMES, Value::Strings(vec!["bash".into(), "sh".into()])),
+            (
+                tag::BASENAMES,
+                Value::Strings(vec!["bash".into(), "sh".into()]),
+            ),
             (tag::DIRNAMES, Value::Strings(vec!["/usr/bin/".into()])),
             (tag::DIRINDEXES, Value::Ints(vec![0, 0])),
         ]);

@@ -10,7 +10,10 @@ use header::{tag, Header};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where sqlite rpmdbs live.
-pub const SQLITE_DBS: &[&str] = &["var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite"];
+pub const SQLITE_DBS: &[&str] = &[
+    "var/lib/rpm/rpmdb.sqlite",
+    "usr/lib/sysimage/rpm/rpmdb.sqlite",
+];
 const LEGACY_DBS: &[&str] = &[
     "var/lib/rpm/Packages",
     "var/lib/rpm/Packages.db",
@@ -38,7 +41,8 @@ impl Cataloger for Rpm {
                     for (hnum, blob) in blobs {
                         match Header::parse(&blob) {
                             Ok(h) => out.extend(self.package(cx, db, &h)),
-                            Err(e) => cx.warn(format!("{db}:Packages[{hnum}]"), format!("bad header: {e}")),
+                            Err(e) => cx
+                                .warn(format!("{db}:Packages[{hnum}]"), format!("bad header: {e}")),
                         }
                     }
                 }
@@ -47,7 +51,10 @@ impl Cataloger for Rpm {
         }
         for db in LEGACY_DBS {
             if cx.fs.stat(db).is_ok() {
-                cx.warn(*db, "Berkeley DB / NDB rpm databases are not supported; only rpmdb.sqlite is read");
+                cx.warn(
+                    *db,
+                    "Berkeley DB / NDB rpm databases are not supported; only rpmdb.sqlite is read",
+                );
             }
         }
         out
@@ -62,9 +69,17 @@ impl Rpm {
         }
         let version = h.string(tag::VERSION).unwrap_or("");
         let release = h.string(tag::RELEASE).unwrap_or("");
-        let full = if release.is_empty() { version.to_string() } else { format!("{version}-{release}") };
+        let full = if release.is_empty() {
+            version.to_string()
+        } else {
+            format!("{version}-{release}")
+        };
         let arch = h.string(tag::ARCH).unwrap_or("");
-        let epoch = h.ints(tag::EPOCH).first().map(u32::to_string).unwrap_or_default();
+        let epoch = h
+            .ints(tag::EPOCH)
+            .first()
+            .map(u32::to_string)
+            .unwrap_or_default();
         let namespace = match cx.distro.map(|d| d.id.as_str()) {
             Some("rhel") | None => "redhat",
             Some(id) => id,
@@ -76,13 +91,25 @@ impl Rpm {
             Some(namespace),
             name,
             &full,
-            &[("arch", arch), ("epoch", &epoch), ("distro", &distro), ("upstream", source)],
+            &[
+                ("arch", arch),
+                ("epoch", &epoch),
+                ("distro", &distro),
+                ("upstream", source),
+            ],
         );
-        let version_field = if epoch.is_empty() { full.clone() } else { format!("{epoch}:{full}") };
+        let version_field = if epoch.is_empty() {
+            full.clone()
+        } else {
+            format!("{epoch}:{full}")
+        };
         let mut pkg = Package::new(PackageKind::Rpm, name, version_field, id, db, self.name())
             .with_license(h.string(tag::LICENSE).unwrap_or(""));
-        pkg.files
-            .extend(h.files().into_iter().map(|f| f.trim_start_matches('/').to_string()));
+        pkg.files.extend(
+            h.files()
+                .into_iter()
+                .map(|f| f.trim_start_matches('/').to_string()),
+        );
         if !arch.is_empty() {
             pkg.properties.insert("arch".into(), arch.into());
         }
