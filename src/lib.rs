@@ -4,6 +4,8 @@
 //! → `llb` (typed ops, deterministic Definition); `cli` wires the commands.
 //! See `README.md` for the design notes.
 
+pub mod attest;
+pub mod catalog;
 pub mod cli;
 pub mod convert;
 pub mod dockerfile;

@@ -1,6 +1,7 @@
-//! Command-line interface.
+//! Command-line interface: one file per command, each with `Args` and `run`.
 
 mod convert;
+mod sbom;
 
 use clap::{Parser, Subcommand};
 
@@ -16,6 +17,8 @@ struct Cli {
 enum Commands {
     /// Convert a Dockerfile to LLB (as BuildKit's built-in frontend would).
     Convert(convert::ConvertArgs),
+    /// Catalog the packages of a root filesystem directory and print an SBOM.
+    Sbom(sbom::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -30,5 +33,6 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Commands::Convert(args) => convert::run(&args),
+        Commands::Sbom(args) => sbom::run(&args),
     }
 }

@@ -1,0 +1,188 @@
+//! Package catalogers over a read-only filesystem view ([`fs::Fs`]), and their result.
+//!
+//! [`scan`] walks the tree once (bounded) into an [`index::Index`] of regular files, then each
+//! ecosystem's [`Cataloger`] picks the paths it knows from the index and reads only those. No
+//! cataloger touches the network; every problem becomes a [`Warning`], never a panic.
+
+pub mod apk;
+pub mod binary;
+pub mod distro;
+pub mod dpkg;
+pub mod fs;
+pub mod gem;
+pub mod golang;
+pub mod index;
+pub mod java;
+pub mod license;
+pub mod npm;
+mod package;
+pub mod purl;
+pub mod python;
+pub mod rpm;
+pub mod rust;
+pub mod text;
+
+pub use package::{Package, PackageKind};
+
+use fs::{Fs, FsError};
+use index::Index;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+/// Something a cataloger could not read or understand; the scan goes on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Warning {
+    /// Where: a root-relative path, with `:line` when known.
+    pub location: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "/{}: {}", self.location, self.message)
+    }
+}
+
+/// The packages found in one filesystem, sorted by purl and deduplicated, plus warnings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Catalog {
+    /// Packages, sorted by purl; one per purl (locations and catalogers merged).
+    pub packages: Vec<Package>,
+    /// Problems met on the way, sorted.
+    pub warnings: Vec<Warning>,
+    /// The distribution, from `etc/os-release`, when there is one.
+    pub distro: Option<distro::Distro>,
+}
+
+/// What a cataloger sees: the filesystem, the index of its files, the distro, a warning sink.
+pub struct Context<'a> {
+    /// The filesystem being scanned.
+    pub fs: &'a dyn Fs,
+    /// Every regular file found by the bounded walk.
+    pub index: &'a Index,
+    /// The distribution, when `etc/os-release` names one.
+    pub distro: Option<&'a distro::Distro>,
+    warnings: RefCell<Vec<Warning>>,
+}
+
+impl<'a> Context<'a> {
+    /// A context over `fs` and its `index`.
+    pub fn new(fs: &'a dyn Fs, index: &'a Index, distro: Option<&'a distro::Distro>) -> Self {
+        Context {
+            fs,
+            index,
+            distro,
+            warnings: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Records a warning at `location`.
+    pub fn warn(&self, location: impl Into<String>, message: impl Into<String>) {
+        self.warnings.borrow_mut().push(Warning {
+            location: location.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Reads a file of at most `cap` bytes; a missing file is `None` silently, any other
+    /// failure is `None` plus a warning.
+    pub fn read(&self, path: &str, cap: u64) -> Option<Vec<u8>> {
+        match self.fs.read_file(path, cap) {
+            Ok(b) => Some(b),
+            Err(FsError::NotFound { .. }) => None,
+            Err(e) => {
+                self.warn(path, e.reason());
+                None
+            }
+        }
+    }
+
+    /// Reads a text file (lossy UTF-8) of at most `cap` bytes, as [`Context::read`].
+    pub fn read_text(&self, path: &str, cap: u64) -> Option<String> {
+        self.read(path, cap)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    /// The warnings recorded so far.
+    pub fn into_warnings(self) -> Vec<Warning> {
+        self.warnings.into_inner()
+    }
+}
+
+/// One ecosystem's package finder.
+pub trait Cataloger {
+    /// The cataloger's name, recorded in each package's `found_by` (Syft's names where they exist).
+    fn name(&self) -> &'static str;
+    /// Finds packages; problems go to [`Context::warn`].
+    fn catalog(&self, cx: &Context<'_>) -> Vec<Package>;
+}
+
+/// Every cataloger, in a fixed order.
+pub fn catalogers() -> Vec<Box<dyn Cataloger>> {
+    vec![
+        Box::new(dpkg::Dpkg),
+        Box::new(apk::Apk),
+        Box::new(rpm::Rpm),
+        Box::new(npm::NpmLock),
+        Box::new(npm::NodeModules),
+        Box::new(python::Python),
+        Box::new(rust::CargoLock),
+        Box::new(binary::Binaries),
+        Box::new(java::Java),
+        Box::new(gem::Gems),
+    ]
+}
+
+/// Catalogs `fs` with every cataloger.
+pub fn scan(fs: &dyn Fs) -> Catalog {
+    scan_with(fs, &catalogers(), &index::Limits::default())
+}
+
+/// Catalogs `fs` with the given catalogers and walk limits.
+pub fn scan_with(
+    fs: &dyn Fs,
+    catalogers: &[Box<dyn Cataloger>],
+    limits: &index::Limits,
+) -> Catalog {
+    let (index, mut warnings) = Index::build(fs, limits);
+    let distro = distro::Distro::detect(fs);
+    let cx = Context::new(fs, &index, distro.as_ref());
+    let mut packages = Vec::new();
+    for c in catalogers {
+        packages.extend(c.catalog(&cx));
+    }
+    warnings.extend(cx.into_warnings());
+    warnings.sort();
+    warnings.dedup();
+    Catalog {
+        packages: merge(packages),
+        warnings,
+        distro,
+    }
+}
+
+/// Sorts packages by purl and merges those with the same purl (locations, files and
+/// catalogers are united; the first declared license wins).
+pub fn merge(packages: Vec<Package>) -> Vec<Package> {
+    let mut by_purl: BTreeMap<String, Package> = BTreeMap::new();
+    for p in packages {
+        match by_purl.get_mut(&p.purl) {
+            None => {
+                by_purl.insert(p.purl.clone(), p);
+            }
+            Some(have) => {
+                have.locations.extend(p.locations);
+                have.files.extend(p.files);
+                have.found_by.extend(p.found_by);
+                if have.license.is_none() {
+                    have.license = p.license;
+                }
+                for (k, v) in p.properties {
+                    have.properties.entry(k).or_insert(v);
+                }
+            }
+        }
+    }
+    by_purl.into_values().collect()
+}

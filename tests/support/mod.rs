@@ -1,0 +1,3 @@
+//! Shared helpers of the catalog/SBOM integration tests: handmade fixture trees.
+
+pub mod trees;
