@@ -1,7 +1,16 @@
 //! BuildKit gateway client (frontend mode): gRPC over stdin/stdout, option parsing,
 //! caps checks and the `Return` of the build result. No conversion logic lives here.
 
+pub mod caps;
+pub mod client;
 mod csv;
+pub mod error;
 pub mod opts;
+pub mod result;
+pub mod transport;
 mod values;
 mod workers;
+
+pub use client::{Bridge, Warning};
+pub use error::BridgeError;
+pub use result::{BuildResult, Refs};
