@@ -6,6 +6,7 @@
 //! the text into logical lines with heredoc bodies, [`instructions`] types them.
 
 pub mod ast;
+pub mod dockerignore;
 pub mod error;
 pub mod expand;
 
