@@ -136,11 +136,20 @@ mod tests {
     #[test]
     fn errors() {
         let e = err(&["--link", "--chow=1"]);
-        assert_eq!((e.off, e.message.as_str()), (Some(10), "unknown flag: chow"));
+        assert_eq!(
+            (e.off, e.message.as_str()),
+            (Some(10), "unknown flag: chow")
+        );
         assert_eq!(e.hint.as_deref(), Some("did you mean --chown?"));
         let e = err(&["--nope"]);
-        assert_eq!(e.hint.as_deref(), Some("valid flags: --chown, --exclude, --link"));
-        assert_eq!(err(&["--chown=a", "--chown=b"]).message, "duplicate flag specified: chown");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("valid flags: --chown, --exclude, --link")
+        );
+        assert_eq!(
+            err(&["--chown=a", "--chown=b"]).message,
+            "duplicate flag specified: chown"
+        );
         assert_eq!(err(&["--chown"]).message, "missing a value on flag: chown");
         assert_eq!(err(&["--link="]).message, "missing a value on flag: link");
         assert_eq!(

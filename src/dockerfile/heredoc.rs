@@ -115,13 +115,34 @@ mod tests {
 
     #[test]
     fn heredoc_words() {
-        assert_eq!(parse_heredoc("<<EOF").unwrap(), Some(doc("EOF", true, false, 0)));
-        assert_eq!(parse_heredoc("<<-EOF").unwrap(), Some(doc("EOF", true, true, 0)));
-        assert_eq!(parse_heredoc("<<'EOF'").unwrap(), Some(doc("EOF", false, false, 0)));
-        assert_eq!(parse_heredoc("<<\"EOF\"").unwrap(), Some(doc("EOF", false, false, 0)));
-        assert_eq!(parse_heredoc("<<E\"O\"F").unwrap(), Some(doc("EOF", false, false, 0)));
-        assert_eq!(parse_heredoc("2<<EOF").unwrap(), Some(doc("EOF", true, false, 0)));
-        assert_eq!(parse_heredoc("<<EOF>out").unwrap(), Some(doc("EOF>out", true, false, 0)));
+        assert_eq!(
+            parse_heredoc("<<EOF").unwrap(),
+            Some(doc("EOF", true, false, 0))
+        );
+        assert_eq!(
+            parse_heredoc("<<-EOF").unwrap(),
+            Some(doc("EOF", true, true, 0))
+        );
+        assert_eq!(
+            parse_heredoc("<<'EOF'").unwrap(),
+            Some(doc("EOF", false, false, 0))
+        );
+        assert_eq!(
+            parse_heredoc("<<\"EOF\"").unwrap(),
+            Some(doc("EOF", false, false, 0))
+        );
+        assert_eq!(
+            parse_heredoc("<<E\"O\"F").unwrap(),
+            Some(doc("EOF", false, false, 0))
+        );
+        assert_eq!(
+            parse_heredoc("2<<EOF").unwrap(),
+            Some(doc("EOF", true, false, 0))
+        );
+        assert_eq!(
+            parse_heredoc("<<EOF>out").unwrap(),
+            Some(doc("EOF>out", true, false, 0))
+        );
     }
 
     #[test]
@@ -134,7 +155,10 @@ mod tests {
     #[test]
     fn heredocs_on_a_line() {
         let docs = heredocs_from_line("RUN cat <<A <<-\"B\" > /x").unwrap();
-        assert_eq!(docs, vec![doc("A", true, false, 8), doc("B", false, true, 12)]);
+        assert_eq!(
+            docs,
+            vec![doc("A", true, false, 8), doc("B", false, true, 12)]
+        );
         // unbalanced quotes: the line has no heredocs at all
         assert!(heredocs_from_line("RUN echo \"<<EOF").unwrap().is_empty());
         assert!(heredocs_from_line("RUN echo '<<EOF'").unwrap().is_empty());

@@ -160,7 +160,9 @@ pub(crate) fn parse_instruction(ctx: &Ctx) -> Result<Parsed, Error> {
         "onbuild" => cmd(parse_onbuild(ctx)?),
         "run" => cmd(Command::Run(parse_run(ctx)?)),
         "shell" => cmd(parse_shell(ctx)?),
-        "stopsignal" => cmd(Command::StopSignal(exactly_one(ctx, "STOPSIGNAL")?.to_string())),
+        "stopsignal" => cmd(Command::StopSignal(
+            exactly_one(ctx, "STOPSIGNAL")?.to_string(),
+        )),
         "user" => {
             let u = exactly_one(ctx, "USER")?;
             ctx.flags(&[])?;
@@ -182,7 +184,8 @@ fn unknown_instruction(ctx: &Ctx) -> Error {
         Some(m) => format!("did you mean {m}?"),
         None => format!("valid instructions: {}", INSTRUCTIONS.join(", ")),
     };
-    ctx.err(format!("unknown instruction: {name}")).with_hint(hint)
+    ctx.err(format!("unknown instruction: {name}"))
+        .with_hint(hint)
 }
 
 /// The command line of RUN/CMD/ENTRYPOINT: exec form or the joined shell form.
@@ -334,7 +337,10 @@ fn parse_onbuild(ctx: &Ctx) -> Result<Command, Error> {
     match trigger.as_str() {
         "ONBUILD" => {
             return Err(ctx
-                .err_at(sub.cmd.off, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
+                .err_at(
+                    sub.cmd.off,
+                    "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
+                )
                 .with_hint("use a single ONBUILD"))
         }
         "MAINTAINER" | "FROM" => {
@@ -343,7 +349,9 @@ fn parse_onbuild(ctx: &Ctx) -> Result<Command, Error> {
                     sub.cmd.off,
                     format!("{trigger} isn't allowed as an ONBUILD trigger"),
                 )
-                .with_hint("ONBUILD triggers run in the child image's stage; use another instruction"))
+                .with_hint(
+                    "ONBUILD triggers run in the child image's stage; use another instruction",
+                ))
         }
         _ => {}
     }

@@ -62,19 +62,14 @@ pub(crate) fn new_node(line: &str, base: usize, escape: char) -> Result<Node, Wo
         "label" => node.args = name_val(&rest, "LABEL", escape)?,
         "expose" | "from" => node.args = whitespace_list(&rest),
         "healthcheck" => (node.args, node.json) = health_config(&rest)?,
-        "maintainer" | "stopsignal" | "user" | "workdir" => {
-            if !rest.text.is_empty() {
-                node.args = vec![rest.clone()];
-            }
-        }
+        _ if rest.text.is_empty() => {}
+        "maintainer" | "stopsignal" | "user" | "workdir" => node.args = vec![rest.clone()],
         "onbuild" => {
-            if !rest.text.is_empty() {
-                let sub = new_node(&rest.text, rest.off, escape)?;
-                node.args = std::iter::once(sub.cmd.clone())
-                    .chain(sub.args.iter().cloned())
-                    .collect();
-                node.sub = Some(Box::new(sub));
-            }
+            let sub = new_node(&rest.text, rest.off, escape)?;
+            node.args = std::iter::once(sub.cmd.clone())
+                .chain(sub.args.iter().cloned())
+                .collect();
+            node.sub = Some(Box::new(sub));
         }
         _ => {}
     }
@@ -164,7 +159,9 @@ fn name_val(rest: &Word, key: &str, escape: char) -> Result<Vec<Word>, WordError
                     w.text
                 ),
             )
-            .hint("once one pair uses `=`, every word must be `name=value`; quote values with spaces"));
+            .hint(
+                "once one pair uses `=`, every word must be `name=value`; quote values with spaces",
+            ));
         };
         out.push(Word::new(k, w.off));
         out.push(Word::new(v, w.off + k.len() + 1));
@@ -211,7 +208,10 @@ mod tests {
     #[test]
     fn first_pass_errors() {
         let e = new_node("ENV A", 0, '\\').unwrap_err();
-        assert_eq!((e.off, e.message.as_str()), (None, "ENV must have two arguments"));
+        assert_eq!(
+            (e.off, e.message.as_str()),
+            (None, "ENV must have two arguments")
+        );
         let e = new_node("LABEL a=b c", 0, '\\').unwrap_err();
         assert_eq!(e.off, Some(10));
         assert_eq!(

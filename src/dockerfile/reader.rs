@@ -5,7 +5,9 @@ use super::ast::{Directives, Span};
 use super::directives::DirectiveParser;
 use super::error::Error;
 use super::heredoc::{heredocs_from_line, HeredocWord};
-use super::lexer::{char_len, is_blank, is_comment, strip_continuation, trim_newline, Lines, LogicalLine};
+use super::lexer::{
+    char_len, is_blank, is_comment, strip_continuation, trim_newline, Lines, LogicalLine,
+};
 use super::line_parsers::{new_node, Node};
 use super::words::WordError;
 
@@ -65,7 +67,11 @@ pub(crate) fn read(text: &str) -> Result<RawFile, Error> {
         let col = 1 + char_len(&trimmed[..trimmed.len() - stripped.len()]);
         directives.feed(stripped, pl.no, col)?;
         let escape = directives.directives.escape;
-        let first = if stripped.starts_with('#') { "" } else { stripped };
+        let first = if stripped.starts_with('#') {
+            ""
+        } else {
+            stripped
+        };
         let (seg, mut continues) = strip_continuation(first, escape);
         if !continues && seg.is_empty() {
             continue;
@@ -104,7 +110,8 @@ pub(crate) fn read(text: &str) -> Result<RawFile, Error> {
             end_line: line.end_line,
             col,
         };
-        let node = new_node(&line.text, 0, escape).map_err(|e| locate(e, &line, whole(&line, col)))?;
+        let node =
+            new_node(&line.text, 0, escape).map_err(|e| locate(e, &line, whole(&line, col)))?;
         let col = line.position(node.cmd.off).1;
 
         let mut heredocs = Vec::new();

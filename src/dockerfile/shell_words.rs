@@ -41,7 +41,8 @@ impl Words {
     fn add_char(&mut self, ch: char, at: usize) {
         if ch.is_whitespace() {
             if self.in_word && !self.word.is_empty() {
-                self.words.push((std::mem::take(&mut self.word), self.start));
+                self.words
+                    .push((std::mem::take(&mut self.word), self.start));
                 self.in_word = false;
             }
         } else {
@@ -317,7 +318,11 @@ mod tests {
     };
 
     fn words(s: &str, o: LexOptions) -> Vec<String> {
-        process_words(s, o).unwrap().into_iter().map(|w| w.0).collect()
+        process_words(s, o)
+            .unwrap()
+            .into_iter()
+            .map(|w| w.0)
+            .collect()
     }
 
     #[test]
@@ -339,7 +344,10 @@ mod tests {
 
     #[test]
     fn unset_variables_stay_literal() {
-        assert_eq!(words("$A ${B} ${C:-x} $", COOKED), vec!["$A", "${B}", "${C:-x}", "$"]);
+        assert_eq!(
+            words("$A ${B} ${C:-x} $", COOKED),
+            vec!["$A", "${B}", "${C:-x}", "$"]
+        );
         assert_eq!(words("${A//x/y}", COOKED), vec!["${A/x/y}"]);
         assert_eq!(words("${A:-x y}", COOKED), vec!["${A:-x", "y}"]);
     }

@@ -14,7 +14,10 @@ fn sources_and_dest(ctx: &Ctx, name: &str) -> Result<SourcesAndDest, Error> {
     };
     if is_heredoc(&dest.text).is_some() {
         return Err(ctx
-            .err_at(dest.off, format!("{name} cannot accept a heredoc as a destination"))
+            .err_at(
+                dest.off,
+                format!("{name} cannot accept a heredoc as a destination"),
+            )
             .with_hint("the last argument must be a path"));
     }
     let mut sources = Vec::new();

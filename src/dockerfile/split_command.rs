@@ -143,9 +143,15 @@ mod tests {
 
     #[test]
     fn keyword_flags_and_args() {
-        let s = split_command("  RUN --mount=type=cache,target=/x  --network=none echo hi ", 0);
+        let s = split_command(
+            "  RUN --mount=type=cache,target=/x  --network=none echo hi ",
+            0,
+        );
         assert_eq!(s.cmd, Word::new("RUN", 2));
-        assert_eq!(flags(&s), vec!["--mount=type=cache,target=/x", "--network=none"]);
+        assert_eq!(
+            flags(&s),
+            vec!["--mount=type=cache,target=/x", "--network=none"]
+        );
         assert_eq!(s.flags[1].off, 36);
         assert_eq!(s.args, Word::new("echo hi", 51));
     }

@@ -58,10 +58,16 @@ mod tests {
     #[test]
     fn suggestions() {
         assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(closest("COPPY", &["copy", "run"], false), Some("COPY".into()));
+        assert_eq!(
+            closest("COPPY", &["copy", "run"], false),
+            Some("COPY".into())
+        );
         assert_eq!(closest("cpy", &["copy", "run"], false), Some("copy".into()));
         assert_eq!(closest("xyzzy", &["copy", "run"], false), None);
-        assert_eq!(closest("chmode", &["chmod", "chown"], true), Some("chmod".into()));
+        assert_eq!(
+            closest("chmode", &["chmod", "chown"], true),
+            Some("chmod".into())
+        );
         assert_eq!(closest("copy", &["copy"], false), None);
     }
 }
