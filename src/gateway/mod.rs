@@ -5,8 +5,10 @@ pub mod caps;
 pub mod client;
 mod csv;
 pub mod error;
+pub mod load;
 pub mod opts;
 pub mod result;
+pub mod subrequests;
 pub mod transport;
 mod values;
 mod workers;
@@ -14,3 +16,8 @@ mod workers;
 pub use client::{Bridge, Warning};
 pub use error::BridgeError;
 pub use result::{BuildResult, Refs};
+
+#[cfg(test)]
+mod bridge_tests;
+#[cfg(test)]
+mod fake_bridge;
