@@ -6,7 +6,6 @@
 //! the text into logical lines with heredoc bodies, [`instructions`] types them.
 
 pub mod ast;
-pub mod dockerignore;
 pub mod error;
 pub mod expand;
 
