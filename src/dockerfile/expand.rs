@@ -16,6 +16,7 @@ mod tests_upstream;
 use std::collections::BTreeSet;
 
 pub use env::Env;
+pub(crate) use quote::go_quote;
 
 /// The result of expanding one word.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

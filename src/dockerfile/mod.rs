@@ -6,8 +6,10 @@
 //! the text into logical lines with heredoc bodies, [`instructions`] types them.
 
 pub mod ast;
+pub mod dockerignore;
 pub mod error;
 pub mod expand;
+pub mod mount;
 
 mod directives;
 mod flags;

@@ -34,3 +34,6 @@ use sha2::{Digest as _, Sha256};
 pub fn digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
+
+#[cfg(test)]
+mod tests;

@@ -169,7 +169,6 @@ impl State {
             return upper.clone();
         };
         let mut op = pb::Op {
-            inputs: vec![],
             constraints: empty_constraints(),
             ..pb::Op::default()
         };

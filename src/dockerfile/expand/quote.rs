@@ -1,7 +1,7 @@
 //! Go's `%q` quoting (`strconv.Quote`), used in upstream's error messages.
 
 /// Quotes `s` the way Go's `strconv.Quote` does.
-pub(super) fn go_quote(s: &str) -> String {
+pub(crate) fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
