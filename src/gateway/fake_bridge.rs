@@ -74,7 +74,11 @@ impl Fake {
                 .add_service(svc)
                 .serve_with_incoming(tokio_stream::once(Ok::<_, std::io::Error>(server_io))),
         );
-        let channel = super::transport::connect(client_io).await.expect("connect");
+        // Like stdin + stdout: one reader and one writer joined into a duplex.
+        let (read, write) = tokio::io::split(client_io);
+        let channel = super::transport::connect(tokio::io::join(read, write))
+            .await
+            .expect("connect");
         Bridge::connect(channel, None).await.expect("ping")
     }
 }
