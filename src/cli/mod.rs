@@ -1,6 +1,7 @@
 //! Command-line interface.
 
 mod convert;
+mod frontend;
 
 use clap::{Parser, Subcommand};
 
@@ -16,6 +17,8 @@ struct Cli {
 enum Commands {
     /// Convert a Dockerfile to LLB (as BuildKit's built-in frontend would).
     Convert(convert::ConvertArgs),
+    /// Run as a BuildKit gateway frontend (the image's entrypoint; gRPC on stdin/stdout).
+    Frontend,
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -30,5 +33,6 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Commands::Convert(args) => convert::run(&args),
+        Commands::Frontend => frontend::main(),
     }
 }

@@ -91,6 +91,9 @@ impl LlbBridge for Fake {
     ) -> Result<Response<ResolveImageConfigResponse>, Status> {
         let r = req.into_inner().r#ref;
         self.log().resolves.push(r.clone());
+        if r.contains("doesnotexist") {
+            return Err(Status::not_found(format!("{r}: not found")));
+        }
         Ok(Response::new(ResolveImageConfigResponse {
             digest: "sha256:0123".into(),
             config: br#"{"architecture":"amd64","os":"linux","config":{}}"#.to_vec(),

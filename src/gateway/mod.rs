@@ -1,10 +1,12 @@
 //! BuildKit gateway client (frontend mode): gRPC over stdin/stdout, option parsing,
 //! caps checks and the `Return` of the build result. No conversion logic lives here.
 
+mod build;
 pub mod caps;
 pub mod client;
 mod csv;
 pub mod error;
+pub mod frontend;
 pub mod load;
 pub mod opts;
 pub mod result;
@@ -21,3 +23,5 @@ pub use result::{BuildResult, Refs};
 mod bridge_tests;
 #[cfg(test)]
 mod fake_bridge;
+#[cfg(test)]
+mod frontend_tests;

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
+pub use super::values::CacheImport;
 use super::values::{
-    parse_bool, parse_cache_from, parse_cache_imports, parse_context_source, parse_extra_hosts,
-    parse_i64, parse_ulimits,
+    parse_bool, parse_cache_from, parse_cache_imports, parse_extra_hosts, parse_i64, parse_ulimits,
 };
-pub use super::values::{CacheImport, ContextSource};
 use super::workers::parse_workers;
 pub use super::workers::{BuildkitVersion, WorkerInfo, WorkerPlatform};
+use crate::convert::{NamedContext, Platform};
 use crate::proto::pb;
 
 /// Prefix of the environment variables that carry one `key=value` option each.
@@ -65,6 +65,8 @@ pub struct FrontendOpts {
     pub session_id: Option<String>,
     /// `BUILDKIT_WORKERS`.
     pub workers: Vec<WorkerInfo>,
+    /// The default build platform: `workers[0].platforms[0]`, normalized.
+    pub build_platform: Option<Platform>,
     /// `filename` (default `Dockerfile`).
     pub filename: String,
     /// `dockerfilekey`: local name of the Dockerfile's directory (default `dockerfile`).
@@ -79,8 +81,8 @@ pub struct FrontendOpts {
     pub context_subdir: Option<String>,
     /// `target`.
     pub target: Option<String>,
-    /// `platform`: target platforms as written (comma list), in order; empty = build platform.
-    pub platforms: Vec<String>,
+    /// `platform`: target platforms (comma list), normalized, in order; empty = build platform.
+    pub platforms: Vec<Platform>,
     /// `multi-platform` / `build-arg:BUILDKIT_MULTI_PLATFORM`, or more than one platform.
     pub multi_platform: bool,
     /// `build-arg:NAME`.
@@ -88,7 +90,7 @@ pub struct FrontendOpts {
     /// `label:NAME`.
     pub labels: BTreeMap<String, String>,
     /// `context:NAME` and `context:NAME::PLATFORM`, keyed by what follows `context:`.
-    pub named_contexts: BTreeMap<String, ContextSource>,
+    pub named_contexts: BTreeMap<String, NamedContext>,
     /// `no-cache`: `Some(empty)` = every stage; else stage names.
     pub no_cache: Option<Vec<String>>,
     /// `image-resolve-mode`.
@@ -124,11 +126,6 @@ pub struct FrontendOpts {
 }
 
 impl FrontendOpts {
-    /// The default build platform: `workers[0].platforms[0]`.
-    pub fn build_platform(&self) -> Option<&WorkerPlatform> {
-        self.workers.first().and_then(|w| w.platforms.first())
-    }
-
     /// The BuildKit version the first worker reports, if any.
     pub fn buildkit_version(&self) -> Option<&str> {
         self.workers
@@ -158,6 +155,12 @@ impl FrontendOpts {
         let workers =
             parse_workers(workers_json.unwrap_or("")).map_err(|m| bad("BUILDKIT_WORKERS", m))?;
 
+        let build_platform = workers
+            .first()
+            .and_then(|w| w.platforms.first())
+            .map(|p| Platform::parse(&p.id()))
+            .transpose()
+            .map_err(|m| bad("BUILDKIT_WORKERS", m))?;
         let context_key = get("contextkey").unwrap_or("context").to_string();
         let platforms = match get("platform").filter(|v| !v.is_empty()) {
             Some(v) => parse_platform_list(v).map_err(|m| bad("platform", m))?,
@@ -183,6 +186,7 @@ impl FrontendOpts {
             raw: opts.clone(),
             session_id: session_id.filter(|s| !s.is_empty()),
             workers,
+            build_platform,
             filename: non_empty("filename").unwrap_or_else(|| "Dockerfile".to_string()),
             dockerfile_key: non_empty("dockerfilekey").unwrap_or_else(|| "dockerfile".to_string()),
             force_local_dockerfile: opts.contains_key("dockerfilekey"),
@@ -252,17 +256,13 @@ fn with_prefix(opts: &BTreeMap<String, String>, prefix: &str) -> BTreeMap<String
         .collect()
 }
 
-fn parse_platform_list(v: &str) -> Result<Vec<String>, String> {
+fn parse_platform_list(v: &str) -> Result<Vec<Platform>, String> {
     v.split(',')
-        .map(|p| {
-            let p = p.trim();
-            if p.is_empty() {
-                Err(format!(
-                    "empty platform in {v:?} (expected e.g. linux/amd64,linux/arm64)"
-                ))
-            } else {
-                Ok(p.to_string())
-            }
+        .map(|p| match p.trim() {
+            "" => Err(format!(
+                "empty platform in {v:?} (expected e.g. linux/amd64,linux/arm64)"
+            )),
+            p => Platform::parse(p),
         })
         .collect()
 }
@@ -298,7 +298,7 @@ fn resolve_mode(v: &str) -> Result<ResolveMode, OptsError> {
 
 fn named_contexts(
     opts: &BTreeMap<String, String>,
-) -> Result<BTreeMap<String, ContextSource>, OptsError> {
+) -> Result<BTreeMap<String, NamedContext>, OptsError> {
     let mut out = BTreeMap::new();
     for (key, value) in opts {
         let Some(name) = key.strip_prefix("context:") else {
@@ -310,7 +310,7 @@ fn named_contexts(
         }
         out.insert(
             name.to_string(),
-            parse_context_source(value).map_err(|m| bad(key, m))?,
+            NamedContext::parse(value).map_err(|m| bad(key, m))?,
         );
     }
     Ok(out)

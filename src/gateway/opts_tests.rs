@@ -42,7 +42,7 @@ fn defaults() {
     assert!(!o.multi_platform);
     assert_eq!(o.no_cache, None);
     assert_eq!(o.image_resolve_mode, ResolveMode::Default);
-    assert_eq!(o.build_platform(), None);
+    assert_eq!(o.build_platform, None);
 }
 
 #[test]
@@ -54,7 +54,7 @@ fn every_listed_option() {
             ("contextkey", "ctx"),
             ("ctx", "https://example.com/ctx.tar"),
             ("target", "final"),
-            ("platform", "linux/amd64, linux/arm64"),
+            ("platform", "linux/amd64, linux/arm64/v8,linux/arm/v7"),
             ("build-arg:A", "1"),
             ("build-arg:SOURCE_DATE_EPOCH", "1700000000"),
             ("label:org.x", "y"),
@@ -91,7 +91,7 @@ fn every_listed_option() {
     )
     .unwrap();
     assert_eq!(o.session_id.as_deref(), Some("sess"));
-    assert_eq!(o.build_platform().unwrap().id(), "linux/arm64");
+    assert_eq!(o.build_platform.as_ref().unwrap().id(), "linux/arm64");
     assert_eq!(o.buildkit_version(), Some("v0.13.2"));
     assert_eq!(o.filename, "docker/Dockerfile.prod");
     assert_eq!(o.dockerfile_key, "df");
@@ -101,7 +101,8 @@ fn every_listed_option() {
         Some("https://example.com/ctx.tar")
     );
     assert_eq!(o.target.as_deref(), Some("final"));
-    assert_eq!(o.platforms, ["linux/amd64", "linux/arm64"]);
+    let ids: Vec<_> = o.platforms.iter().map(Platform::id).collect();
+    assert_eq!(ids, ["linux/amd64", "linux/arm64", "linux/arm/v7"]);
     assert!(o.multi_platform);
     assert_eq!(
         o.build_args,
@@ -115,15 +116,15 @@ fn every_listed_option() {
     assert_eq!(o.labels, map(&[("org.x", "y")]));
     assert_eq!(
         o.named_contexts.get("base"),
-        Some(&ContextSource::Image("alpine:3.19".into()))
+        Some(&NamedContext::Image("alpine:3.19".into()))
     );
     assert_eq!(
         o.named_contexts.get("base::linux/arm64"),
-        Some(&ContextSource::Image("arm64v8/alpine".into()))
+        Some(&NamedContext::Image("arm64v8/alpine".into()))
     );
     assert_eq!(
         o.named_contexts.get("src"),
-        Some(&ContextSource::Local("srcdir".into()))
+        Some(&NamedContext::Local("srcdir".into()))
     );
     assert_eq!(o.no_cache, Some(vec!["Build".into(), "test".into()]));
     assert_eq!(o.image_resolve_mode.as_str(), "pull");
@@ -222,21 +223,18 @@ fn context_sources() {
     .unwrap();
     assert_eq!(
         o.named_contexts["a"],
-        ContextSource::Git("git@github.com:x/y.git".into())
+        NamedContext::Git("git@github.com:x/y.git".into())
     );
     assert_eq!(
         o.named_contexts["b"],
-        ContextSource::Http("https://x/y.tar".into())
+        NamedContext::Http("https://x/y.tar".into())
     );
     assert_eq!(
         o.named_contexts["c"],
-        ContextSource::OciLayout("store@sha256:abc".into())
+        NamedContext::OciLayout("store@sha256:abc".into())
     );
-    assert_eq!(o.named_contexts["d"], ContextSource::Input("in0".into()));
-    assert_eq!(
-        o.named_contexts["e"],
-        ContextSource::Image("scratch".into())
-    );
+    assert_eq!(o.named_contexts["d"], NamedContext::Input("in0".into()));
+    assert_eq!(o.named_contexts["e"], NamedContext::Image("scratch".into()));
 }
 
 /// Each bad value names its option and says what is wrong.
@@ -244,6 +242,7 @@ fn context_sources() {
 fn bad_values_are_clear_errors() {
     let cases: &[(&str, &str, &str)] = &[
         ("platform", "linux/amd64,", "empty platform"),
+        ("platform", "linux/amd64/v2/x", "cannot parse platform"),
         ("multi-platform", "yes", "not a boolean"),
         ("image-resolve-mode", "always", "invalid mode \"always\""),
         ("add-hosts", "db", "invalid key-value pair"),
@@ -256,7 +255,7 @@ fn bad_values_are_clear_errors() {
         ("cache-imports", "{", "not a JSON list"),
         ("context:x", "ftp://h/x", "unsupported context source"),
         ("context:x", "alpine", "invalid context specifier"),
-        ("context:x", "docker-image://", "nothing after"),
+        ("context:", "docker-image://alpine", "empty context name"),
         ("attest:vex", "", "unknown attestation type \"vex\""),
         (
             "build-arg:SOURCE_DATE_EPOCH",
