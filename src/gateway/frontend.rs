@@ -108,9 +108,6 @@ async fn build_or_fail(
     let parsed = dockerfile::parse(&text)
         .map_err(|e| Failure::new(Code::InvalidArgument, e.render(&opts.filename)))?;
     let source = source_info(&opts, &loaded);
-    for (span, message) in &parsed.warnings {
-        warn(bridge, &loaded.vertex, &source, *span, message).await;
-    }
     let ignore = match &loaded.dockerignore {
         Some(d) => d.clone(),
         None => load_context_dockerignore(bridge, &opts).await?,

@@ -185,3 +185,20 @@ async fn multi_platform_returns_refs_per_platform() {
         "{resolved:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_warning_is_sent_once_with_its_source() {
+    let df = "FROM alpine\nRUN echo a \\\n\n  b\n";
+    let fake = Fake::full(&[("Dockerfile", df)]);
+    let r = run(&fake, Ok(opts(&[]))).await;
+    assert!(r.result.is_some(), "{r:?}");
+    let log = fake.log.lock().expect("log");
+    assert_eq!(log.warns.len(), 1, "{:?}", log.warns);
+    let w = &log.warns[0];
+    assert!(String::from_utf8_lossy(&w.short).contains("Empty continuation"));
+    assert_eq!(w.level, 1);
+    assert_eq!(w.info.as_ref().expect("info").filename, "Dockerfile");
+    assert_eq!(w.ranges[0].start.expect("start").line, 3);
+    let def = log.solves[0].definition.as_ref().expect("definition");
+    assert_eq!(w.digest, super::load::head_digest(def));
+}
