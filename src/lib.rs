@@ -9,5 +9,6 @@ pub mod catalog;
 pub mod cli;
 pub mod convert;
 pub mod dockerfile;
+pub mod gateway;
 pub mod llb;
 pub mod proto;

@@ -1,6 +1,7 @@
-//! Command-line interface: one file per command, each with `Args` and `run`.
+//! Command-line interface: one file per command.
 
 mod convert;
+mod frontend;
 mod sbom;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +18,8 @@ struct Cli {
 enum Commands {
     /// Convert a Dockerfile to LLB (as BuildKit's built-in frontend would).
     Convert(convert::ConvertArgs),
+    /// Run as a BuildKit gateway frontend (the image's entrypoint; gRPC on stdin/stdout).
+    Frontend,
     /// Catalog the packages of a root filesystem directory and print an SBOM.
     Sbom(sbom::Args),
 }
@@ -33,6 +36,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Commands::Convert(args) => convert::run(&args),
+        Commands::Frontend => frontend::main(),
         Commands::Sbom(args) => sbom::run(&args),
     }
 }
