@@ -16,7 +16,7 @@ mod tests_upstream;
 use std::collections::BTreeSet;
 
 pub use env::Env;
-pub(crate) use quote::go_quote;
+pub(crate) use quote::{go_quote, go_quote_rune};
 
 /// The result of expanding one word.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
