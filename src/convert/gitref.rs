@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::dockerfile::dockerignore::clean_path;
+
 /// A parsed git URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GitUrl {
@@ -156,17 +158,7 @@ pub fn git_source(
 
 /// `path.Join("/", p)`.
 pub fn clean_abs(p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    format!("/{}", parts.join("/"))
+    clean_path(&format!("/{p}"))
 }
 
 #[cfg(test)]

@@ -1,52 +1,10 @@
 //! Go formatting facts that end up in image history (`%q`, `%v`, `time.Duration`),
 //! and Go's `time.ParseDuration`, so our bytes match the Go frontend's.
 
-/// Whether Go's `unicode.IsPrint` would hold (close approximation).
-fn is_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    // Unicode "format" characters Go does not print.
-    !matches!(c, '\u{AD}' | '\u{600}'..='\u{605}' | '\u{61C}' | '\u{6DD}' | '\u{70F}'
-        | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}'
-        | '\u{FFF9}'..='\u{FFFB}' | '\u{E000}'..='\u{F8FF}')
-}
-
-fn escape_into(out: &mut String, c: char, quote: char) {
-    match c {
-        '\x07' => out.push_str("\\a"),
-        '\x08' => out.push_str("\\b"),
-        '\x0c' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\x0b' => out.push_str("\\v"),
-        '\\' => out.push_str("\\\\"),
-        c if c == quote => {
-            out.push('\\');
-            out.push(c);
-        }
-        c if is_print(c) => out.push(c),
-        c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-        c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-        c => out.push_str(&format!("\\U{:08x}", c as u32)),
-    }
-}
+use crate::dockerfile::expand::go_quote_rune;
 
 /// Go's `strconv.Quote` (what `%q` prints for a string).
-pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        escape_into(&mut out, c, '"');
-    }
-    out.push('"');
-    out
-}
+pub(crate) use crate::dockerfile::expand::go_quote as quote;
 
 /// What `%q` prints for an integer: a quoted rune literal (`'\x03'`).
 pub fn quote_rune(n: i64) -> String {
@@ -54,10 +12,7 @@ pub fn quote_rune(n: i64) -> String {
         .ok()
         .and_then(char::from_u32)
         .unwrap_or('\u{FFFD}');
-    let mut out = String::from("'");
-    escape_into(&mut out, c, '\'');
-    out.push('\'');
-    out
+    go_quote_rune(c)
 }
 
 /// What `%q` prints for a `[]string`: `["a" "b"]`.

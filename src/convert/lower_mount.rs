@@ -65,20 +65,7 @@ pub(crate) fn run_mounts(
                 } else {
                     m.target.clone()
                 };
-                let (uid, gid, mode) = file_opts(&m, 0o400);
-                mounts.push(llb::Mount {
-                    dest: target,
-                    source: llb::State::scratch(),
-                    selector: String::new(),
-                    readonly: false,
-                    kind: llb::MountKind::Secret(pb::SecretOpt {
-                        id,
-                        uid,
-                        gid,
-                        mode,
-                        optional: !m.required,
-                    }),
-                });
+                mounts.push(forwarded_mount(&m, target, id));
                 continue;
             }
             MountType::Ssh => {
@@ -90,20 +77,7 @@ pub(crate) fn run_mounts(
                 } else {
                     String::new()
                 };
-                let (uid, gid, mode) = file_opts(&m, 0o600);
-                mounts.push(llb::Mount {
-                    dest: m.target.clone(),
-                    source: llb::State::scratch(),
-                    selector: String::new(),
-                    readonly: false,
-                    kind: llb::MountKind::Ssh(pb::SshOpt {
-                        id,
-                        uid,
-                        gid,
-                        mode,
-                        optional: !m.required,
-                    }),
-                });
+                mounts.push(forwarded_mount(&m, m.target.clone(), id));
                 continue;
             }
             _ => {}
@@ -181,12 +155,36 @@ pub(crate) fn run_mounts(
     Ok((mounts, secret_env))
 }
 
-fn file_opts(m: &MountSpec, default_mode: u32) -> (u32, u32, u32) {
-    (
-        m.uid.unwrap_or(0),
-        m.gid.unwrap_or(0),
-        m.mode.unwrap_or(default_mode),
-    )
+/// A secret or ssh-agent mount at `dest` (nothing is mounted from a state);
+/// owner root and mode 0400 (secret) or 0600 (ssh) unless the mount sets them.
+fn forwarded_mount(m: &MountSpec, dest: String, id: String) -> llb::Mount {
+    let (uid, gid, optional) = (m.uid.unwrap_or(0), m.gid.unwrap_or(0), !m.required);
+    let kind = if m.kind == MountType::Ssh {
+        let mode = m.mode.unwrap_or(0o600);
+        llb::MountKind::Ssh(pb::SshOpt {
+            id,
+            uid,
+            gid,
+            mode,
+            optional,
+        })
+    } else {
+        let mode = m.mode.unwrap_or(0o400);
+        llb::MountKind::Secret(pb::SecretOpt {
+            id,
+            uid,
+            gid,
+            mode,
+            optional,
+        })
+    };
+    llb::Mount {
+        dest,
+        source: llb::State::scratch(),
+        selector: String::new(),
+        readonly: false,
+        kind,
+    }
 }
 
 /// Upstream `setCacheUIDGID`: a `/cache` dir with the requested owner and mode.

@@ -40,7 +40,8 @@ fn parse_index(s: &str) -> Option<i64> {
 }
 
 impl Ctx<'_> {
-    fn stage_names(&self) -> String {
+    /// The hint that lists the named stages.
+    pub(super) fn stage_names(&self) -> String {
         let names: Vec<&str> = self
             .states
             .iter()

@@ -43,7 +43,7 @@ impl Ctx<'_> {
                 format!("failed to parse stage name {orig:?}: {e}"),
                 format!(
                     "use an image reference, scratch, or a stage name; {}",
-                    self.stage_hint()
+                    self.stage_names()
                 ),
             )
         })?;
@@ -67,7 +67,7 @@ impl Ctx<'_> {
                 err(
                     span,
                     format!("{orig}: {e}"),
-                    format!("check the image name and tag; {}", self.stage_hint()),
+                    format!("check the image name and tag; {}", self.stage_names()),
                 )
             })?;
             let mut img = Image::from_json(&resolved.config)
@@ -123,18 +123,5 @@ impl Ctx<'_> {
         d.platform = Some(platform);
         d.done = d.unregistered;
         Ok(())
-    }
-
-    fn stage_hint(&self) -> String {
-        let names: Vec<&str> = self
-            .states
-            .iter()
-            .filter_map(|d| d.name.as_deref())
-            .collect();
-        if names.is_empty() {
-            "this Dockerfile names no stages".into()
-        } else {
-            format!("stages: {}", names.join(", "))
-        }
     }
 }

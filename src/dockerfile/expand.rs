@@ -16,7 +16,7 @@ mod tests_upstream;
 use std::collections::BTreeSet;
 
 pub use env::Env;
-pub(crate) use quote::go_quote;
+pub(crate) use quote::{go_quote, go_quote_rune};
 
 /// The result of expanding one word.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -88,6 +88,20 @@ impl Lexer {
     /// Expand and split into words on unquoted whitespace; whitespace that
     /// comes from a variable's value splits too, quoted whitespace does not.
     pub fn process_words(&self, word: &str, env: &dyn Env) -> Result<Vec<String>, ExpandError> {
+        Ok(word::process(self, word, env)?
+            .words
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect())
+    }
+
+    /// Same as [`Lexer::process_words`], each word paired with the byte offset
+    /// in `word` of the element (character, quote, escape or `$`) that started it.
+    pub fn process_words_with_offsets(
+        &self,
+        word: &str,
+        env: &dyn Env,
+    ) -> Result<Vec<(String, usize)>, ExpandError> {
         Ok(word::process(self, word, env)?.words)
     }
 }

@@ -1,7 +1,23 @@
 //! Heredoc words (`<<EOF`, `<<-EOF`, `<<"EOF"`) as upstream's `ParseHeredoc`
 //! and `heredocsFromLine`.
 
-use super::shell_words::{process_words, LexOptions};
+use super::expand::{ExpandError, Lexer};
+
+/// Splits `src` into words the way upstream's heredoc code does: escape `\`,
+/// no variables set and references to them kept as written.
+fn words(
+    src: &str,
+    raw_quotes: bool,
+    raw_escapes: bool,
+) -> Result<Vec<(String, usize)>, ExpandError> {
+    let lexer = Lexer {
+        escape: '\\',
+        raw_quotes,
+        raw_escapes,
+        skip_unset_env: true,
+    };
+    lexer.process_words_with_offsets(src, &Vec::new())
+}
 
 /// A heredoc word found on an instruction line (body not read yet).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,23 +51,11 @@ pub(crate) fn parse_heredoc(src: &str) -> Result<Option<HeredocWord>, String> {
     if rest.is_empty() {
         return Ok(None);
     }
-    let cooked = process_words(
-        rest,
-        LexOptions {
-            raw_quotes: false,
-            raw_escapes: false,
-        },
-    )?;
+    let cooked = words(rest, false, false).map_err(|e| e.message)?;
     if cooked.len() != 1 {
         return Ok(None);
     }
-    let raw = process_words(
-        rest,
-        LexOptions {
-            raw_quotes: true,
-            raw_escapes: false,
-        },
-    )?;
+    let raw = words(rest, true, false).map_err(|e| e.message)?;
     if raw.len() != cooked.len() {
         return Err(format!(
             "internal lexing of heredoc produced inconsistent results: {rest}"
@@ -75,16 +79,9 @@ pub(crate) fn is_heredoc(src: &str) -> Option<HeredocWord> {
 /// Upstream's `heredocsFromLine`: every heredoc word of `line`, in order.
 /// A line the shell lexer cannot split has no heredocs.
 pub(crate) fn heredocs_from_line(line: &str) -> Result<Vec<HeredocWord>, (String, usize)> {
-    let words = process_words(
-        line,
-        LexOptions {
-            raw_quotes: true,
-            raw_escapes: true,
-        },
-    )
-    .unwrap_or_default();
+    let line_words = words(line, true, true).unwrap_or_default();
     let mut docs = Vec::new();
-    for (word, off) in words {
+    for (word, off) in line_words {
         if let Some(mut h) = parse_heredoc(&word).map_err(|e| (e, off))? {
             h.off = off;
             docs.push(h);
@@ -162,6 +159,49 @@ mod tests {
         // unbalanced quotes: the line has no heredocs at all
         assert!(heredocs_from_line("RUN echo \"<<EOF").unwrap().is_empty());
         assert!(heredocs_from_line("RUN echo '<<EOF'").unwrap().is_empty());
+    }
+
+    fn split(src: &str, raw: bool) -> Vec<String> {
+        let words = words(src, raw, raw).unwrap();
+        words.into_iter().map(|w| w.0).collect()
+    }
+
+    #[test]
+    fn raw_words_keep_quotes_and_escapes() {
+        assert_eq!(
+            split(r#"RUN cat <<"EOF" a\ b 'c d'"#, true),
+            vec!["RUN", "cat", "<<\"EOF\"", r"a\ b", "'c d'"]
+        );
+        let w = words("ab  <<E", true, true).unwrap();
+        assert_eq!(w[1], ("<<E".to_string(), 4));
+    }
+
+    #[test]
+    fn cooked_words_drop_quotes() {
+        assert_eq!(split(r#""EOF""#, false), vec!["EOF"]);
+        assert_eq!(split(r"E\OF", false), vec!["EOF"]);
+        assert_eq!(split("a''b", false), vec!["ab"]);
+    }
+
+    #[test]
+    fn unset_variables_stay_literal() {
+        assert_eq!(
+            split("$A ${B} ${C:-x} $", false),
+            vec!["$A", "${B}", "${C:-x}", "$"]
+        );
+        assert_eq!(split("${A//x/y}", false), vec!["${A/x/y}"]);
+        assert_eq!(split("${A:-x y}", false), vec!["${A:-x", "y}"]);
+    }
+
+    #[test]
+    fn lexing_errors_as_upstream() {
+        assert_eq!(
+            words("'a", false, false).unwrap_err().message,
+            "failed to process \"'a\": unexpected end of statement while looking for matching single-quote"
+        );
+        for src in ["\"a", "${", "${}", "${a b}", "${a:-b"] {
+            assert!(words(src, false, false).is_err(), "{src}");
+        }
     }
 
     #[test]

@@ -20,7 +20,6 @@ mod lexer;
 mod line_parsers;
 mod parser;
 mod reader;
-mod shell_words;
 mod sources;
 mod split_command;
 mod suggest;

@@ -100,31 +100,17 @@ fn extract_builder_flags(line: &str, base: usize) -> (usize, Vec<Word>) {
                 pos += 1;
                 continue;
             }
-            if ch == b'\\' {
-                if pos + 1 == bytes.len() {
-                    pos += 1;
-                    continue;
-                }
-                pos += 1;
-                ch = bytes[pos];
-            }
-            word.push(ch);
-            pos += 1;
-            continue;
-        }
-        // Phase::Quote
-        if ch == quote {
+        } else if ch == quote {
             phase = Phase::Word;
             pos += 1;
             continue;
         }
+        // A character of the word, quoted or not; `\` takes the next one as is.
         if ch == b'\\' {
-            if pos + 1 == bytes.len() {
-                phase = Phase::Word;
-                pos += 1;
+            pos += 1;
+            if pos == bytes.len() {
                 continue;
             }
-            pos += 1;
             ch = bytes[pos];
         }
         word.push(ch);

@@ -207,3 +207,27 @@ fn leading_byte_order_mark_is_skipped() {
     assert_eq!(word(&lex, "\u{feff}$A").unwrap(), "a b");
     assert_eq!(word(&lex, "x\u{feff}").unwrap(), "x\u{feff}");
 }
+
+#[test]
+fn word_offsets_point_at_the_starting_element() {
+    let lex = Lexer::new('\\');
+    let e = env(&[("V", " a  b "), ("E", "")]);
+    let got = |input: &str| lex.process_words_with_offsets(input, &e).unwrap();
+    let pairs = |list: &[(&str, usize)]| {
+        list.iter()
+            .map(|&(w, o)| (w.to_string(), o))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(got("ab  cd"), pairs(&[("ab", 0), ("cd", 4)]));
+    // A quote, an escape or a `$` starts the word at its own offset.
+    assert_eq!(got(" 'x y' \\ z"), pairs(&[("x y", 1), (" z", 7)]));
+    // Words from one variable's value all start at its `$`.
+    assert_eq!(got("x $V"), pairs(&[("x", 0), ("a", 2), ("b", 2)]));
+    // Elements that add nothing do not start a word.
+    assert_eq!(got("'' $E b"), pairs(&[("b", 6)]));
+    assert_eq!(got("\u{feff}é ü"), pairs(&[("é", 3), ("ü", 6)]));
+    assert_eq!(
+        lex.process_words("x $V", &e).unwrap(),
+        got("x $V").into_iter().map(|(w, _)| w).collect::<Vec<_>>()
+    );
+}

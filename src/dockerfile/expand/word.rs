@@ -11,7 +11,8 @@ use super::{Env, ExpandError, Lexer};
 /// Everything one run over a word produces.
 pub(super) struct Processed {
     pub value: String,
-    pub words: Vec<String>,
+    /// The split words with the byte offset in the input where each starts.
+    pub words: Vec<(String, usize)>,
     pub matched: BTreeSet<String>,
     pub unmatched: BTreeSet<String>,
 }
@@ -42,43 +43,48 @@ pub(super) fn process(lexer: &Lexer, word: &str, env: &dyn Env) -> Result<Proces
     }
 }
 
-/// Collects words split on unquoted whitespace.
+/// Collects words split on unquoted whitespace, each with the byte offset of
+/// the element (character, quoted string, escape or `$…`) that started it.
 #[derive(Default)]
 struct Words {
     word: String,
-    words: Vec<String>,
+    start: usize,
+    words: Vec<(String, usize)>,
     in_word: bool,
 }
 
 impl Words {
-    fn add_char(&mut self, c: char) {
+    fn add_char(&mut self, c: char, at: usize) {
         if c.is_whitespace() {
             if self.in_word && !self.word.is_empty() {
-                self.words.push(std::mem::take(&mut self.word));
+                self.words
+                    .push((std::mem::take(&mut self.word), self.start));
                 self.in_word = false;
             }
         } else {
-            self.add_raw_char(c);
+            self.add_raw_char(c, at);
         }
     }
 
-    fn add_raw_char(&mut self, c: char) {
-        self.word.push(c);
-        self.in_word = true;
+    fn add_raw_char(&mut self, c: char, at: usize) {
+        self.add_raw_string(c.encode_utf8(&mut [0; 4]), at);
     }
 
-    fn add_string(&mut self, s: &str) {
-        s.chars().for_each(|c| self.add_char(c));
+    fn add_string(&mut self, s: &str, at: usize) {
+        s.chars().for_each(|c| self.add_char(c, at));
     }
 
-    fn add_raw_string(&mut self, s: &str) {
+    fn add_raw_string(&mut self, s: &str, at: usize) {
+        if self.word.is_empty() {
+            self.start = at;
+        }
         self.word.push_str(s);
         self.in_word = true;
     }
 
-    fn finish(mut self) -> Vec<String> {
+    fn finish(mut self) -> Vec<(String, usize)> {
         if !self.word.is_empty() {
-            self.words.push(self.word);
+            self.words.push((self.word, self.start));
         }
         self.words
     }
@@ -122,17 +128,22 @@ impl ShellWord<'_> {
 
     /// Processes until `stop` (consumed) or the end of the word, with
     /// `raw_escapes` in force meanwhile.
-    fn stop_on(&mut self, stop: Option<char>, raw_escapes: bool) -> Res<(String, Vec<String>)> {
+    fn stop_on(
+        &mut self,
+        stop: Option<char>,
+        raw_escapes: bool,
+    ) -> Res<(String, Vec<(String, usize)>)> {
         let saved = std::mem::replace(&mut self.raw_escapes, raw_escapes);
         let out = self.stop_on_inner(stop);
         self.raw_escapes = saved;
         out
     }
 
-    fn stop_on_inner(&mut self, stop: Option<char>) -> Res<(String, Vec<String>)> {
+    fn stop_on_inner(&mut self, stop: Option<char>) -> Res<(String, Vec<(String, usize)>)> {
         let mut result = String::new();
         let mut words = Words::default();
         while let Some(c) = self.peek() {
+            let at = self.pos;
             if Some(c) == stop {
                 self.next();
                 return Ok((result, words.finish()));
@@ -141,30 +152,26 @@ impl ShellWord<'_> {
                 '$' => {
                     let tmp = self.dollar()?;
                     result.push_str(&tmp);
-                    words.add_string(&tmp);
+                    words.add_string(&tmp, at);
                 }
                 '\'' | '"' => {
-                    let tmp = if c == '\'' {
-                        self.single_quote()?
-                    } else {
-                        self.double_quote()?
-                    };
+                    let tmp = self.quoted()?;
                     result.push_str(&tmp);
-                    words.add_raw_string(&tmp);
+                    words.add_raw_string(&tmp, at);
                 }
                 _ => {
                     self.next();
                     if c == self.lexer.escape {
                         if self.raw_escapes {
-                            words.add_raw_char(c);
+                            words.add_raw_char(c, at);
                             result.push(c);
                         }
                         // An escape at the end of the word is dropped.
                         let Some(escaped) = self.next() else { break };
-                        words.add_raw_char(escaped);
+                        words.add_raw_char(escaped, at);
                         result.push(escaped);
                     } else {
-                        words.add_char(c);
+                        words.add_char(c, at);
                         result.push(c);
                     }
                 }
@@ -179,76 +186,63 @@ impl ShellWord<'_> {
         Ok((result, words.finish()))
     }
 
-    /// Everything up to the next `'` is literal; a `'` cannot be escaped.
-    fn single_quote(&mut self) -> Res<String> {
+    /// A quoted string, at its opening quote. Inside `'…'` everything is
+    /// literal and a `'` cannot be escaped; inside `"…"` `$` expands and the
+    /// escape character escapes only `"`, `$` and itself.
+    fn quoted(&mut self) -> Res<String> {
         let start = self.pos;
+        let quote = self.next().unwrap_or_default();
+        let double = quote == '"';
         let mut result = String::new();
-        let open = self.next();
         if self.lexer.raw_quotes {
-            result.extend(open);
+            result.push(quote);
         }
         loop {
-            match self.next() {
-                None => {
-                    return err(
-                        start,
-                        "unexpected end of statement while looking for matching single-quote",
-                    )
+            let Some(c) = self.peek() else {
+                let name = if double {
+                    "double-quote"
+                } else {
+                    "single-quote"
+                };
+                return err(
+                    start,
+                    format!("unexpected end of statement while looking for matching {name}"),
+                );
+            };
+            if double && c == '$' {
+                result.push_str(&self.dollar()?);
+                continue;
+            }
+            self.next();
+            if c == quote {
+                if self.lexer.raw_quotes {
+                    result.push(quote);
                 }
-                Some('\'') => {
-                    if self.lexer.raw_quotes {
-                        result.push('\'');
-                    }
-                    return Ok(result);
-                }
-                Some(c) => result.push(c),
+                return Ok(result);
+            }
+            if double && c == self.lexer.escape {
+                self.escape_in_double_quotes(&mut result);
+            } else {
+                result.push(c);
             }
         }
     }
 
-    /// Up to the next `"`, expanding `$`; the escape character escapes only
-    /// `"`, `$` and itself and is kept before anything else.
-    fn double_quote(&mut self) -> Res<String> {
-        let start = self.pos;
-        let mut result = String::new();
-        let open = self.next();
-        if self.lexer.raw_quotes {
-            result.extend(open);
+    /// After the escape character inside `"…"`: an escaped `"`, `$` or escape
+    /// character stands for itself, before anything else the escape is kept
+    /// (twice with raw escapes, as upstream writes it).
+    fn escape_in_double_quotes(&mut self, result: &mut String) {
+        let escape = self.lexer.escape;
+        if self.raw_escapes {
+            result.push(escape);
         }
-        loop {
-            match self.peek() {
-                None => {
-                    return err(
-                        start,
-                        "unexpected end of statement while looking for matching double-quote",
-                    )
-                }
-                Some('"') => {
-                    self.next();
-                    if self.lexer.raw_quotes {
-                        result.push('"');
-                    }
-                    return Ok(result);
-                }
-                Some('$') => result.push_str(&self.dollar()?),
-                Some(_) => {
-                    let mut c = self.next().unwrap_or_default();
-                    if c == self.lexer.escape {
-                        if self.raw_escapes {
-                            result.push(c);
-                        }
-                        match self.peek() {
-                            None => continue,
-                            Some(n) if n == '"' || n == '$' || n == self.lexer.escape => {
-                                c = n;
-                                self.next();
-                            }
-                            Some(_) => {}
-                        }
-                    }
-                    result.push(c);
-                }
+        match self.peek() {
+            None => {}
+            Some(n) if n == '"' || n == '$' || n == escape => {
+                self.next();
+                result.push(n);
             }
+            Some(_) => result.push(escape),
         }
     }
 
