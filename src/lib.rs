@@ -9,3 +9,4 @@ pub mod convert;
 pub mod dockerfile;
 pub mod llb;
 pub mod proto;
+pub mod registry;
