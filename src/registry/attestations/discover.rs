@@ -85,7 +85,11 @@ async fn collect<S: ImageSource>(
             }
             let child = match source.manifest(entry).await {
                 Err(RegistryError::DigestMismatch { actual, .. }) if chain.iter().any(|d| d.to_string() == actual) => {
-                    return Err(loop_error(source, chain, &entry.digest));
+                    let mut e = loop_error(source, chain, &entry.digest);
+                    if let RegistryError::IndexLoop { chain, .. } = &mut e {
+                        chain.push_str(&format!("; {} was answered with the content of {actual}", entry.digest));
+                    }
+                    return Err(e);
                 }
                 other => other?,
             };

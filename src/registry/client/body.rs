@@ -51,11 +51,11 @@ pub async fn read(mut response: reqwest::Response, at: &str, expect: &Expect<'_>
             }
         };
         let got = buf.len() as u64 + chunk.len() as u64;
-        if got > expect.limit {
-            return Err(RegistryError::TooLarge { at: at.into(), what: expect.what, size: got, limit: expect.limit });
-        }
         if let Some(size) = expect.size.filter(|s| got > *s) {
             return Err(RegistryError::SizeMismatch { at: at.into(), expected: size, got });
+        }
+        if got > expect.limit {
+            return Err(RegistryError::TooLarge { at: at.into(), what: expect.what, size: got, limit: expect.limit });
         }
         if let Some(h) = hasher.as_mut() {
             h.update(&chunk);
