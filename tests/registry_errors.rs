@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use fake::{serve, Body, Reply};
 use stagetrail::registry::attestations::{discover, DiscoverOptions};
 use stagetrail::registry::{
-    ClientConfig, Descriptor, Digest, DockerCredentials, Limits, Reference, RegistryClient, RegistryError, RegistryImage, RetryPolicy,
+    ClientConfig, Descriptor, Digest, DockerCredentials, Limits, Reference, RegistryClient,
+    RegistryError, RegistryImage, RetryPolicy,
 };
 
 const INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -18,7 +19,9 @@ const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
 /// Every test runs under this guard: a hang is a failure, not a stuck CI job.
 async fn guarded<F: Future<Output = ()>>(f: F) {
-    tokio::time::timeout(Duration::from_secs(30), f).await.expect("test timed out: the client hung");
+    tokio::time::timeout(Duration::from_secs(30), f)
+        .await
+        .expect("test timed out: the client hung");
 }
 
 fn config() -> ClientConfig {
@@ -64,17 +67,36 @@ async fn unauthorized_token_endpoint_is_a_clear_error() {
     guarded(async {
         let fake = serve(|req, addr| {
             if req.path.starts_with("/token") {
-                Reply::json(401, "application/json", br#"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#)
+                Reply::json(
+                    401,
+                    "application/json",
+                    br#"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#,
+                )
             } else {
-                Reply::new(401, b"").with("WWW-Authenticate", &format!(r#"Bearer realm="http://{addr}/token",service="fake""#))
+                Reply::new(401, b"").with(
+                    "WWW-Authenticate",
+                    &format!(r#"Bearer realm="http://{addr}/token",service="fake""#),
+                )
             }
         })
         .await;
-        let err = client(config()).manifest(&reference(&fake.addr)).await.unwrap_err();
-        assert!(matches!(err, RegistryError::Unauthorized { status: 401, .. }), "{err}");
+        let err = client(config())
+            .manifest(&reference(&fake.addr))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, RegistryError::Unauthorized { status: 401, .. }),
+            "{err}"
+        );
         let text = err.to_string();
-        assert!(text.contains("/token?service=fake&scope=repository%3Atest%2Fimg%3Apull"), "{text}");
-        assert!(text.contains("UNAUTHORIZED: bad credentials") && text.contains("docker login"), "{text}");
+        assert!(
+            text.contains("/token?service=fake&scope=repository%3Atest%2Fimg%3Apull"),
+            "{text}"
+        );
+        assert!(
+            text.contains("UNAUTHORIZED: bad credentials") && text.contains("docker login"),
+            "{text}"
+        );
     })
     .await;
 }
@@ -83,8 +105,14 @@ async fn unauthorized_token_endpoint_is_a_clear_error() {
 async fn unauthorized_without_challenge_is_a_clear_error() {
     guarded(async {
         let fake = serve(|_, _| Reply::new(401, b"go away")).await;
-        let err = client(config()).manifest(&reference(&fake.addr)).await.unwrap_err();
-        assert!(err.to_string().contains("unauthorized (HTTP 401): go away"), "{err}");
+        let err = client(config())
+            .manifest(&reference(&fake.addr))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("unauthorized (HTTP 401): go away"),
+            "{err}"
+        );
         assert_eq!(fake.hits(), 1);
     })
     .await;
@@ -97,7 +125,9 @@ async fn bearer_token_flow_sends_docker_config_credentials() {
         let fake = serve(move |req, addr| {
             if req.path.starts_with("/token") {
                 // "u:p" in base64, from the docker config below.
-                if req.header("authorization") == Some("Basic dTpw") && req.path.contains("scope=repository%3Atest%2Fimg%3Apull") {
+                if req.header("authorization") == Some("Basic dTpw")
+                    && req.path.contains("scope=repository%3Atest%2Fimg%3Apull")
+                {
                     Reply::json(200, "application/json", br#"{"access_token":"T"}"#)
                 } else {
                     Reply::new(401, b"no")
@@ -105,13 +135,19 @@ async fn bearer_token_flow_sends_docker_config_credentials() {
             } else if req.header("authorization") == Some("Bearer T") {
                 Reply::json(200, MANIFEST, &manifest)
             } else {
-                Reply::new(401, b"").with("WWW-Authenticate", &format!(r#"Bearer realm="http://{addr}/token",service="fake""#))
+                Reply::new(401, b"").with(
+                    "WWW-Authenticate",
+                    &format!(r#"Bearer realm="http://{addr}/token",service="fake""#),
+                )
             }
         })
         .await;
         let cfg = format!(r#"{{"auths":{{"{}":{{"auth":"dTpw"}}}}}}"#, fake.addr);
         let credentials = DockerCredentials::parse(cfg.as_bytes(), "config.json").unwrap();
-        let c = client(ClientConfig { credentials, ..config() });
+        let c = client(ClientConfig {
+            credentials,
+            ..config()
+        });
         let m = c.manifest(&reference(&fake.addr)).await.unwrap();
         assert_eq!(m.descriptor.media_type, MANIFEST);
         // The token is cached: a second fetch makes one request.
@@ -131,9 +167,15 @@ async fn basic_auth_flow() {
             _ => Reply::new(401, b"").with("WWW-Authenticate", r#"Basic realm="fake""#),
         })
         .await;
-        let cfg = format!(r#"{{"auths":{{"http://{}":{{"username":"u","password":"p"}}}}}}"#, fake.addr);
+        let cfg = format!(
+            r#"{{"auths":{{"http://{}":{{"username":"u","password":"p"}}}}}}"#,
+            fake.addr
+        );
         let credentials = DockerCredentials::parse(cfg.as_bytes(), "config.json").unwrap();
-        let c = client(ClientConfig { credentials, ..config() });
+        let c = client(ClientConfig {
+            credentials,
+            ..config()
+        });
         c.manifest(&reference(&fake.addr)).await.unwrap();
     })
     .await;
@@ -143,14 +185,30 @@ async fn basic_auth_flow() {
 async fn not_found_names_the_url_and_the_registry_error() {
     guarded(async {
         let fake = serve(|_, _| {
-            Reply::json(404, "application/json", br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#)
+            Reply::json(
+                404,
+                "application/json",
+                br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#,
+            )
         })
         .await;
-        let err = client(config()).manifest(&reference(&fake.addr)).await.unwrap_err();
+        let err = client(config())
+            .manifest(&reference(&fake.addr))
+            .await
+            .unwrap_err();
         assert!(err.is_not_found());
         let text = err.to_string();
-        assert!(text.starts_with(&format!("http://{}/v2/test/img/manifests/1: not found", fake.addr)), "{text}");
-        assert!(text.contains("MANIFEST_UNKNOWN: manifest unknown"), "{text}");
+        assert!(
+            text.starts_with(&format!(
+                "http://{}/v2/test/img/manifests/1: not found",
+                fake.addr
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("MANIFEST_UNKNOWN: manifest unknown"),
+            "{text}"
+        );
         assert_eq!(fake.hits(), 1, "404 is not retried");
     })
     .await;
@@ -169,7 +227,10 @@ async fn rate_limited_then_served() {
             }
         })
         .await;
-        client(config()).manifest(&reference(&fake.addr)).await.unwrap();
+        client(config())
+            .manifest(&reference(&fake.addr))
+            .await
+            .unwrap();
         assert_eq!(fake.hits(), 3);
     })
     .await;
@@ -180,9 +241,26 @@ async fn rate_limited_forever_gives_up_after_the_bounded_attempts() {
     guarded(async {
         let fake = serve(|_, _| Reply::new(429, b"slow down")).await;
         let start = Instant::now();
-        let err = client(config()).manifest(&reference(&fake.addr)).await.unwrap_err();
-        assert!(matches!(err, RegistryError::Http { status: 429, attempts: 3, .. }), "{err}");
-        assert!(err.to_string().contains("HTTP 429 after 3 attempt(s): slow down"), "{err}");
+        let err = client(config())
+            .manifest(&reference(&fake.addr))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RegistryError::Http {
+                    status: 429,
+                    attempts: 3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("HTTP 429 after 3 attempt(s): slow down"),
+            "{err}"
+        );
         assert_eq!(fake.hits(), 3);
         assert!(start.elapsed() < Duration::from_secs(2));
     })
@@ -194,7 +272,10 @@ async fn retry_after_beyond_the_budget_fails_at_once() {
     guarded(async {
         let fake = serve(|_, _| Reply::new(429, b"").with("Retry-After", "3600")).await;
         let start = Instant::now();
-        let err = client(config()).manifest(&reference(&fake.addr)).await.unwrap_err();
+        let err = client(config())
+            .manifest(&reference(&fake.addr))
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("(Retry-After 3600 s)"), "{err}");
         assert_eq!(fake.hits(), 1);
         assert!(start.elapsed() < Duration::from_secs(1));
@@ -206,8 +287,21 @@ async fn retry_after_beyond_the_budget_fails_at_once() {
 async fn server_errors_are_retried_then_reported() {
     guarded(async {
         let fake = serve(|_, _| Reply::new(500, b"boom")).await;
-        let err = client(config()).manifest(&reference(&fake.addr)).await.unwrap_err();
-        assert!(matches!(err, RegistryError::Http { status: 500, attempts: 3, .. }), "{err}");
+        let err = client(config())
+            .manifest(&reference(&fake.addr))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RegistryError::Http {
+                    status: 500,
+                    attempts: 3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert_eq!(fake.hits(), 3);
     })
     .await;
@@ -221,7 +315,10 @@ async fn connection_refused_is_not_retried() {
             l.local_addr().unwrap().to_string()
         };
         let start = Instant::now();
-        let err = client(config()).manifest(&reference(&addr)).await.unwrap_err();
+        let err = client(config())
+            .manifest(&reference(&addr))
+            .await
+            .unwrap_err();
         assert!(matches!(err, RegistryError::Transport { .. }), "{err}");
         assert!(start.elapsed() < Duration::from_secs(1));
     })
@@ -231,10 +328,24 @@ async fn connection_refused_is_not_retried() {
 #[tokio::test]
 async fn truncated_blob() {
     guarded(async {
-        let fake = serve(|_, _| Reply { status: 200, headers: vec![], body: Body::Short { announce: 1000, send: vec![1; 10] } }).await;
+        let fake = serve(|_, _| Reply {
+            status: 200,
+            headers: vec![],
+            body: Body::Short {
+                announce: 1000,
+                send: vec![1; 10],
+            },
+        })
+        .await;
         let d = blob_descriptor(&[1; 1000], 1000);
-        let err = client(config()).blob(&reference(&fake.addr), &d).await.unwrap_err();
-        assert!(matches!(err, RegistryError::Truncated { expected: 1000, .. }), "{err}");
+        let err = client(config())
+            .blob(&reference(&fake.addr), &d)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, RegistryError::Truncated { expected: 1000, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("truncated content"), "{err}");
     })
     .await;
@@ -245,7 +356,10 @@ async fn blob_with_other_content_fails_the_digest_check() {
     guarded(async {
         let fake = serve(|_, _| Reply::new(200, b"evil")).await;
         let d = blob_descriptor(b"good", 4);
-        let err = client(config()).blob(&reference(&fake.addr), &d).await.unwrap_err();
+        let err = client(config())
+            .blob(&reference(&fake.addr), &d)
+            .await
+            .unwrap_err();
         assert!(matches!(err, RegistryError::DigestMismatch { .. }), "{err}");
     })
     .await;
@@ -256,9 +370,16 @@ async fn wrong_manifest_media_type() {
     guarded(async {
         let manifest = manifest_json();
         let fake = serve(move |_, _| Reply::json(200, "text/html", &manifest)).await;
-        let err = client(config()).manifest(&reference(&fake.addr)).await.unwrap_err();
+        let err = client(config())
+            .manifest(&reference(&fake.addr))
+            .await
+            .unwrap_err();
         assert!(matches!(err, RegistryError::MediaType { .. }), "{err}");
-        assert!(err.to_string().contains("unexpected media type \"text/html\""), "{err}");
+        assert!(
+            err.to_string()
+                .contains("unexpected media type \"text/html\""),
+            "{err}"
+        );
     })
     .await;
 }
@@ -269,7 +390,10 @@ async fn index_entry_that_is_not_a_manifest_media_type() {
         let fake = serve(|_, _| Reply::new(500, b"never asked")).await;
         let mut d = blob_descriptor(b"x", 1);
         d.media_type = "application/vnd.oci.image.layer.v1.tar+gzip".into();
-        let err = client(config()).manifest_by(&reference(&fake.addr), &d).await.unwrap_err();
+        let err = client(config())
+            .manifest_by(&reference(&fake.addr), &d)
+            .await
+            .unwrap_err();
         assert!(matches!(err, RegistryError::MediaType { .. }), "{err}");
         assert_eq!(fake.hits(), 0, "refused before any request");
     })
@@ -304,10 +428,30 @@ async fn index_pointing_at_itself() {
 #[tokio::test]
 async fn two_gigabyte_blob_in_the_descriptor_is_refused_before_asking() {
     guarded(async {
-        let fake = serve(|_, _| Reply { status: 200, headers: vec![], body: Body::Flood { announce: 2_000_000_000 } }).await;
+        let fake = serve(|_, _| Reply {
+            status: 200,
+            headers: vec![],
+            body: Body::Flood {
+                announce: 2_000_000_000,
+            },
+        })
+        .await;
         let d = blob_descriptor(b"big", 2_000_000_000);
-        let err = client(config()).blob(&reference(&fake.addr), &d).await.unwrap_err();
-        assert!(matches!(err, RegistryError::TooLarge { size: 2_000_000_000, limit: 67_108_864, .. }), "{err}");
+        let err = client(config())
+            .blob(&reference(&fake.addr), &d)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RegistryError::TooLarge {
+                    size: 2_000_000_000,
+                    limit: 67_108_864,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert_eq!(fake.hits(), 0);
     })
     .await;
@@ -316,11 +460,31 @@ async fn two_gigabyte_blob_in_the_descriptor_is_refused_before_asking() {
 #[tokio::test]
 async fn two_gigabyte_content_length_is_refused_before_reading() {
     guarded(async {
-        let fake = serve(|_, _| Reply { status: 200, headers: vec![], body: Body::Flood { announce: 2_000_000_000 } }).await;
+        let fake = serve(|_, _| Reply {
+            status: 200,
+            headers: vec![],
+            body: Body::Flood {
+                announce: 2_000_000_000,
+            },
+        })
+        .await;
         // A descriptor that lies small-but-unknown: the registry announces 2 GB for a manifest.
         let start = Instant::now();
-        let err = client(config()).manifest(&reference(&fake.addr)).await.unwrap_err();
-        assert!(matches!(err, RegistryError::TooLarge { what: "manifest", size: 2_000_000_000, .. }), "{err}");
+        let err = client(config())
+            .manifest(&reference(&fake.addr))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RegistryError::TooLarge {
+                    what: "manifest",
+                    size: 2_000_000_000,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(start.elapsed() < Duration::from_secs(2));
     })
     .await;
@@ -329,14 +493,41 @@ async fn two_gigabyte_content_length_is_refused_before_reading() {
 #[tokio::test]
 async fn endless_body_stops_at_the_cap() {
     guarded(async {
-        let fake = serve(|_, _| Reply { status: 200, headers: vec![], body: Body::Endless }).await;
-        let limits = Limits { blob: 1 << 20, ..Limits::default() };
+        let fake = serve(|_, _| Reply {
+            status: 200,
+            headers: vec![],
+            body: Body::Endless,
+        })
+        .await;
+        let limits = Limits {
+            blob: 1 << 20,
+            ..Limits::default()
+        };
         let c = client(ClientConfig { limits, ..config() });
         let err = c.manifest(&reference(&fake.addr)).await.unwrap_err();
-        assert!(matches!(err, RegistryError::TooLarge { what: "manifest", limit: 4_194_304, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                RegistryError::TooLarge {
+                    what: "manifest",
+                    limit: 4_194_304,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let d = blob_descriptor(b"x", 1 << 20);
         let err = c.blob(&reference(&fake.addr), &d).await.unwrap_err();
-        assert!(matches!(err, RegistryError::SizeMismatch { expected: 1_048_576, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                RegistryError::SizeMismatch {
+                    expected: 1_048_576,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     })
     .await;
 }
@@ -385,18 +576,28 @@ async fn oversized_attestation_layer_is_reported_not_fetched() {
 async fn inspect_exits_2_with_the_error() {
     guarded(async {
         let fake = serve(|_, _| {
-            Reply::json(404, "application/json", br#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known"}]}"#)
+            Reply::json(
+                404,
+                "application/json",
+                br#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known"}]}"#,
+            )
         })
         .await;
         let image = format!("{}/test/img:1", fake.addr);
         let out = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_stagetrail")).args(["inspect", &image]).output().unwrap()
+            std::process::Command::new(env!("CARGO_BIN_EXE_stagetrail"))
+                .args(["inspect", &image])
+                .output()
+                .unwrap()
         })
         .await
         .unwrap();
         assert_eq!(out.status.code(), Some(2));
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("not found (HTTP 404): NAME_UNKNOWN: repository name not known"), "{stderr}");
+        assert!(
+            stderr.contains("not found (HTTP 404): NAME_UNKNOWN: repository name not known"),
+            "{stderr}"
+        );
     })
     .await;
 }

@@ -10,7 +10,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::registry::attestations::{self, Attestation, DiscoverOptions, ImageAttestations};
-use crate::registry::{ClientConfig, ImageSource, Limits, OciLayout, OciTar, Reference, RegistryClient, RegistryError, RegistryImage};
+use crate::registry::{
+    ClientConfig, ImageSource, Limits, OciLayout, OciTar, Reference, RegistryClient, RegistryError,
+    RegistryImage,
+};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -50,7 +53,10 @@ pub struct InspectArgs {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: InspectArgs) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -67,7 +73,10 @@ pub fn run(args: InspectArgs) -> i32 {
 }
 
 async fn inspect(args: &InspectArgs) -> Result<i32, RegistryError> {
-    let limits = Limits { blob: args.max_blob_size, ..Limits::default() };
+    let limits = Limits {
+        blob: args.max_blob_size,
+        ..Limits::default()
+    };
     let name = args.image.as_deref();
     if let Some(dir) = &args.layout {
         return report(&OciLayout::open_dir(dir, name, limits)?, args).await;
@@ -76,19 +85,28 @@ async fn inspect(args: &InspectArgs) -> Result<i32, RegistryError> {
         return report(&OciTar::open_tar(file, name, limits)?, args).await;
     }
     let reference = Reference::parse(name.unwrap_or_default())?;
-    let config = ClientConfig { insecure: args.insecure, limits, ..ClientConfig::from_environment()? };
+    let config = ClientConfig {
+        insecure: args.insecure,
+        limits,
+        ..ClientConfig::from_environment()?
+    };
     let image = RegistryImage::new(RegistryClient::new(config)?, reference);
     report(&image, args).await
 }
 
 async fn report<S: ImageSource>(source: &S, args: &InspectArgs) -> Result<i32, RegistryError> {
     let keep = args.predicate_type.is_some();
-    let options = DiscoverOptions { keep_content: keep, ..DiscoverOptions::default() };
+    let options = DiscoverOptions {
+        keep_content: keep,
+        ..DiscoverOptions::default()
+    };
     let found = attestations::discover(source, &options).await?;
     let mut out = std::io::stdout().lock();
     let written = match (&args.predicate_type, args.format) {
         (Some(t), format) => print_statements(&found, t, format, &mut out),
-        (None, Format::Json) => serde_json::to_string_pretty(&found).map_err(std::io::Error::from).and_then(|s| writeln!(out, "{s}")),
+        (None, Format::Json) => serde_json::to_string_pretty(&found)
+            .map_err(std::io::Error::from)
+            .and_then(|s| writeln!(out, "{s}")),
         (None, Format::Tree) => write!(out, "{}", tree(&found)),
     };
     if let Err(e) = written {
@@ -103,7 +121,12 @@ async fn report<S: ImageSource>(source: &S, args: &InspectArgs) -> Result<i32, R
     Ok(0)
 }
 
-fn print_statements(found: &ImageAttestations, predicate_type: &str, format: Format, out: &mut impl Write) -> std::io::Result<()> {
+fn print_statements(
+    found: &ImageAttestations,
+    predicate_type: &str,
+    format: Format,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let statements: Vec<&crate::registry::attestations::statement::Statement> = found
         .all()
         .filter(|a| a.predicate_type.as_deref() == Some(predicate_type))
@@ -111,7 +134,9 @@ fn print_statements(found: &ImageAttestations, predicate_type: &str, format: For
         .collect();
     match format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&statements)?),
-        Format::Tree => statements.iter().try_for_each(|s| writeln!(out, "{}", serde_json::to_string(s)?)),
+        Format::Tree => statements
+            .iter()
+            .try_for_each(|s| writeln!(out, "{}", serde_json::to_string(s)?)),
     }
 }
 
@@ -123,11 +148,18 @@ pub fn tree(found: &ImageAttestations) -> String {
         groups.push(("index".to_string(), &found.attestations));
     }
     for p in &found.platforms {
-        groups.push((format!("{} {}", p.platform_name(), p.manifest.digest), &p.attestations));
+        groups.push((
+            format!("{} {}", p.platform_name(), p.manifest.digest),
+            &p.attestations,
+        ));
     }
     for (gi, (title, atts)) in groups.iter().enumerate() {
         let last_group = gi + 1 == groups.len();
-        s.push_str(if last_group { "└── " } else { "├── " });
+        s.push_str(if last_group {
+            "└── "
+        } else {
+            "├── "
+        });
         s.push_str(title);
         s.push('\n');
         let indent = if last_group { "    " } else { "│   " };
@@ -135,7 +167,11 @@ pub fn tree(found: &ImageAttestations) -> String {
             s.push_str(&format!("{indent}└── (no attestations)\n"));
         }
         for (ai, a) in atts.iter().enumerate() {
-            let branch = if ai + 1 == atts.len() { "└── " } else { "├── " };
+            let branch = if ai + 1 == atts.len() {
+                "└── "
+            } else {
+                "├── "
+            };
             s.push_str(&format!("{indent}{branch}{}\n", line(a)));
         }
     }

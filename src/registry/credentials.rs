@@ -89,22 +89,33 @@ impl DockerCredentials {
     /// Loads a config file.
     pub fn load(path: &Path) -> Result<DockerCredentials> {
         let at = path.display().to_string();
-        let text = std::fs::read(path)
-            .map_err(|e| RegistryError::Local { at: at.clone().into(), message: format!("cannot read docker config: {e}") })?;
+        let text = std::fs::read(path).map_err(|e| RegistryError::Local {
+            at: at.clone().into(),
+            message: format!("cannot read docker config: {e}"),
+        })?;
         Self::parse(&text, &at)
     }
 
     /// Parses the JSON text of a config file; `at` names it in errors.
     pub fn parse(text: &[u8], at: &str) -> Result<DockerCredentials> {
-        let file: ConfigFile = serde_json::from_slice(text).map_err(|e| RegistryError::json(at, "docker config", &e))?;
+        let file: ConfigFile = serde_json::from_slice(text)
+            .map_err(|e| RegistryError::json(at, "docker config", &e))?;
         let mut auths = BTreeMap::new();
         for (key, entry) in file.auths {
             let host = normalise_host(&key);
             let lookup = entry_lookup(&key, entry, at)?;
             auths.insert(host, lookup);
         }
-        let helpers = file.cred_helpers.into_iter().map(|(k, v)| (normalise_host(&k), v)).collect();
-        Ok(DockerCredentials { auths, helpers, store: file.creds_store.filter(|s| !s.is_empty()) })
+        let helpers = file
+            .cred_helpers
+            .into_iter()
+            .map(|(k, v)| (normalise_host(&k), v))
+            .collect();
+        Ok(DockerCredentials {
+            auths,
+            helpers,
+            store: file.creds_store.filter(|s| !s.is_empty()),
+        })
     }
 
     /// Credentials for `registry` (as in [`super::Reference::registry`], e.g. `docker.io`, `host:5000`).
@@ -131,14 +142,22 @@ fn entry_lookup(key: &str, entry: AuthEntry, at: &str) -> Result<Lookup> {
     if let Some(auth) = entry.auth.filter(|a| !a.is_empty()) {
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(auth.trim())
-            .map_err(|e| RegistryError::Local { at: at.into(), message: format!("auths[{key:?}].auth is not base64: {e}") })?;
-        let text = String::from_utf8(decoded)
-            .map_err(|_| RegistryError::Local { at: at.into(), message: format!("auths[{key:?}].auth is not UTF-8") })?;
+            .map_err(|e| RegistryError::Local {
+                at: at.into(),
+                message: format!("auths[{key:?}].auth is not base64: {e}"),
+            })?;
+        let text = String::from_utf8(decoded).map_err(|_| RegistryError::Local {
+            at: at.into(),
+            message: format!("auths[{key:?}].auth is not UTF-8"),
+        })?;
         let (user, pass) = text.split_once(':').ok_or_else(|| RegistryError::Local {
             at: at.into(),
             message: format!("auths[{key:?}].auth does not decode to `user:password`"),
         })?;
-        return Ok(Lookup::Found(BasicCredentials { username: user.into(), password: pass.into() }));
+        return Ok(Lookup::Found(BasicCredentials {
+            username: user.into(),
+            password: pass.into(),
+        }));
     }
     if let (Some(username), Some(password)) = (entry.username, entry.password) {
         return Ok(Lookup::Found(BasicCredentials { username, password }));
@@ -151,10 +170,15 @@ fn entry_lookup(key: &str, entry: AuthEntry, at: &str) -> Result<Lookup> {
 
 /// `https://index.docker.io/v1/` → `docker.io`; `http://host:5000/v2/` → `host:5000`.
 fn normalise_host(key: &str) -> String {
-    let rest = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://")).unwrap_or(key);
+    let rest = key
+        .strip_prefix("https://")
+        .or_else(|| key.strip_prefix("http://"))
+        .unwrap_or(key);
     let host = rest.split('/').next().unwrap_or(rest).to_ascii_lowercase();
     match host.as_str() {
-        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => DOCKER_HUB.to_string(),
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+            DOCKER_HUB.to_string()
+        }
         _ => host,
     }
 }
@@ -164,7 +188,10 @@ mod tests {
     use super::*;
 
     fn creds(user: &str, pass: &str) -> Lookup {
-        Lookup::Found(BasicCredentials { username: user.into(), password: pass.into() })
+        Lookup::Found(BasicCredentials {
+            username: user.into(),
+            password: pass.into(),
+        })
     }
 
     #[test]
@@ -186,14 +213,23 @@ mod tests {
     fn helpers_are_skipped_with_a_reason() {
         let cfg = br#"{"auths":{"a.example":{}},"credsStore":"desktop","credHelpers":{"gcr.io":"gcloud"}}"#;
         let c = DockerCredentials::parse(cfg, "config.json").unwrap();
-        assert!(matches!(c.lookup("gcr.io"), Lookup::Skipped(m) if m.contains("docker-credential-gcloud")));
-        assert!(matches!(c.lookup("a.example"), Lookup::Skipped(m) if m.contains("docker-credential-desktop")));
+        assert!(
+            matches!(c.lookup("gcr.io"), Lookup::Skipped(m) if m.contains("docker-credential-gcloud"))
+        );
+        assert!(
+            matches!(c.lookup("a.example"), Lookup::Skipped(m) if m.contains("docker-credential-desktop"))
+        );
     }
 
     #[test]
     fn bad_config_has_a_location() {
-        let err = DockerCredentials::parse(b"{\"auths\":{\"x\":{\"auth\":\"%%\"}}}", "cfg.json").unwrap_err();
-        assert!(err.to_string().starts_with("cfg.json: auths[\"x\"].auth is not base64"), "{err}");
+        let err = DockerCredentials::parse(b"{\"auths\":{\"x\":{\"auth\":\"%%\"}}}", "cfg.json")
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cfg.json: auths[\"x\"].auth is not base64"),
+            "{err}"
+        );
         let err = DockerCredentials::parse(b"{\n\"auths\": 3}", "cfg.json").unwrap_err();
         assert!(err.to_string().starts_with("cfg.json:2:"), "{err}");
     }

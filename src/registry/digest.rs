@@ -45,7 +45,10 @@ impl Digest {
     /// Parses `alg:hex`; `at` names where the text came from, for the error.
     pub fn parse(text: &str, at: impl Into<Location>) -> Result<Digest> {
         let at = at.into();
-        let bad = |reason: String| RegistryError::InvalidDigest { at: at.clone(), reason };
+        let bad = |reason: String| RegistryError::InvalidDigest {
+            at: at.clone(),
+            reason,
+        };
         let (alg, hex) = text
             .split_once(':')
             .ok_or_else(|| bad(format!("{text:?} has no `algorithm:` prefix")))?;
@@ -54,19 +57,27 @@ impl Digest {
             "sha512" => Algorithm::Sha512,
             other => return Err(bad(format!("unsupported algorithm {other:?} in {text:?}"))),
         };
-        let lower_hex = hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let lower_hex = hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if hex.len() != algorithm.hex_len() || !lower_hex {
             return Err(bad(format!(
                 "{text:?}: expected {} lowercase hex digits after `{alg}:`",
                 algorithm.hex_len()
             )));
         }
-        Ok(Digest { algorithm, hex: hex.to_string() })
+        Ok(Digest {
+            algorithm,
+            hex: hex.to_string(),
+        })
     }
 
     /// The SHA-256 digest of `bytes`.
     pub fn sha256_of(bytes: &[u8]) -> Digest {
-        Digest { algorithm: Algorithm::Sha256, hex: hex::encode(Sha256::digest(bytes)) }
+        Digest {
+            algorithm: Algorithm::Sha256,
+            hex: hex::encode(Sha256::digest(bytes)),
+        }
     }
 
     /// The algorithm.
@@ -125,8 +136,14 @@ impl Hasher {
     /// Finishes and compares with `expected`.
     pub fn check(self, expected: &Digest, at: impl Into<Location>) -> Result<()> {
         let actual = match self {
-            Hasher::Sha256(h) => Digest { algorithm: Algorithm::Sha256, hex: hex::encode(h.finalize()) },
-            Hasher::Sha512(h) => Digest { algorithm: Algorithm::Sha512, hex: hex::encode(h.finalize()) },
+            Hasher::Sha256(h) => Digest {
+                algorithm: Algorithm::Sha256,
+                hex: hex::encode(h.finalize()),
+            },
+            Hasher::Sha512(h) => Digest {
+                algorithm: Algorithm::Sha512,
+                hex: hex::encode(h.finalize()),
+            },
         };
         if &actual == expected {
             Ok(())
@@ -178,14 +195,23 @@ mod tests {
         assert_eq!(d.to_string(), EMPTY);
         assert_eq!(Digest::sha256_of(b""), d);
         d.verify(b"", "x").unwrap();
-        assert!(matches!(d.verify(b"a", "x"), Err(RegistryError::DigestMismatch { .. })));
+        assert!(matches!(
+            d.verify(b"a", "x"),
+            Err(RegistryError::DigestMismatch { .. })
+        ));
         assert_eq!(d.tag_form(), EMPTY.replace(':', "-"));
         assert_eq!(d.short(), "sha256:e3b0c44298fc");
     }
 
     #[test]
     fn rejects_bad_digests() {
-        for bad in ["sha256", "md5:abcd", "sha256:ABC", "sha256:e3b0", &EMPTY.to_uppercase()] {
+        for bad in [
+            "sha256",
+            "md5:abcd",
+            "sha256:ABC",
+            "sha256:e3b0",
+            &EMPTY.to_uppercase(),
+        ] {
             assert!(bad.parse::<Digest>().is_err(), "{bad}");
         }
     }

@@ -74,7 +74,9 @@ pub enum RegistryError {
         message: String,
     },
     /// The connection failed (refused, reset, timed out, TLS).
-    #[error("{at}: {message}; hint: for a plain-HTTP registry that is not on loopback, pass --insecure")]
+    #[error(
+        "{at}: {message}; hint: for a plain-HTTP registry that is not on loopback, pass --insecure"
+    )]
     Transport {
         /// The URL.
         at: Location,

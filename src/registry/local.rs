@@ -55,7 +55,9 @@ impl Store for DirStore {
         let full = self.root.join(path);
         let file = File::open(&full).map_err(|e| local_error(&full, e))?;
         let mut buf = Vec::new();
-        file.take(cap).read_to_end(&mut buf).map_err(|e| local_error(&full, e))?;
+        file.take(cap)
+            .read_to_end(&mut buf)
+            .map_err(|e| local_error(&full, e))?;
         Ok(buf)
     }
 }
@@ -77,18 +79,27 @@ impl Store for TarStore {
 
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>> {
         let Some(entry) = self.entries.get(path) else {
-            return Err(RegistryError::NotFound { at: format!("{}:{path}", self.file.display()).into(), message: "no such file in the tar".into() });
+            return Err(RegistryError::NotFound {
+                at: format!("{}:{path}", self.file.display()).into(),
+                message: "no such file in the tar".into(),
+            });
         };
         let mut file = File::open(&self.file).map_err(|e| local_error(&self.file, e))?;
-        file.seek(SeekFrom::Start(entry.offset)).map_err(|e| local_error(&self.file, e))?;
+        file.seek(SeekFrom::Start(entry.offset))
+            .map_err(|e| local_error(&self.file, e))?;
         let mut buf = Vec::new();
-        file.take(entry.size.min(cap)).read_to_end(&mut buf).map_err(|e| local_error(&self.file, e))?;
+        file.take(entry.size.min(cap))
+            .read_to_end(&mut buf)
+            .map_err(|e| local_error(&self.file, e))?;
         Ok(buf)
     }
 }
 
 fn local_error(path: &Path, e: std::io::Error) -> RegistryError {
-    RegistryError::Local { at: path.display().to_string().into(), message: e.to_string() }
+    RegistryError::Local {
+        at: path.display().to_string().into(),
+        message: e.to_string(),
+    }
 }
 
 /// An image in an OCI layout.
@@ -108,9 +119,18 @@ impl LocalImage<DirStore> {
     /// Opens the layout folder `dir`; `name` selects the image (see the module docs).
     pub fn open_dir(dir: &Path, name: Option<&str>, limits: Limits) -> Result<OciLayout> {
         if !dir.is_dir() {
-            return Err(RegistryError::Local { at: dir.display().to_string().into(), message: "not a directory".into() });
+            return Err(RegistryError::Local {
+                at: dir.display().to_string().into(),
+                message: "not a directory".into(),
+            });
         }
-        LocalImage::from_store(DirStore { root: dir.to_path_buf() }, name, limits)
+        LocalImage::from_store(
+            DirStore {
+                root: dir.to_path_buf(),
+            },
+            name,
+            limits,
+        )
     }
 }
 
@@ -119,7 +139,14 @@ impl LocalImage<TarStore> {
     pub fn open_tar(file: &Path, name: Option<&str>, limits: Limits) -> Result<OciTar> {
         let mut f = File::open(file).map_err(|e| local_error(file, e))?;
         let entries = tar::index(&mut f, &file.display().to_string())?;
-        LocalImage::from_store(TarStore { file: file.to_path_buf(), entries }, name, limits)
+        LocalImage::from_store(
+            TarStore {
+                file: file.to_path_buf(),
+                entries,
+            },
+            name,
+            limits,
+        )
     }
 }
 
@@ -128,25 +155,53 @@ impl<S: Store> LocalImage<S> {
         let at = format!("{}:oci-layout", store.label());
         let layout = match store.size("oci-layout")? {
             Some(_) => store.read("oci-layout", 1 << 16)?,
-            None => return Err(RegistryError::Local { at: at.into(), message: "missing: not an OCI image layout".into() }),
+            None => {
+                return Err(RegistryError::Local {
+                    at: at.into(),
+                    message: "missing: not an OCI image layout".into(),
+                })
+            }
         };
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct LayoutFile {
             image_layout_version: String,
         }
-        let v: LayoutFile = serde_json::from_slice(&layout).map_err(|e| RegistryError::json(at.as_str(), "oci-layout file", &e))?;
+        let v: LayoutFile = serde_json::from_slice(&layout)
+            .map_err(|e| RegistryError::json(at.as_str(), "oci-layout file", &e))?;
         if !v.image_layout_version.starts_with("1.") {
-            return Err(RegistryError::Unsupported { at: at.into(), message: format!("image layout version {} is not supported", v.image_layout_version) });
+            return Err(RegistryError::Unsupported {
+                at: at.into(),
+                message: format!(
+                    "image layout version {} is not supported",
+                    v.image_layout_version
+                ),
+            });
         }
         let at = format!("{}:index.json", store.label());
-        let size = store.size("index.json")?.ok_or_else(|| RegistryError::Local { at: at.clone().into(), message: "missing".into() })?;
+        let size = store
+            .size("index.json")?
+            .ok_or_else(|| RegistryError::Local {
+                at: at.clone().into(),
+                message: "missing".into(),
+            })?;
         if size > limits.manifest {
-            return Err(RegistryError::TooLarge { at: at.into(), what: "manifest", size, limit: limits.manifest });
+            return Err(RegistryError::TooLarge {
+                at: at.into(),
+                what: "manifest",
+                size,
+                limit: limits.manifest,
+            });
         }
         let bytes = store.read("index.json", limits.manifest)?;
-        let index: ImageIndex = serde_json::from_slice(&bytes).map_err(|e| RegistryError::json(at.as_str(), "image index", &e))?;
-        Ok(LocalImage { store, name: name.map(str::to_string), index, limits })
+        let index: ImageIndex = serde_json::from_slice(&bytes)
+            .map_err(|e| RegistryError::json(at.as_str(), "image index", &e))?;
+        Ok(LocalImage {
+            store,
+            name: name.map(str::to_string),
+            index,
+            limits,
+        })
     }
 
     /// The entries of the layout's `index.json`.
@@ -163,23 +218,56 @@ impl<S: Store> LocalImage<S> {
     }
 
     /// Reads a blob, refusing sizes over `limit` and checking size and digest.
-    fn read_verified(&self, digest: &Digest, size: Option<u64>, what: &'static str, limit: u64) -> Result<Vec<u8>> {
+    fn read_verified(
+        &self,
+        digest: &Digest,
+        size: Option<u64>,
+        what: &'static str,
+        limit: u64,
+    ) -> Result<Vec<u8>> {
         let at = self.at(digest);
         let path = Self::blob_path(digest);
-        let actual = self.store.size(&path)?.ok_or_else(|| RegistryError::NotFound { at: at.clone().into(), message: "blob not in the layout".into() })?;
+        let actual = self
+            .store
+            .size(&path)?
+            .ok_or_else(|| RegistryError::NotFound {
+                at: at.clone().into(),
+                message: "blob not in the layout".into(),
+            })?;
         for s in [size, Some(actual)].into_iter().flatten() {
             if s > limit {
-                return Err(RegistryError::TooLarge { at: at.into(), what, size: s, limit });
+                return Err(RegistryError::TooLarge {
+                    at: at.into(),
+                    what,
+                    size: s,
+                    limit,
+                });
             }
         }
         match size {
-            Some(s) if actual < s => return Err(RegistryError::Truncated { at: at.into(), expected: s, got: actual }),
-            Some(s) if actual > s => return Err(RegistryError::SizeMismatch { at: at.into(), expected: s, got: actual }),
+            Some(s) if actual < s => {
+                return Err(RegistryError::Truncated {
+                    at: at.into(),
+                    expected: s,
+                    got: actual,
+                })
+            }
+            Some(s) if actual > s => {
+                return Err(RegistryError::SizeMismatch {
+                    at: at.into(),
+                    expected: s,
+                    got: actual,
+                })
+            }
             _ => {}
         }
         let bytes = self.store.read(&path, limit)?;
         if (bytes.len() as u64) < actual {
-            return Err(RegistryError::Truncated { at: at.into(), expected: actual, got: bytes.len() as u64 });
+            return Err(RegistryError::Truncated {
+                at: at.into(),
+                expected: actual,
+                got: bytes.len() as u64,
+            });
         }
         digest.verify(&bytes, at)?;
         Ok(bytes)
@@ -188,8 +276,18 @@ impl<S: Store> LocalImage<S> {
     fn fetch(&self, descriptor: &Descriptor) -> Result<FetchedManifest> {
         let at = self.at(&descriptor.digest);
         check_manifest_descriptor(&at, descriptor, self.limits)?;
-        let bytes = self.read_verified(&descriptor.digest, Some(descriptor.size), "manifest", self.limits.manifest)?;
-        let fetched = FetchedManifest::parse(bytes, &descriptor.media_type, descriptor.digest.clone(), at.as_str())?;
+        let bytes = self.read_verified(
+            &descriptor.digest,
+            Some(descriptor.size),
+            "manifest",
+            self.limits.manifest,
+        )?;
+        let fetched = FetchedManifest::parse(
+            bytes,
+            &descriptor.media_type,
+            descriptor.digest.clone(),
+            at.as_str(),
+        )?;
         check_same_type(&at, descriptor, &fetched)?;
         Ok(fetched)
     }
@@ -199,17 +297,26 @@ impl<S: Store> LocalImage<S> {
         let Some(name) = self.name.as_deref() else {
             return match entries.as_slice() {
                 [one] => Ok(one),
-                _ => Err(self.choose_error(format!("the layout holds {} images; name one", entries.len()))),
+                _ => Err(self.choose_error(format!(
+                    "the layout holds {} images; name one",
+                    entries.len()
+                ))),
             };
         };
-        let tag = name.rsplit_once(':').filter(|(_, t)| !t.contains('/')).map(|(_, t)| t);
+        let tag = name
+            .rsplit_once(':')
+            .filter(|(_, t)| !t.contains('/'))
+            .map(|(_, t)| t);
         let matches = |d: &&Descriptor| {
             d.digest.to_string() == name
                 || d.annotation(REF_NAME) == Some(name)
                 || d.annotation(CONTAINERD_NAME) == Some(name)
                 || (tag.is_some() && d.annotation(REF_NAME) == tag)
         };
-        entries.iter().find(matches).ok_or_else(|| self.choose_error(format!("no image named {name:?} in the layout")))
+        entries
+            .iter()
+            .find(matches)
+            .ok_or_else(|| self.choose_error(format!("no image named {name:?} in the layout")))
     }
 
     fn choose_error(&self, message: String) -> RegistryError {
@@ -217,9 +324,16 @@ impl<S: Store> LocalImage<S> {
             .index
             .manifests
             .iter()
-            .map(|d| d.annotation(CONTAINERD_NAME).or(d.annotation(REF_NAME)).map_or_else(|| d.digest.to_string(), str::to_string))
+            .map(|d| {
+                d.annotation(CONTAINERD_NAME)
+                    .or(d.annotation(REF_NAME))
+                    .map_or_else(|| d.digest.to_string(), str::to_string)
+            })
             .collect();
-        RegistryError::Local { at: format!("{}:index.json", self.store.label()).into(), message: format!("{message}; it has: {}", names.join(", ")) }
+        RegistryError::Local {
+            at: format!("{}:index.json", self.store.label()).into(),
+            message: format!("{message}; it has: {}", names.join(", ")),
+        }
     }
 }
 
@@ -241,11 +355,21 @@ impl<S: Store> ImageSource for LocalImage<S> {
     }
 
     async fn blob(&self, descriptor: &Descriptor) -> Result<Vec<u8>> {
-        self.read_verified(&descriptor.digest, Some(descriptor.size), "blob", self.limits.blob)
+        self.read_verified(
+            &descriptor.digest,
+            Some(descriptor.size),
+            "blob",
+            self.limits.blob,
+        )
     }
 
     async fn tagged(&self, tag: &str) -> Result<Option<FetchedManifest>> {
-        match self.index.manifests.iter().find(|d| d.annotation(REF_NAME) == Some(tag)) {
+        match self
+            .index
+            .manifests
+            .iter()
+            .find(|d| d.annotation(REF_NAME) == Some(tag))
+        {
             Some(d) => self.fetch(d).map(Some),
             None => Ok(None),
         }
@@ -259,8 +383,15 @@ impl<S: Store> ImageSource for LocalImage<S> {
                 continue;
             }
             let fetched = self.fetch(entry)?;
-            if let Manifest::Image(ImageManifest { subject: Some(s), artifact_type, config, annotations, .. }) = fetched.manifest {
-                if &s.digest == subject {
+            if let Manifest::Image(m) = fetched.manifest {
+                let ImageManifest {
+                    subject: s,
+                    artifact_type,
+                    config,
+                    annotations,
+                    ..
+                } = *m;
+                if s.is_some_and(|s| &s.digest == subject) {
                     let mut d = entry.clone();
                     d.artifact_type = artifact_type.or(Some(config.media_type));
                     d.annotations.extend(annotations);

@@ -50,7 +50,11 @@ pub struct Platform {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     /// OS version (Windows).
-    #[serde(default, rename = "os.version", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "os.version",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub os_version: Option<String>,
 }
 
@@ -127,7 +131,12 @@ pub struct ImageConfig {
 impl ImageConfig {
     /// The platform this config describes.
     pub fn platform(&self) -> Platform {
-        Platform { architecture: self.architecture.clone(), os: self.os.clone(), variant: self.variant.clone(), os_version: None }
+        Platform {
+            architecture: self.architecture.clone(),
+            os: self.os.clone(),
+            variant: self.variant.clone(),
+            os_version: None,
+        }
     }
 }
 
@@ -136,8 +145,8 @@ impl ImageConfig {
 pub enum Manifest {
     /// An image index / manifest list.
     Index(ImageIndex),
-    /// An image manifest.
-    Image(ImageManifest),
+    /// An image manifest (boxed: it is much larger than an index).
+    Image(Box<ImageManifest>),
 }
 
 /// A manifest as fetched: its descriptor (digest verified, media type checked), raw bytes, and parsed form.
@@ -153,7 +162,12 @@ pub struct FetchedManifest {
 
 impl FetchedManifest {
     /// Parses `bytes`, whose transport said `media_type` (may be empty), checking that both agree.
-    pub fn parse(bytes: Vec<u8>, media_type: &str, digest: Digest, at: impl Into<Location>) -> Result<FetchedManifest> {
+    pub fn parse(
+        bytes: Vec<u8>,
+        media_type: &str,
+        digest: Digest,
+        at: impl Into<Location>,
+    ) -> Result<FetchedManifest> {
         let at = at.into();
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -165,15 +179,24 @@ impl FetchedManifest {
             #[serde(default)]
             config: Option<serde::de::IgnoredAny>,
         }
-        let probe: Probe = serde_json::from_slice(&bytes).map_err(|e| RegistryError::json(at.clone(), "manifest", &e))?;
-        let declared = probe.media_type.as_deref().map(media::essence).unwrap_or("");
+        let probe: Probe = serde_json::from_slice(&bytes)
+            .map_err(|e| RegistryError::json(at.clone(), "manifest", &e))?;
+        let declared = probe
+            .media_type
+            .as_deref()
+            .map(media::essence)
+            .unwrap_or("");
         let transport = media::essence(media_type);
         let accepted = media::MANIFEST_ACCEPT.join(", ");
         let chosen = match (transport, declared) {
             ("", "") if probe.manifests.is_some() => media::OCI_INDEX,
             ("", "") if probe.config.is_some() => media::OCI_MANIFEST,
             ("", "") => {
-                return Err(RegistryError::MediaType { at, expected: accepted, got: "(none)".into() });
+                return Err(RegistryError::MediaType {
+                    at,
+                    expected: accepted,
+                    got: "(none)".into(),
+                });
             }
             (t, "") => t,
             ("", d) => d,
@@ -187,11 +210,21 @@ impl FetchedManifest {
             (_, d) => d,
         };
         let manifest = if media::is_index(chosen) {
-            Manifest::Index(serde_json::from_slice(&bytes).map_err(|e| RegistryError::json(at.clone(), "image index", &e))?)
+            Manifest::Index(
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| RegistryError::json(at.clone(), "image index", &e))?,
+            )
         } else if media::is_manifest(chosen) {
-            Manifest::Image(serde_json::from_slice(&bytes).map_err(|e| RegistryError::json(at.clone(), "image manifest", &e))?)
+            Manifest::Image(
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| RegistryError::json(at.clone(), "image manifest", &e))?,
+            )
         } else {
-            return Err(RegistryError::MediaType { at, expected: accepted, got: chosen.to_string() });
+            return Err(RegistryError::MediaType {
+                at,
+                expected: accepted,
+                got: chosen.to_string(),
+            });
         };
         let descriptor = Descriptor {
             media_type: chosen.to_string(),
@@ -201,7 +234,11 @@ impl FetchedManifest {
             platform: None,
             artifact_type: None,
         };
-        Ok(FetchedManifest { descriptor, bytes, manifest })
+        Ok(FetchedManifest {
+            descriptor,
+            bytes,
+            manifest,
+        })
     }
 }
 
@@ -227,7 +264,8 @@ mod tests {
     #[test]
     fn rejects_wrong_media_types() {
         let idx = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
-        let err = FetchedManifest::parse(idx.to_vec(), media::OCI_MANIFEST, dig(idx), "t").unwrap_err();
+        let err =
+            FetchedManifest::parse(idx.to_vec(), media::OCI_MANIFEST, dig(idx), "t").unwrap_err();
         assert!(matches!(err, RegistryError::MediaType { .. }), "{err}");
         let err = FetchedManifest::parse(b"{}".to_vec(), "text/html", dig(b"{}"), "t").unwrap_err();
         assert!(err.to_string().contains("text/html"), "{err}");
@@ -237,7 +275,12 @@ mod tests {
 
     #[test]
     fn platform_display() {
-        let p = Platform { architecture: "arm".into(), os: "linux".into(), variant: Some("v7".into()), os_version: None };
+        let p = Platform {
+            architecture: "arm".into(),
+            os: "linux".into(),
+            variant: Some("v7".into()),
+            os_version: None,
+        };
         assert_eq!(p.to_string(), "linux/arm/v7");
     }
 }

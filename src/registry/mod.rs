@@ -21,6 +21,8 @@ pub use self::credentials::DockerCredentials;
 pub use self::digest::Digest;
 pub use self::error::{RegistryError, Result};
 pub use self::local::{LocalImage, OciLayout, OciTar};
-pub use self::manifest::{Descriptor, FetchedManifest, ImageIndex, ImageManifest, Manifest, Platform};
+pub use self::manifest::{
+    Descriptor, FetchedManifest, ImageIndex, ImageManifest, Manifest, Platform,
+};
 pub use self::reference::Reference;
 pub use self::source::{ImageSource, Limits};

@@ -27,7 +27,10 @@ pub struct Reference {
 impl Reference {
     /// Parses and normalises `text` as Docker does.
     pub fn parse(text: &str) -> Result<Reference> {
-        let bad = |reason: String| RegistryError::InvalidReference { at: text.into(), reason };
+        let bad = |reason: String| RegistryError::InvalidReference {
+            at: text.into(),
+            reason,
+        };
         if text.is_empty() {
             return Err(bad("empty reference".into()));
         }
@@ -64,12 +67,22 @@ impl Reference {
             (None, None) => Some("latest".to_string()),
             (None, Some(_)) => None,
         };
-        Ok(Reference { registry, repository, tag, digest })
+        Ok(Reference {
+            registry,
+            repository,
+            tag,
+            digest,
+        })
     }
 
     /// The same repository pinned to `digest` (tag dropped).
     pub fn with_digest(&self, digest: Digest) -> Reference {
-        Reference { registry: self.registry.clone(), repository: self.repository.clone(), tag: None, digest: Some(digest) }
+        Reference {
+            registry: self.registry.clone(),
+            repository: self.repository.clone(),
+            tag: None,
+            digest: Some(digest),
+        }
     }
 
     /// The same repository at `tag` (digest dropped).
@@ -121,7 +134,8 @@ pub fn is_loopback_host(host: &str) -> bool {
     if bare.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    bare.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl fmt::Display for Reference {
@@ -149,7 +163,9 @@ impl FromStr for Reference {
 fn split_domain(name: &str) -> (Option<&str>, &str) {
     match name.split_once('/') {
         Some((first, rest))
-            if first.contains(['.', ':']) || first == "localhost" || first.to_lowercase() != first =>
+            if first.contains(['.', ':'])
+                || first == "localhost"
+                || first.to_lowercase() != first =>
         {
             (Some(first), rest)
         }
@@ -159,7 +175,9 @@ fn split_domain(name: &str) -> (Option<&str>, &str) {
 
 fn check_domain(domain: &str) -> std::result::Result<(), String> {
     let (host, port) = if let Some(rest) = domain.strip_prefix('[') {
-        let (ip, after) = rest.split_once(']').ok_or(format!("registry host {domain:?} has no closing `]`"))?;
+        let (ip, after) = rest
+            .split_once(']')
+            .ok_or(format!("registry host {domain:?} has no closing `]`"))?;
         if ip.parse::<std::net::Ipv6Addr>().is_err() {
             return Err(format!("registry host {domain:?} is not an IPv6 address"));
         }
@@ -235,8 +253,14 @@ fn component_ok(c: &str) -> bool {
 fn check_tag(tag: &str) -> std::result::Result<(), String> {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let b = tag.as_bytes();
-    if b.is_empty() || b.len() > 128 || !word(b[0]) || !b.iter().all(|&x| word(x) || x == b'.' || x == b'-') {
-        return Err(format!("invalid tag {tag:?}: up to 128 of [A-Za-z0-9_.-], not starting with `.` or `-`"));
+    if b.is_empty()
+        || b.len() > 128
+        || !word(b[0])
+        || !b.iter().all(|&x| word(x) || x == b'.' || x == b'-')
+    {
+        return Err(format!(
+            "invalid tag {tag:?}: up to 128 of [A-Za-z0-9_.-], not starting with `.` or `-`"
+        ));
     }
     Ok(())
 }
@@ -256,13 +280,28 @@ mod tests {
         assert_eq!(norm("alpine"), "docker.io/library/alpine:latest");
         assert_eq!(norm("alpine:3.19"), "docker.io/library/alpine:3.19");
         assert_eq!(norm("user/app"), "docker.io/user/app:latest");
-        assert_eq!(norm("index.docker.io/library/busybox"), "docker.io/library/busybox:latest");
-        assert_eq!(norm("docker.io/busybox"), "docker.io/library/busybox:latest");
+        assert_eq!(
+            norm("index.docker.io/library/busybox"),
+            "docker.io/library/busybox:latest"
+        );
+        assert_eq!(
+            norm("docker.io/busybox"),
+            "docker.io/library/busybox:latest"
+        );
         assert_eq!(norm("localhost/app"), "localhost/app:latest");
         assert_eq!(norm("127.0.0.1:5000/ns/x:1"), "127.0.0.1:5000/ns/x:1");
-        assert_eq!(norm(&format!("host:5000/ns/x@{D}")), format!("host:5000/ns/x@{D}"));
-        assert_eq!(norm(&format!("alpine:1@{D}")), format!("docker.io/library/alpine:1@{D}"));
-        assert_eq!(norm("[::1]:5000/a/b-c__d.e"), "[::1]:5000/a/b-c__d.e:latest");
+        assert_eq!(
+            norm(&format!("host:5000/ns/x@{D}")),
+            format!("host:5000/ns/x@{D}")
+        );
+        assert_eq!(
+            norm(&format!("alpine:1@{D}")),
+            format!("docker.io/library/alpine:1@{D}")
+        );
+        assert_eq!(
+            norm("[::1]:5000/a/b-c__d.e"),
+            "[::1]:5000/a/b-c__d.e:latest"
+        );
         assert_eq!(norm("Foo.io/a"), "Foo.io/a:latest");
     }
 
@@ -284,7 +323,18 @@ mod tests {
 
     #[test]
     fn rejects_bad_references() {
-        for bad in ["", "Alpine", "a//b", "a/-b", "a:", "a:.x", "a@sha256:12", "host:port/x", "a/b_", "[::1/x"] {
+        for bad in [
+            "",
+            "Alpine",
+            "a//b",
+            "a/-b",
+            "a:",
+            "a:.x",
+            "a@sha256:12",
+            "host:port/x",
+            "a/b_",
+            "[::1/x",
+        ] {
             let err = Reference::parse(bad).unwrap_err();
             assert!(err.to_string().contains("invalid"), "{bad}: {err}");
         }

@@ -17,7 +17,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { manifest: 4 << 20, blob: 64 << 20 }
+        Limits {
+            manifest: 4 << 20,
+            blob: 64 << 20,
+        }
     }
 }
 
@@ -34,7 +37,10 @@ pub trait ImageSource: Sync {
     fn root(&self) -> impl Future<Output = Result<FetchedManifest>> + Send;
 
     /// A manifest or index by descriptor (its media type must be a manifest media type).
-    fn manifest(&self, descriptor: &Descriptor) -> impl Future<Output = Result<FetchedManifest>> + Send;
+    fn manifest(
+        &self,
+        descriptor: &Descriptor,
+    ) -> impl Future<Output = Result<FetchedManifest>> + Send;
 
     /// A blob by descriptor, read with a cap of [`Limits::blob`] and the descriptor's size.
     fn blob(&self, descriptor: &Descriptor) -> impl Future<Output = Result<Vec<u8>>> + Send;
@@ -44,5 +50,8 @@ pub trait ImageSource: Sync {
 
     /// The OCI 1.1 referrers of `subject`; `None` when the source has no referrers API (then the
     /// tag-schema fallback `sha256-<hex>` applies).
-    fn referrers(&self, subject: &Digest) -> impl Future<Output = Result<Option<Vec<Descriptor>>>> + Send;
+    fn referrers(
+        &self,
+        subject: &Digest,
+    ) -> impl Future<Output = Result<Option<Vec<Descriptor>>>> + Send;
 }

@@ -21,7 +21,10 @@ pub struct Entry {
 
 /// Indexes the regular files of a tar stream by normalised path (no leading `./` or `/`).
 pub fn index<R: Read + Seek>(reader: &mut R, at: &str) -> Result<BTreeMap<String, Entry>> {
-    let bad = |message: String| RegistryError::Local { at: at.into(), message };
+    let bad = |message: String| RegistryError::Local {
+        at: at.into(),
+        message,
+    };
     let mut entries = BTreeMap::new();
     let mut pos = 0u64;
     let mut long_name: Option<String> = None;
@@ -30,7 +33,9 @@ pub fn index<R: Read + Seek>(reader: &mut R, at: &str) -> Result<BTreeMap<String
         let mut header = [0u8; BLOCK as usize];
         match read_full(reader, &mut header) {
             Ok(0) => break,
-            Ok(n) if n < header.len() => return Err(bad(format!("truncated tar header at byte {pos}"))),
+            Ok(n) if n < header.len() => {
+                return Err(bad(format!("truncated tar header at byte {pos}")))
+            }
             Ok(_) => {}
             Err(e) => return Err(bad(format!("cannot read tar header at byte {pos}: {e}"))),
         }
@@ -38,7 +43,8 @@ pub fn index<R: Read + Seek>(reader: &mut R, at: &str) -> Result<BTreeMap<String
             break;
         }
         check_checksum(&header).map_err(|m| bad(format!("tar header at byte {pos}: {m}")))?;
-        let mut size = parse_size(&header[124..136]).ok_or_else(|| bad(format!("tar header at byte {pos}: bad size field")))?;
+        let mut size = parse_size(&header[124..136])
+            .ok_or_else(|| bad(format!("tar header at byte {pos}: bad size field")))?;
         if let Some(s) = pax.get("size").and_then(|s| s.parse().ok()) {
             size = s;
         }
@@ -50,7 +56,9 @@ pub fn index<R: Read + Seek>(reader: &mut R, at: &str) -> Result<BTreeMap<String
         match kind {
             b'L' | b'x' => {
                 if size > MAX_META {
-                    return Err(bad(format!("tar metadata record at byte {pos} is {size} bytes")));
+                    return Err(bad(format!(
+                        "tar metadata record at byte {pos} is {size} bytes"
+                    )));
                 }
                 let mut buf = vec![0u8; size as usize];
                 if read_full(reader, &mut buf).map_err(|e| bad(e.to_string()))? < buf.len() {
@@ -59,11 +67,15 @@ pub fn index<R: Read + Seek>(reader: &mut R, at: &str) -> Result<BTreeMap<String
                 if kind == b'L' {
                     long_name = Some(cstr(&buf));
                 } else {
-                    pax = parse_pax(&buf).ok_or_else(|| bad(format!("malformed PAX record at byte {data}")))?;
+                    pax = parse_pax(&buf)
+                        .ok_or_else(|| bad(format!("malformed PAX record at byte {data}")))?;
                 }
             }
             _ => {
-                let name = pax.remove("path").or(long_name.take()).unwrap_or_else(|| header_name(&header));
+                let name = pax
+                    .remove("path")
+                    .or(long_name.take())
+                    .unwrap_or_else(|| header_name(&header));
                 if kind == b'0' || kind == 0 {
                     entries.insert(normalise(&name), Entry { offset: data, size });
                 }
@@ -71,7 +83,9 @@ pub fn index<R: Read + Seek>(reader: &mut R, at: &str) -> Result<BTreeMap<String
             }
         }
         pos = next;
-        reader.seek(SeekFrom::Start(pos)).map_err(|e| bad(format!("cannot seek to byte {pos}: {e}")))?;
+        reader
+            .seek(SeekFrom::Start(pos))
+            .map_err(|e| bad(format!("cannot seek to byte {pos}: {e}")))?;
     }
     Ok(entries)
 }
@@ -95,7 +109,11 @@ fn cstr(bytes: &[u8]) -> String {
 fn header_name(header: &[u8]) -> String {
     let name = cstr(&header[0..100]);
     let ustar = &header[257..262] == b"ustar";
-    let prefix = if ustar { cstr(&header[345..500]) } else { String::new() };
+    let prefix = if ustar {
+        cstr(&header[345..500])
+    } else {
+        String::new()
+    };
     if prefix.is_empty() {
         name
     } else {
@@ -122,11 +140,23 @@ fn parse_size(field: &[u8]) -> Option<u64> {
 
 fn check_checksum(header: &[u8]) -> std::result::Result<(), String> {
     let stored = parse_size(&header[148..156]).ok_or("bad checksum field (not a tar file?)")?;
-    let sum: u64 = header.iter().enumerate().map(|(i, &b)| if (148..156).contains(&i) { 32 } else { b as u64 }).sum();
+    let sum: u64 = header
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                b as u64
+            }
+        })
+        .sum();
     if sum == stored {
         Ok(())
     } else {
-        Err(format!("checksum mismatch (not a tar file?): stored {stored}, computed {sum}"))
+        Err(format!(
+            "checksum mismatch (not a tar file?): stored {stored}, computed {sum}"
+        ))
     }
 }
 
@@ -139,7 +169,9 @@ fn parse_pax(mut data: &[u8]) -> Option<BTreeMap<String, String>> {
         if len <= space || len > data.len() {
             return None;
         }
-        let record = std::str::from_utf8(&data[space + 1..len]).ok()?.strip_suffix('\n')?;
+        let record = std::str::from_utf8(&data[space + 1..len])
+            .ok()?
+            .strip_suffix('\n')?;
         let (k, v) = record.split_once('=')?;
         out.insert(k.to_string(), v.to_string());
         data = &data[len..];
@@ -209,7 +241,13 @@ pub(crate) mod tests {
         t.extend(header("ignored", 0, b'0'));
         t.extend(tar(&[("./index.json", b"{}")]));
         let idx = index(&mut Cursor::new(&t), "t.tar").unwrap();
-        assert_eq!(idx[&long], Entry { offset: 1536, size: 3 });
+        assert_eq!(
+            idx[&long],
+            Entry {
+                offset: 1536,
+                size: 3
+            }
+        );
         assert!(idx.contains_key("pax/name"));
         assert_eq!(idx["index.json"].size, 2);
     }

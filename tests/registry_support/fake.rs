@@ -16,7 +16,10 @@ pub struct Req {
 
 impl Req {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -41,7 +44,11 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(status: u16, body: &[u8]) -> Reply {
-        Reply { status, headers: Vec::new(), body: Body::Bytes(body.to_vec()) }
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Body::Bytes(body.to_vec()),
+        }
     }
 
     pub fn json(status: u16, content_type: &str, body: &[u8]) -> Reply {
@@ -91,7 +98,9 @@ where
             tokio::spawn(async move {
                 if let Some(req) = read_request(&stream).await {
                     h.fetch_add(1, Ordering::SeqCst);
-                    l.lock().unwrap().push(format!("{} {}", req.method, req.path));
+                    l.lock()
+                        .unwrap()
+                        .push(format!("{} {}", req.method, req.path));
                     let reply = handler(&req, &a);
                     let _ = write_reply(stream, reply).await;
                 }
@@ -122,7 +131,11 @@ async fn read_request(stream: &TcpStream) -> Option<Req> {
                 .filter_map(|l| l.split_once(':'))
                 .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
                 .collect();
-            return Some(Req { method, path, headers });
+            return Some(Req {
+                method,
+                path,
+                headers,
+            });
         }
         if buf.len() > 65536 {
             return None;
@@ -169,6 +182,7 @@ async fn write_reply(mut stream: TcpStream, reply: Reply) -> std::io::Result<()>
     let _ = stream.shutdown().await;
     // Drain what the client may still send, so the close is clean.
     let mut sink = [0u8; 1024];
-    let _ = tokio::time::timeout(std::time::Duration::from_millis(50), stream.read(&mut sink)).await;
+    let _ =
+        tokio::time::timeout(std::time::Duration::from_millis(50), stream.read(&mut sink)).await;
     Ok(())
 }

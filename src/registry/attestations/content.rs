@@ -23,26 +23,41 @@ impl Content {
     /// Interprets `raw` by the layer's media type; `at` names it in errors.
     pub fn parse(raw: Vec<u8>, layer: &Descriptor, at: &str) -> Result<Content> {
         let mt = media::essence(&layer.media_type);
-        let cosign_sig = layer.annotation(media::COSIGN_SIGNATURE).is_some_and(|s| !s.is_empty());
+        let cosign_sig = layer
+            .annotation(media::COSIGN_SIGNATURE)
+            .is_some_and(|s| !s.is_empty());
         let (envelope, signed) = if mt == media::DSSE {
             let e = Envelope::parse(&raw, at)?;
             let signed = e.is_signed();
             (Some(e), signed)
         } else if mt.starts_with(media::SIGSTORE_BUNDLE_PREFIX) {
             let b = Bundle::parse(&raw, at)?;
-            let signed = b.dsse_envelope.as_ref().is_some_and(Envelope::is_signed) || b.message_signature.is_some();
+            let signed = b.dsse_envelope.as_ref().is_some_and(Envelope::is_signed)
+                || b.message_signature.is_some();
             (b.dsse_envelope, signed)
         } else {
             (None, cosign_sig)
         };
         let statement = match &envelope {
-            Some(e) if e.payload_type == IN_TOTO_PAYLOAD => Some(Statement::parse(&e.payload_bytes(at)?, format!("{at} (DSSE payload)"))?),
+            Some(e) if e.payload_type == IN_TOTO_PAYLOAD => Some(Statement::parse(
+                &e.payload_bytes(at)?,
+                format!("{at} (DSSE payload)"),
+            )?),
             Some(e) => {
-                return Err(RegistryError::MediaType { at: at.into(), expected: format!("DSSE payload type {IN_TOTO_PAYLOAD}"), got: e.payload_type.clone() })
+                return Err(RegistryError::MediaType {
+                    at: at.into(),
+                    expected: format!("DSSE payload type {IN_TOTO_PAYLOAD}"),
+                    got: e.payload_type.clone(),
+                })
             }
             None if mt == media::IN_TOTO => Some(Statement::parse(&raw, at)?),
             None => None,
         };
-        Ok(Content { raw, envelope, statement, signed })
+        Ok(Content {
+            raw,
+            envelope,
+            statement,
+            signed,
+        })
     }
 }

@@ -7,7 +7,9 @@ use super::stage::stage_of;
 use super::{Attestation, AttestationKind, DiscoverOptions, ImageAttestations, PlatformImage};
 use crate::registry::digest::Digest;
 use crate::registry::error::{RegistryError, Result};
-use crate::registry::manifest::{Descriptor, FetchedManifest, ImageConfig, ImageManifest, Manifest};
+use crate::registry::manifest::{
+    Descriptor, FetchedManifest, ImageConfig, ImageManifest, Manifest,
+};
 use crate::registry::media;
 use crate::registry::source::ImageSource;
 
@@ -15,7 +17,10 @@ use crate::registry::source::ImageSource;
 const MAX_INDEX_DEPTH: usize = 8;
 
 /// Finds the platforms of the image `source` names and every attestation attached to them.
-pub async fn discover<S: ImageSource>(source: &S, options: &DiscoverOptions) -> Result<ImageAttestations> {
+pub async fn discover<S: ImageSource>(
+    source: &S,
+    options: &DiscoverOptions,
+) -> Result<ImageAttestations> {
     let root = source.root().await?;
     let root_digest = root.descriptor.digest.clone();
     let mut platforms: Vec<PlatformImage> = Vec::new();
@@ -23,7 +28,11 @@ pub async fn discover<S: ImageSource>(source: &S, options: &DiscoverOptions) -> 
     match &root.manifest {
         Manifest::Image(m) => {
             let platform = config_platform(source, m).await;
-            platforms.push(PlatformImage { platform, manifest: root.descriptor.clone(), attestations: Vec::new() });
+            platforms.push(PlatformImage {
+                platform,
+                manifest: root.descriptor.clone(),
+                attestations: Vec::new(),
+            });
         }
         Manifest::Index(_) => {
             let mut buildkit = Vec::new();
@@ -32,7 +41,10 @@ pub async fn discover<S: ImageSource>(source: &S, options: &DiscoverOptions) -> 
             for entry in buildkit {
                 let atts = buildkit_attestations(source, &entry, options).await?;
                 for att in atts {
-                    match platforms.iter_mut().find(|p| p.manifest.digest == att.attached_to) {
+                    match platforms
+                        .iter_mut()
+                        .find(|p| p.manifest.digest == att.attached_to)
+                    {
                         Some(p) => p.attestations.push(att),
                         None => index_atts.push(att),
                     }
@@ -49,7 +61,9 @@ pub async fn discover<S: ImageSource>(source: &S, options: &DiscoverOptions) -> 
         sort(&mut p.attestations);
     }
     sort(&mut index_atts);
-    platforms.sort_by(|a, b| (a.platform_name(), &a.manifest.digest).cmp(&(b.platform_name(), &b.manifest.digest)));
+    platforms.sort_by(|a, b| {
+        (a.platform_name(), &a.manifest.digest).cmp(&(b.platform_name(), &b.manifest.digest))
+    });
     Ok(ImageAttestations {
         image: source.name(),
         digest: root_digest,
@@ -61,7 +75,13 @@ pub async fn discover<S: ImageSource>(source: &S, options: &DiscoverOptions) -> 
 
 fn sort(atts: &mut [Attestation]) {
     atts.sort_by(|a, b| {
-        (a.kind, &a.predicate_type, &a.stage, &a.digest, &a.manifest).cmp(&(b.kind, &b.predicate_type, &b.stage, &b.digest, &b.manifest))
+        (a.kind, &a.predicate_type, &a.stage, &a.digest, &a.manifest).cmp(&(
+            b.kind,
+            &b.predicate_type,
+            &b.stage,
+            &b.digest,
+            &b.manifest,
+        ))
     });
 }
 
@@ -74,7 +94,9 @@ async fn collect<S: ImageSource>(
     platforms: &mut Vec<PlatformImage>,
     buildkit: &mut Vec<Descriptor>,
 ) -> Result<()> {
-    let Manifest::Index(idx) = &index.manifest else { return Ok(()) };
+    let Manifest::Index(idx) = &index.manifest else {
+        return Ok(());
+    };
     for entry in &idx.manifests {
         let mt = media::essence(&entry.media_type);
         if entry.annotation(media::REF_TYPE) == Some(media::REF_TYPE_ATTESTATION) {
@@ -84,10 +106,15 @@ async fn collect<S: ImageSource>(
                 return Err(loop_error(source, chain, &entry.digest));
             }
             let child = match source.manifest(entry).await {
-                Err(RegistryError::DigestMismatch { actual, .. }) if chain.iter().any(|d| d.to_string() == actual) => {
+                Err(RegistryError::DigestMismatch { actual, .. })
+                    if chain.iter().any(|d| d.to_string() == actual) =>
+                {
                     let mut e = loop_error(source, chain, &entry.digest);
                     if let RegistryError::IndexLoop { chain, .. } = &mut e {
-                        chain.push_str(&format!("; {} was answered with the content of {actual}", entry.digest));
+                        chain.push_str(&format!(
+                            "; {} was answered with the content of {actual}",
+                            entry.digest
+                        ));
                     }
                     return Err(e);
                 }
@@ -101,7 +128,11 @@ async fn collect<S: ImageSource>(
                 return Err(loop_error(source, chain, &entry.digest));
             }
             if !platforms.iter().any(|p| p.manifest.digest == entry.digest) {
-                platforms.push(PlatformImage { platform: entry.platform.clone(), manifest: entry.clone(), attestations: Vec::new() });
+                platforms.push(PlatformImage {
+                    platform: entry.platform.clone(),
+                    manifest: entry.clone(),
+                    attestations: Vec::new(),
+                });
             }
         }
     }
@@ -112,15 +143,24 @@ fn loop_error<S: ImageSource>(source: &S, chain: &[Digest], next: &Digest) -> Re
     let mut names: Vec<String> = chain.iter().map(Digest::to_string).collect();
     names.push(next.to_string());
     let chain = if chain.len() >= MAX_INDEX_DEPTH && !chain.contains(next) {
-        format!("{} (nested deeper than {MAX_INDEX_DEPTH} indexes)", names.join(" -> "))
+        format!(
+            "{} (nested deeper than {MAX_INDEX_DEPTH} indexes)",
+            names.join(" -> ")
+        )
     } else {
         format!("{} (an index refers back to itself)", names.join(" -> "))
     };
-    RegistryError::IndexLoop { at: source.name().into(), chain }
+    RegistryError::IndexLoop {
+        at: source.name().into(),
+        chain,
+    }
 }
 
 /// The platform an image manifest's config names; `None` when the config is not an image config or unreadable.
-async fn config_platform<S: ImageSource>(source: &S, manifest: &ImageManifest) -> Option<crate::registry::manifest::Platform> {
+async fn config_platform<S: ImageSource>(
+    source: &S,
+    manifest: &ImageManifest,
+) -> Option<crate::registry::manifest::Platform> {
     let mt = media::essence(&manifest.config.media_type);
     if mt != media::OCI_CONFIG && mt != media::DOCKER_CONFIG {
         return None;
@@ -131,7 +171,11 @@ async fn config_platform<S: ImageSource>(source: &S, manifest: &ImageManifest) -
 }
 
 /// The layers of one BuildKit attestation manifest.
-async fn buildkit_attestations<S: ImageSource>(source: &S, entry: &Descriptor, options: &DiscoverOptions) -> Result<Vec<Attestation>> {
+async fn buildkit_attestations<S: ImageSource>(
+    source: &S,
+    entry: &Descriptor,
+    options: &DiscoverOptions,
+) -> Result<Vec<Attestation>> {
     let fetched = source.manifest(entry).await?;
     let Manifest::Image(m) = &fetched.manifest else {
         return Err(RegistryError::MediaType {
@@ -141,28 +185,65 @@ async fn buildkit_attestations<S: ImageSource>(source: &S, entry: &Descriptor, o
         });
     };
     let attached_to = match entry.annotation(media::REF_DIGEST) {
-        Some(d) => Digest::parse(d, format!("{} {} annotation {}", source.name(), entry.digest, media::REF_DIGEST))?,
+        Some(d) => Digest::parse(
+            d,
+            format!(
+                "{} {} annotation {}",
+                source.name(),
+                entry.digest,
+                media::REF_DIGEST
+            ),
+        )?,
         None => fetched.descriptor.digest.clone(),
     };
     let mut out = Vec::new();
     for layer in &m.layers {
         if media::essence(&layer.media_type) == media::IN_TOTO {
-            out.push(attestation(source, AttestationKind::Buildkit, layer, &fetched.descriptor.digest, &attached_to, &m.annotations, options).await);
+            out.push(
+                attestation(
+                    source,
+                    AttestationKind::Buildkit,
+                    layer,
+                    &fetched.descriptor.digest,
+                    &attached_to,
+                    &m.annotations,
+                    options,
+                )
+                .await,
+            );
         }
     }
     Ok(out)
 }
 
 /// Cosign tags and referrers attached to `subject`.
-async fn attached<S: ImageSource>(source: &S, subject: &Digest, options: &DiscoverOptions) -> Result<Vec<Attestation>> {
+async fn attached<S: ImageSource>(
+    source: &S,
+    subject: &Digest,
+    options: &DiscoverOptions,
+) -> Result<Vec<Attestation>> {
     let mut out = Vec::new();
     if options.cosign {
-        for (suffix, kind) in [("att", AttestationKind::CosignAtt), ("sig", AttestationKind::CosignSig)] {
+        for (suffix, kind) in [
+            ("att", AttestationKind::CosignAtt),
+            ("sig", AttestationKind::CosignSig),
+        ] {
             let tag = format!("{}.{suffix}", subject.tag_form());
             if let Some(fetched) = source.tagged(&tag).await? {
                 if let Manifest::Image(m) = &fetched.manifest {
                     for layer in &m.layers {
-                        out.push(attestation(source, kind, layer, &fetched.descriptor.digest, subject, &m.annotations, options).await);
+                        out.push(
+                            attestation(
+                                source,
+                                kind,
+                                layer,
+                                &fetched.descriptor.digest,
+                                subject,
+                                &m.annotations,
+                                options,
+                            )
+                            .await,
+                        );
                     }
                 }
             }
@@ -172,33 +253,65 @@ async fn attached<S: ImageSource>(source: &S, subject: &Digest, options: &Discov
         let referrers = match source.referrers(subject).await? {
             Some(list) => list,
             None => match source.tagged(&subject.tag_form()).await? {
-                Some(FetchedManifest { manifest: Manifest::Index(idx), .. }) => idx.manifests,
+                Some(FetchedManifest {
+                    manifest: Manifest::Index(idx),
+                    ..
+                }) => idx.manifests,
                 _ => Vec::new(),
             },
         };
         let mut seen = BTreeSet::new();
         for entry in referrers {
-            if !media::is_manifest(media::essence(&entry.media_type)) || !seen.insert(entry.digest.clone()) {
+            if !media::is_manifest(media::essence(&entry.media_type))
+                || !seen.insert(entry.digest.clone())
+            {
                 continue;
             }
             let fetched = source.manifest(&entry).await?;
-            let Manifest::Image(m) = &fetched.manifest else { continue };
+            let Manifest::Image(m) = &fetched.manifest else {
+                continue;
+            };
             let mut annotations = entry.annotations.clone();
             annotations.extend(m.annotations.clone());
             if m.layers.is_empty() {
                 let mut d = entry.clone();
-                d.media_type = m.artifact_type.clone().or(entry.artifact_type.clone()).unwrap_or(d.media_type);
-                out.push(bare(AttestationKind::Referrer, &d, &fetched.descriptor.digest, subject));
+                d.media_type = m
+                    .artifact_type
+                    .clone()
+                    .or(entry.artifact_type.clone())
+                    .unwrap_or(d.media_type);
+                out.push(bare(
+                    AttestationKind::Referrer,
+                    &d,
+                    &fetched.descriptor.digest,
+                    subject,
+                ));
             }
             for layer in &m.layers {
-                out.push(attestation(source, AttestationKind::Referrer, layer, &fetched.descriptor.digest, subject, &annotations, options).await);
+                out.push(
+                    attestation(
+                        source,
+                        AttestationKind::Referrer,
+                        layer,
+                        &fetched.descriptor.digest,
+                        subject,
+                        &annotations,
+                        options,
+                    )
+                    .await,
+                );
             }
         }
     }
     Ok(out)
 }
 
-fn bare(kind: AttestationKind, layer: &Descriptor, manifest: &Digest, attached_to: &Digest) -> Attestation {
+fn bare(
+    kind: AttestationKind,
+    layer: &Descriptor,
+    manifest: &Digest,
+    attached_to: &Digest,
+) -> Attestation {
     Attestation {
         kind,
         predicate_type: None,
@@ -231,16 +344,23 @@ async fn attestation<S: ImageSource>(
     let annotated = layer
         .annotation(media::PREDICATE_TYPE)
         .or(layer.annotation(media::COSIGN_PREDICATE_TYPE))
-        .or(manifest_annotations.get(media::PREDICATE_TYPE).map(String::as_str))
+        .or(manifest_annotations
+            .get(media::PREDICATE_TYPE)
+            .map(String::as_str))
         .filter(|t| !t.is_empty())
         .map(str::to_string);
     att.predicate_type = annotated.clone();
-    att.signed = layer.annotation(media::COSIGN_SIGNATURE).is_some_and(|s| !s.is_empty());
+    att.signed = layer
+        .annotation(media::COSIGN_SIGNATURE)
+        .is_some_and(|s| !s.is_empty());
     let mut annotations = manifest_annotations.clone();
     annotations.extend(layer.annotations.clone());
     att.stage = stage_of(&annotations, None);
-    let readable = matches!(media::essence(&layer.media_type), media::IN_TOTO | media::DSSE)
-        || media::essence(&layer.media_type).starts_with(media::SIGSTORE_BUNDLE_PREFIX);
+    let readable = matches!(
+        media::essence(&layer.media_type),
+        media::IN_TOTO | media::DSSE
+    ) || media::essence(&layer.media_type)
+        .starts_with(media::SIGSTORE_BUNDLE_PREFIX);
     if !options.read_content || !readable {
         return att;
     }
@@ -254,7 +374,10 @@ async fn attestation<S: ImageSource>(
             if let Some(st) = &content.statement {
                 match &annotated {
                     Some(t) if *t != st.predicate_type => {
-                        att.error = Some(format!("annotation says predicate type {t}, the statement says {}", st.predicate_type));
+                        att.error = Some(format!(
+                            "annotation says predicate type {t}, the statement says {}",
+                            st.predicate_type
+                        ));
                     }
                     _ => att.predicate_type = Some(st.predicate_type.clone()),
                 }

@@ -42,7 +42,10 @@ impl Envelope {
     pub fn payload_bytes(&self, at: impl Into<Location>) -> Result<Vec<u8>> {
         base64::engine::general_purpose::STANDARD
             .decode(self.payload.trim())
-            .map_err(|e| RegistryError::Local { at: at.into(), message: format!("DSSE payload is not base64: {e}") })
+            .map_err(|e| RegistryError::Local {
+                at: at.into(),
+                message: format!("DSSE payload is not base64: {e}"),
+            })
     }
 
     /// True when at least one non-empty signature is present (not verified).
@@ -52,7 +55,13 @@ impl Envelope {
 
     /// The pre-authentication encoding the signatures cover: `DSSEv1 <len> <type> <len> <payload>`.
     pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-        let mut out = format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, payload.len()).into_bytes();
+        let mut out = format!(
+            "DSSEv1 {} {} {} ",
+            payload_type.len(),
+            payload_type,
+            payload.len()
+        )
+        .into_bytes();
         out.extend_from_slice(payload);
         out
     }
@@ -90,7 +99,10 @@ mod tests {
         assert_eq!(e.payload_bytes("l").unwrap(), b"hi");
         assert!(e.is_signed());
         assert_eq!(Envelope::pae("t", b"hi"), b"DSSEv1 1 t 2 hi");
-        let unsigned = Envelope { signatures: vec![], ..e };
+        let unsigned = Envelope {
+            signatures: vec![],
+            ..e
+        };
         assert!(!unsigned.is_signed());
     }
 }

@@ -27,11 +27,11 @@ use serde::Serialize;
 
 pub use self::content::Content;
 pub use self::discover::discover;
+use self::statement::Subject;
 use super::digest::Digest;
 use super::error::Result;
 use super::manifest::{Descriptor, Platform};
 use super::source::ImageSource;
-use self::statement::Subject;
 
 /// Where an attestation was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -102,7 +102,11 @@ impl Attestation {
             return Ok(c.clone());
         }
         let raw = source.blob(&self.descriptor).await?;
-        Content::parse(raw, &self.descriptor, &format!("{} {}", source.name(), self.digest))
+        Content::parse(
+            raw,
+            &self.descriptor,
+            &format!("{} {}", source.name(), self.digest),
+        )
     }
 }
 
@@ -121,7 +125,9 @@ pub struct PlatformImage {
 impl PlatformImage {
     /// The platform as `os/arch[/variant]`, or `unknown`.
     pub fn platform_name(&self) -> String {
-        self.platform.as_ref().map_or_else(|| "unknown".to_string(), Platform::to_string)
+        self.platform
+            .as_ref()
+            .map_or_else(|| "unknown".to_string(), Platform::to_string)
     }
 }
 
@@ -144,7 +150,9 @@ pub struct ImageAttestations {
 impl ImageAttestations {
     /// Every attestation: the index's first, then each platform's.
     pub fn all(&self) -> impl Iterator<Item = &Attestation> {
-        self.attestations.iter().chain(self.platforms.iter().flat_map(|p| p.attestations.iter()))
+        self.attestations
+            .iter()
+            .chain(self.platforms.iter().flat_map(|p| p.attestations.iter()))
     }
 
     /// How many attestations have an [`Attestation::error`].
@@ -169,6 +177,11 @@ pub struct DiscoverOptions {
 impl Default for DiscoverOptions {
     /// Everything, reading content but not keeping it.
     fn default() -> Self {
-        DiscoverOptions { read_content: true, keep_content: false, cosign: true, referrers: true }
+        DiscoverOptions {
+            read_content: true,
+            keep_content: false,
+            cosign: true,
+            referrers: true,
+        }
     }
 }

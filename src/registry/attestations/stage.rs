@@ -19,7 +19,10 @@ pub const MAX_DEPTH: usize = 5;
 const MAX_NODES: usize = 200_000;
 
 /// The stage named by annotations, else by the predicate.
-pub fn stage_of(annotations: &BTreeMap<String, String>, predicate: Option<&Value>) -> Option<String> {
+pub fn stage_of(
+    annotations: &BTreeMap<String, String>,
+    predicate: Option<&Value>,
+) -> Option<String> {
     if let Some(s) = annotations.get(STAGE).filter(|s| !s.is_empty()) {
         return Some(s.clone());
     }
@@ -43,7 +46,9 @@ fn search(root: &Value) -> Option<String> {
                     queue.extend(map.values().map(|v| (v, depth + 1)));
                 }
             }
-            Value::Array(items) if depth < MAX_DEPTH => queue.extend(items.iter().map(|v| (v, depth + 1))),
+            Value::Array(items) if depth < MAX_DEPTH => {
+                queue.extend(items.iter().map(|v| (v, depth + 1)))
+            }
             _ => {}
         }
     }
@@ -55,7 +60,11 @@ fn in_object(map: &serde_json::Map<String, Value>) -> Option<String> {
         return Some(s.clone()).filter(|s| !s.is_empty());
     }
     if map.get("name").and_then(Value::as_str) == Some(STAGE) {
-        if let Some(v) = map.get("value").and_then(Value::as_str).filter(|v| !v.is_empty()) {
+        if let Some(v) = map
+            .get("value")
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+        {
             return Some(v.to_string());
         }
     }
@@ -68,8 +77,12 @@ fn in_object(map: &serde_json::Map<String, Value>) -> Option<String> {
 /// `…stagetrail:stage=NAME…` or `…stagetrail:stage: NAME…`.
 fn in_text(text: &str) -> Option<String> {
     let i = text.find(STAGE)?;
-    let rest = text[i + STAGE.len()..].strip_prefix(['=', ':'])?.trim_start();
-    let end = rest.find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | ')')).unwrap_or(rest.len());
+    let rest = text[i + STAGE.len()..]
+        .strip_prefix(['=', ':'])?
+        .trim_start();
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | ')'))
+        .unwrap_or(rest.len());
     Some(rest[..end].to_string()).filter(|s| !s.is_empty())
 }
 
@@ -84,7 +97,10 @@ mod tests {
 
     #[test]
     fn finds_markers_in_each_format() {
-        assert_eq!(stage(json!({"stagetrail:stage": "build"})), Some("build".into()));
+        assert_eq!(
+            stage(json!({"stagetrail:stage": "build"})),
+            Some("build".into())
+        );
         let cdx = json!({"bomFormat": "CycloneDX", "metadata": {"component": {"name": "x",
             "properties": [{"name": "other", "value": "1"}, {"name": "stagetrail:stage", "value": "deps"}]}}});
         assert_eq!(stage(cdx), Some("deps".into()));
@@ -95,14 +111,20 @@ mod tests {
         assert_eq!(stage(spdx_ann), Some("base".into()));
         let mut ann = BTreeMap::new();
         ann.insert(STAGE.to_string(), "layer".to_string());
-        assert_eq!(stage_of(&ann, Some(&json!({"stagetrail:stage": "build"}))), Some("layer".into()));
+        assert_eq!(
+            stage_of(&ann, Some(&json!({"stagetrail:stage": "build"}))),
+            Some("layer".into())
+        );
     }
 
     #[test]
     fn shallowest_wins_and_absence_is_none() {
         let v = json!({"a": {"b": {"stagetrail:stage": "deep"}}, "stagetrail:stage": "top"});
         assert_eq!(stage(v), Some("top".into()));
-        assert_eq!(stage(json!({"buildType": "https://mobyproject.org/buildkit@v1"})), None);
+        assert_eq!(
+            stage(json!({"buildType": "https://mobyproject.org/buildkit@v1"})),
+            None
+        );
         assert_eq!(stage(json!({"name": "stagetrail:stage="})), None);
         assert_eq!(stage_of(&BTreeMap::new(), None), None);
     }

@@ -43,11 +43,14 @@ impl Statement {
     /// Parses a statement, accepting v0.1 and v1; `at` names the source in errors.
     pub fn parse(bytes: &[u8], at: impl Into<Location>) -> Result<Statement> {
         let at = at.into();
-        let statement: Statement = serde_json::from_slice(bytes).map_err(|e| RegistryError::json(at.clone(), "in-toto statement", &e))?;
+        let statement: Statement = serde_json::from_slice(bytes)
+            .map_err(|e| RegistryError::json(at.clone(), "in-toto statement", &e))?;
         if statement.statement_type != STATEMENT_V01 && statement.statement_type != STATEMENT_V1 {
             return Err(RegistryError::MediaType {
                 at,
-                expected: format!("an in-toto statement with _type {STATEMENT_V01} or {STATEMENT_V1}"),
+                expected: format!(
+                    "an in-toto statement with _type {STATEMENT_V01} or {STATEMENT_V1}"
+                ),
                 got: statement.statement_type,
             });
         }
@@ -56,8 +59,14 @@ impl Statement {
 
     /// True when some subject has `digest` (`sha256:<hex>` form).
     pub fn names_digest(&self, digest: &str) -> bool {
-        let Some((alg, hex)) = digest.split_once(':') else { return false };
-        self.subject.iter().any(|s| s.digest.get(alg).is_some_and(|h| h.eq_ignore_ascii_case(hex)))
+        let Some((alg, hex)) = digest.split_once(':') else {
+            return false;
+        };
+        self.subject.iter().any(|s| {
+            s.digest
+                .get(alg)
+                .is_some_and(|h| h.eq_ignore_ascii_case(hex))
+        })
     }
 }
 
@@ -81,7 +90,10 @@ mod tests {
     #[test]
     fn rejects_other_documents() {
         let err = Statement::parse(br#"{"_type":"x","predicateType":"p"}"#, "l").unwrap_err();
-        assert!(err.to_string().contains("unexpected media type \"x\""), "{err}");
+        assert!(
+            err.to_string().contains("unexpected media type \"x\""),
+            "{err}"
+        );
         let err = Statement::parse(b"{\"_type\": 1}", "l").unwrap_err();
         assert!(err.to_string().starts_with("l:1:"), "{err}");
     }

@@ -32,7 +32,10 @@ impl Challenge {
             "bearer" => Scheme::Bearer,
             _ => return None,
         };
-        Some(Challenge { scheme, params: parse_params(rest)? })
+        Some(Challenge {
+            scheme,
+            params: parse_params(rest)?,
+        })
     }
 
     /// A parameter's value.
@@ -98,7 +101,9 @@ pub struct TokenAnswer {
 impl TokenAnswer {
     /// The token, whichever field carried it.
     pub fn into_token(self) -> Option<String> {
-        self.token.filter(|t| !t.is_empty()).or(self.access_token.filter(|t| !t.is_empty()))
+        self.token
+            .filter(|t| !t.is_empty())
+            .or(self.access_token.filter(|t| !t.is_empty()))
     }
 }
 

@@ -20,19 +20,32 @@ pub struct Expect<'a> {
 pub fn check_announced(at: &str, expect: &Expect<'_>, announced: Option<u64>) -> Result<()> {
     for size in [expect.size, announced].into_iter().flatten() {
         if size > expect.limit {
-            return Err(RegistryError::TooLarge { at: at.into(), what: expect.what, size, limit: expect.limit });
+            return Err(RegistryError::TooLarge {
+                at: at.into(),
+                what: expect.what,
+                size,
+                limit: expect.limit,
+            });
         }
     }
     if let (Some(size), Some(announced)) = (expect.size, announced) {
         if announced > size {
-            return Err(RegistryError::SizeMismatch { at: at.into(), expected: size, got: announced });
+            return Err(RegistryError::SizeMismatch {
+                at: at.into(),
+                expected: size,
+                got: announced,
+            });
         }
     }
     Ok(())
 }
 
 /// Reads the whole body under the expectation's cap and verifies size and digest.
-pub async fn read(mut response: reqwest::Response, at: &str, expect: &Expect<'_>) -> Result<Vec<u8>> {
+pub async fn read(
+    mut response: reqwest::Response,
+    at: &str,
+    expect: &Expect<'_>,
+) -> Result<Vec<u8>> {
     let announced = response.content_length();
     check_announced(at, expect, announced)?;
     let wanted = expect.size.or(announced);
@@ -45,17 +58,33 @@ pub async fn read(mut response: reqwest::Response, at: &str, expect: &Expect<'_>
             Ok(None) => break,
             Err(e) => {
                 return Err(match wanted {
-                    Some(expected) => RegistryError::Truncated { at: at.into(), expected, got: buf.len() as u64 },
-                    None => RegistryError::Transport { at: at.into(), message: format!("reading the body failed: {e}") },
+                    Some(expected) => RegistryError::Truncated {
+                        at: at.into(),
+                        expected,
+                        got: buf.len() as u64,
+                    },
+                    None => RegistryError::Transport {
+                        at: at.into(),
+                        message: format!("reading the body failed: {e}"),
+                    },
                 });
             }
         };
         let got = buf.len() as u64 + chunk.len() as u64;
         if let Some(size) = expect.size.filter(|s| got > *s) {
-            return Err(RegistryError::SizeMismatch { at: at.into(), expected: size, got });
+            return Err(RegistryError::SizeMismatch {
+                at: at.into(),
+                expected: size,
+                got,
+            });
         }
         if got > expect.limit {
-            return Err(RegistryError::TooLarge { at: at.into(), what: expect.what, size: got, limit: expect.limit });
+            return Err(RegistryError::TooLarge {
+                at: at.into(),
+                what: expect.what,
+                size: got,
+                limit: expect.limit,
+            });
         }
         if let Some(h) = hasher.as_mut() {
             h.update(&chunk);
@@ -63,7 +92,11 @@ pub async fn read(mut response: reqwest::Response, at: &str, expect: &Expect<'_>
         buf.extend_from_slice(&chunk);
     }
     if let Some(expected) = wanted.filter(|w| (buf.len() as u64) < *w) {
-        return Err(RegistryError::Truncated { at: at.into(), expected, got: buf.len() as u64 });
+        return Err(RegistryError::Truncated {
+            at: at.into(),
+            expected,
+            got: buf.len() as u64,
+        });
     }
     if let (Some(h), Some(d)) = (hasher, expect.digest) {
         h.check(d, at)?;
@@ -98,7 +131,12 @@ fn registry_message(body: &[u8]) -> String {
     }
     if let Ok(e) = serde_json::from_slice::<Errors>(body) {
         if !e.errors.is_empty() {
-            return e.errors.iter().map(|i| format!("{}: {}", i.code, i.message)).collect::<Vec<_>>().join("; ");
+            return e
+                .errors
+                .iter()
+                .map(|i| format!("{}: {}", i.code, i.message))
+                .collect::<Vec<_>>()
+                .join("; ");
         }
     }
     let text = String::from_utf8_lossy(body);
@@ -116,18 +154,36 @@ mod tests {
 
     #[test]
     fn announced_sizes_are_checked_before_reading() {
-        let e = Expect { what: "blob", limit: 100, size: None, digest: None };
+        let e = Expect {
+            what: "blob",
+            limit: 100,
+            size: None,
+            digest: None,
+        };
         assert!(check_announced("u", &e, Some(100)).is_ok());
         let err = check_announced("u", &e, Some(2_000_000_000)).unwrap_err();
-        assert_eq!(err.to_string(), "u: blob of 2000000000 bytes exceeds the limit of 100 bytes");
-        let e = Expect { what: "blob", limit: 100, size: Some(10), digest: None };
-        assert!(matches!(check_announced("u", &e, Some(11)), Err(RegistryError::SizeMismatch { .. })));
+        assert_eq!(
+            err.to_string(),
+            "u: blob of 2000000000 bytes exceeds the limit of 100 bytes"
+        );
+        let e = Expect {
+            what: "blob",
+            limit: 100,
+            size: Some(10),
+            digest: None,
+        };
+        assert!(matches!(
+            check_announced("u", &e, Some(11)),
+            Err(RegistryError::SizeMismatch { .. })
+        ));
     }
 
     #[test]
     fn registry_messages() {
         assert_eq!(
-            registry_message(br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#),
+            registry_message(
+                br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#
+            ),
             "MANIFEST_UNKNOWN: manifest unknown"
         );
         assert_eq!(registry_message(b" oops \n"), "oops");

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use reqwest::Method;
 
-pub use self::retry::RetryPolicy;
 use self::body::Expect;
+pub use self::retry::RetryPolicy;
 use self::transport::{Call, Transport};
 use super::credentials::DockerCredentials;
 use super::digest::Digest;
@@ -66,7 +66,10 @@ impl Default for ClientConfig {
 impl ClientConfig {
     /// The default configuration with credentials from the user's Docker config file.
     pub fn from_environment() -> Result<ClientConfig> {
-        Ok(ClientConfig { credentials: DockerCredentials::load_default()?, ..ClientConfig::default() })
+        Ok(ClientConfig {
+            credentials: DockerCredentials::load_default()?,
+            ..ClientConfig::default()
+        })
     }
 }
 
@@ -79,7 +82,9 @@ pub struct RegistryClient {
 impl RegistryClient {
     /// A client with `config`.
     pub fn new(config: ClientConfig) -> Result<RegistryClient> {
-        Ok(RegistryClient { transport: Arc::new(Transport::new(config)?) })
+        Ok(RegistryClient {
+            transport: Arc::new(Transport::new(config)?),
+        })
     }
 
     /// The configuration.
@@ -89,27 +94,56 @@ impl RegistryClient {
 
     /// `http(s)://host/v2/<repository>/<rest>` for `reference`.
     pub fn url(&self, reference: &Reference, rest: &str) -> String {
-        let scheme = if self.config().insecure || reference.is_loopback() { "http" } else { "https" };
-        format!("{scheme}://{}/v2/{}/{rest}", reference.api_host(), reference.repository)
+        let scheme = if self.config().insecure || reference.is_loopback() {
+            "http"
+        } else {
+            "https"
+        };
+        format!(
+            "{scheme}://{}/v2/{}/{rest}",
+            reference.api_host(),
+            reference.repository
+        )
     }
 
     /// The manifest `reference` names (its digest, else its tag); digest verified against the
     /// reference's digest, else against `Docker-Content-Digest` when the registry sends one.
     pub async fn manifest(&self, reference: &Reference) -> Result<FetchedManifest> {
-        self.get_manifest(reference, &reference.object(), reference.digest.as_ref(), None).await
+        self.get_manifest(
+            reference,
+            &reference.object(),
+            reference.digest.as_ref(),
+            None,
+        )
+        .await
     }
 
     /// The manifest or index `descriptor` names, in `reference`'s repository.
-    pub async fn manifest_by(&self, reference: &Reference, descriptor: &Descriptor) -> Result<FetchedManifest> {
+    pub async fn manifest_by(
+        &self,
+        reference: &Reference,
+        descriptor: &Descriptor,
+    ) -> Result<FetchedManifest> {
         let url = self.url(reference, &format!("manifests/{}", descriptor.digest));
         check_manifest_descriptor(&url, descriptor, self.config().limits)?;
-        let fetched = self.get_manifest(reference, &descriptor.digest.to_string(), Some(&descriptor.digest), Some(descriptor.size)).await?;
+        let fetched = self
+            .get_manifest(
+                reference,
+                &descriptor.digest.to_string(),
+                Some(&descriptor.digest),
+                Some(descriptor.size),
+            )
+            .await?;
         check_same_type(&url, descriptor, &fetched)?;
         Ok(fetched)
     }
 
     /// The manifest at `tag`, `None` when the tag does not exist.
-    pub async fn tagged(&self, reference: &Reference, tag: &str) -> Result<Option<FetchedManifest>> {
+    pub async fn tagged(
+        &self,
+        reference: &Reference,
+        tag: &str,
+    ) -> Result<Option<FetchedManifest>> {
         match self.manifest(&reference.with_tag(tag)).await {
             Ok(m) => Ok(Some(m)),
             Err(e) if e.is_not_found() => Ok(None),
@@ -117,7 +151,13 @@ impl RegistryClient {
         }
     }
 
-    async fn get_manifest(&self, reference: &Reference, object: &str, digest: Option<&Digest>, size: Option<u64>) -> Result<FetchedManifest> {
+    async fn get_manifest(
+        &self,
+        reference: &Reference,
+        object: &str,
+        digest: Option<&Digest>,
+        size: Option<u64>,
+    ) -> Result<FetchedManifest> {
         let url = self.url(reference, &format!("manifests/{object}"));
         let mut call = call(Method::GET, reference, url.clone(), false);
         call.accept = Some(media::MANIFEST_ACCEPT.join(", "));
@@ -136,14 +176,28 @@ impl RegistryClient {
             .transpose()?;
         let expected = digest.cloned().or(header_digest.clone());
         let limit = self.config().limits.manifest;
-        let bytes = body::read(response, &url, &Expect { what: "manifest", limit, size, digest: expected.as_ref() }).await?;
+        let bytes = body::read(
+            response,
+            &url,
+            &Expect {
+                what: "manifest",
+                limit,
+                size,
+                digest: expected.as_ref(),
+            },
+        )
+        .await?;
         let actual = match expected {
             Some(d) => d,
             None => Digest::sha256_of(&bytes),
         };
         if let (Some(h), Some(d)) = (&header_digest, digest) {
             if h != d {
-                return Err(RegistryError::DigestMismatch { at: url.into(), expected: d.to_string(), actual: h.to_string() });
+                return Err(RegistryError::DigestMismatch {
+                    at: url.into(),
+                    expected: d.to_string(),
+                    actual: h.to_string(),
+                });
             }
         }
         FetchedManifest::parse(bytes, &content_type, actual, url)
@@ -152,15 +206,27 @@ impl RegistryClient {
     /// The blob `descriptor` names, capped at the blob limit and the descriptor's size, digest verified.
     pub async fn blob(&self, reference: &Reference, descriptor: &Descriptor) -> Result<Vec<u8>> {
         let url = self.url(reference, &format!("blobs/{}", descriptor.digest));
-        let expect = Expect { what: "blob", limit: self.config().limits.blob, size: Some(descriptor.size), digest: Some(&descriptor.digest) };
+        let expect = Expect {
+            what: "blob",
+            limit: self.config().limits.blob,
+            size: Some(descriptor.size),
+            digest: Some(&descriptor.digest),
+        };
         body::check_announced(&url, &expect, None)?;
-        let response = self.transport.send(&call(Method::GET, reference, url.clone(), false)).await?;
+        let response = self
+            .transport
+            .send(&call(Method::GET, reference, url.clone(), false))
+            .await?;
         body::read(response, &url, &expect).await
     }
 
     /// `GET /v2/<name>/referrers/<digest>`: the referrers' descriptors, or `None` when the registry has no
     /// referrers API (404).
-    pub async fn referrers(&self, reference: &Reference, subject: &Digest) -> Result<Option<Vec<Descriptor>>> {
+    pub async fn referrers(
+        &self,
+        reference: &Reference,
+        subject: &Digest,
+    ) -> Result<Option<Vec<Descriptor>>> {
         let url = self.url(reference, &format!("referrers/{subject}"));
         let mut call = call(Method::GET, reference, url.clone(), false);
         call.accept = Some(media::OCI_INDEX.to_string());
@@ -169,13 +235,33 @@ impl RegistryClient {
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(e),
         };
-        let content_type = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
         if media::essence(&content_type) != media::OCI_INDEX {
-            return Err(RegistryError::MediaType { at: url.into(), expected: media::OCI_INDEX.into(), got: content_type });
+            return Err(RegistryError::MediaType {
+                at: url.into(),
+                expected: media::OCI_INDEX.into(),
+                got: content_type,
+            });
         }
         let limit = self.config().limits.manifest;
-        let bytes = body::read(response, &url, &Expect { what: "manifest", limit, size: None, digest: None }).await?;
-        let index: ImageIndex = serde_json::from_slice(&bytes).map_err(|e| RegistryError::json(url.as_str(), "referrers index", &e))?;
+        let bytes = body::read(
+            response,
+            &url,
+            &Expect {
+                what: "manifest",
+                limit,
+                size: None,
+                digest: None,
+            },
+        )
+        .await?;
+        let index: ImageIndex = serde_json::from_slice(&bytes)
+            .map_err(|e| RegistryError::json(url.as_str(), "referrers index", &e))?;
         Ok(Some(index.manifests))
     }
 
@@ -190,30 +276,55 @@ pub(crate) fn call(method: Method, reference: &Reference, url: String, push: boo
         method,
         url,
         registry: &reference.registry,
-        scope: format!("repository:{}:{}", reference.repository, if push { "pull,push" } else { "pull" }),
+        scope: format!(
+            "repository:{}:{}",
+            reference.repository,
+            if push { "pull,push" } else { "pull" }
+        ),
         accept: None,
         body: None,
     }
 }
 
 /// Refuses a descriptor that is not a manifest, or too large, before any request.
-pub(crate) fn check_manifest_descriptor(at: &str, descriptor: &Descriptor, limits: Limits) -> Result<()> {
+pub(crate) fn check_manifest_descriptor(
+    at: &str,
+    descriptor: &Descriptor,
+    limits: Limits,
+) -> Result<()> {
     let mt = media::essence(&descriptor.media_type);
     if !media::is_index(mt) && !media::is_manifest(mt) {
-        return Err(RegistryError::MediaType { at: at.into(), expected: media::MANIFEST_ACCEPT.join(", "), got: descriptor.media_type.clone() });
+        return Err(RegistryError::MediaType {
+            at: at.into(),
+            expected: media::MANIFEST_ACCEPT.join(", "),
+            got: descriptor.media_type.clone(),
+        });
     }
     if descriptor.size > limits.manifest {
-        return Err(RegistryError::TooLarge { at: at.into(), what: "manifest", size: descriptor.size, limit: limits.manifest });
+        return Err(RegistryError::TooLarge {
+            at: at.into(),
+            what: "manifest",
+            size: descriptor.size,
+            limit: limits.manifest,
+        });
     }
     Ok(())
 }
 
 /// Refuses content whose kind (index vs manifest) differs from what its descriptor said.
-pub(crate) fn check_same_type(at: &str, descriptor: &Descriptor, fetched: &FetchedManifest) -> Result<()> {
+pub(crate) fn check_same_type(
+    at: &str,
+    descriptor: &Descriptor,
+    fetched: &FetchedManifest,
+) -> Result<()> {
     let want = media::essence(&descriptor.media_type);
     let got = fetched.descriptor.media_type.as_str();
     if media::is_index(want) != media::is_index(got) {
-        return Err(RegistryError::MediaType { at: at.into(), expected: want.to_string(), got: got.to_string() });
+        return Err(RegistryError::MediaType {
+            at: at.into(),
+            expected: want.to_string(),
+            got: got.to_string(),
+        });
     }
     Ok(())
 }

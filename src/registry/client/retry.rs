@@ -30,16 +30,26 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries at all.
     pub fn none() -> Self {
-        RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
     }
 
     /// The delay before attempt `attempt + 1` (after `attempt` failed ones, `attempt` ≥ 1), given what was
     /// already waited and the server's Retry-After; `None` when no retry is allowed.
-    pub fn delay(&self, attempt: u32, waited: Duration, retry_after: Option<Duration>) -> Option<Duration> {
+    pub fn delay(
+        &self,
+        attempt: u32,
+        waited: Duration,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
         if attempt >= self.max_attempts {
             return None;
         }
-        let exp = self.initial_backoff.saturating_mul(1u32 << (attempt - 1).min(16));
+        let exp = self
+            .initial_backoff
+            .saturating_mul(1u32 << (attempt - 1).min(16));
         let backoff = exp.min(self.max_backoff);
         let delay = retry_after.map_or(backoff, |r| r.max(backoff));
         let left = self.max_total.saturating_sub(waited);
@@ -70,10 +80,15 @@ fn parse_imf_fixdate(s: &str) -> Option<u64> {
         return None;
     }
     let day: u64 = parts[1].parse().ok()?;
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let month = MONTHS.iter().position(|m| *m == parts[2])? as u64 + 1;
     let year: u64 = parts[3].parse().ok()?;
-    let hms: Vec<u64> = parts[4].split(':').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    let hms: Vec<u64> = parts[4]
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
     if hms.len() != 3 || !(1..=31).contains(&day) || year < 1970 {
         return None;
     }
@@ -108,8 +123,18 @@ mod tests {
         assert_eq!(p.delay(2, z, None), Some(Duration::from_millis(200)));
         assert_eq!(p.delay(3, z, None), Some(Duration::from_millis(300)));
         assert_eq!(p.delay(4, z, None), None);
-        assert_eq!(p.delay(1, z, Some(Duration::from_millis(700))), Some(Duration::from_millis(700)));
-        assert_eq!(p.delay(1, Duration::from_millis(500), Some(Duration::from_millis(700))), None);
+        assert_eq!(
+            p.delay(1, z, Some(Duration::from_millis(700))),
+            Some(Duration::from_millis(700))
+        );
+        assert_eq!(
+            p.delay(
+                1,
+                Duration::from_millis(500),
+                Some(Duration::from_millis(700))
+            ),
+            None
+        );
         assert_eq!(RetryPolicy::none().delay(1, z, None), None);
     }
 
@@ -117,8 +142,17 @@ mod tests {
     fn retry_after_forms() {
         let now = UNIX_EPOCH + Duration::from_secs(784_111_770);
         assert_eq!(parse_retry_after(" 3 ", now), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now + Duration::from_secs(60)), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            parse_retry_after(
+                "Sun, 06 Nov 1994 08:49:37 GMT",
+                now + Duration::from_secs(60)
+            ),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 }

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::header::{
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use reqwest::{Method, Response, StatusCode};
 
 use super::auth::{Challenge, Scheme, TokenAnswer};
@@ -47,7 +49,10 @@ impl Transport {
             .connect_timeout(config.connect_timeout)
             .read_timeout(config.read_timeout)
             .build()
-            .map_err(|e| RegistryError::Transport { at: "http client".into(), message: e.to_string() })?;
+            .map_err(|e| RegistryError::Transport {
+                at: "http client".into(),
+                message: e.to_string(),
+            })?;
         Ok(Transport {
             http,
             config,
@@ -73,14 +78,23 @@ impl Transport {
             let response = match result {
                 Ok(r) => r,
                 Err(e) => {
-                    let delay = if e.is_connect() { None } else { self.config.retry.delay(attempt, waited, None) };
+                    let delay = if e.is_connect() {
+                        None
+                    } else {
+                        self.config.retry.delay(attempt, waited, None)
+                    };
                     match delay {
                         Some(d) => {
                             tokio::time::sleep(d).await;
                             waited += d;
                             continue;
                         }
-                        None => return Err(RegistryError::Transport { at: call.url.as_str().into(), message: error_chain(&e) }),
+                        None => {
+                            return Err(RegistryError::Transport {
+                                at: call.url.as_str().into(),
+                                message: error_chain(&e),
+                            })
+                        }
                     }
                 }
             };
@@ -110,7 +124,12 @@ impl Transport {
                 if let Some(r) = retry_after {
                     message.push_str(&format!(" (Retry-After {} s)", r.as_secs()));
                 }
-                return Err(RegistryError::Http { at: call.url.as_str().into(), status: status.as_u16(), attempts: attempt, message });
+                return Err(RegistryError::Http {
+                    at: call.url.as_str().into(),
+                    status: status.as_u16(),
+                    attempts: attempt,
+                    message,
+                });
             }
             return Err(self.failure(call, response, attempt).await);
         }
@@ -123,7 +142,10 @@ impl Transport {
                 headers.insert(ACCEPT, v);
             }
         }
-        let token = self.tokens.lock().ok().and_then(|t| t.get(&(call.registry.to_string(), call.scope.clone())).cloned());
+        let token = self.tokens.lock().ok().and_then(|t| {
+            t.get(&(call.registry.to_string(), call.scope.clone()))
+                .cloned()
+        });
         let mut builder = self.http.request(call.method.clone(), &call.url);
         if let Some(token) = token {
             if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
@@ -182,7 +204,10 @@ impl Transport {
             message: format!("the Bearer challenge's realm {realm:?} is not a URL: {e}"),
         })?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(RegistryError::Auth { at: realm.into(), message: "the token realm must be http(s)".into() });
+            return Err(RegistryError::Auth {
+                at: realm.into(),
+                message: "the token realm must be http(s)".into(),
+            });
         }
         {
             let mut q = url.query_pairs_mut();
@@ -196,24 +221,43 @@ impl Transport {
             request = request.basic_auth(c.username, Some(c.password));
         }
         let at = url.to_string();
-        let response = request
-            .send()
-            .await
-            .map_err(|e| RegistryError::Transport { at: at.as_str().into(), message: error_chain(&e) })?;
+        let response = request.send().await.map_err(|e| RegistryError::Transport {
+            at: at.as_str().into(),
+            message: error_chain(&e),
+        })?;
         let status = response.status();
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             let message = body::error_text(response, 64 << 10).await;
-            return Err(RegistryError::Unauthorized { at: at.into(), status: status.as_u16(), message });
+            return Err(RegistryError::Unauthorized {
+                at: at.into(),
+                status: status.as_u16(),
+                message,
+            });
         }
         if !status.is_success() {
             let message = body::error_text(response, 64 << 10).await;
-            return Err(RegistryError::Auth { at: at.into(), message: format!("token endpoint answered HTTP {status}: {message}") });
+            return Err(RegistryError::Auth {
+                at: at.into(),
+                message: format!("token endpoint answered HTTP {status}: {message}"),
+            });
         }
-        let bytes = body::read(response, &at, &Expect { what: "token answer", limit: 1 << 20, size: None, digest: None }).await?;
-        let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|e| RegistryError::json(at.as_str(), "token answer", &e))?;
-        answer
-            .into_token()
-            .ok_or_else(|| RegistryError::Auth { at: at.into(), message: "the token answer has neither `token` nor `access_token`".into() })
+        let bytes = body::read(
+            response,
+            &at,
+            &Expect {
+                what: "token answer",
+                limit: 1 << 20,
+                size: None,
+                digest: None,
+            },
+        )
+        .await?;
+        let answer: TokenAnswer = serde_json::from_slice(&bytes)
+            .map_err(|e| RegistryError::json(at.as_str(), "token answer", &e))?;
+        answer.into_token().ok_or_else(|| RegistryError::Auth {
+            at: at.into(),
+            message: "the token answer has neither `token` nor `access_token`".into(),
+        })
     }
 
     fn credentials(&self, registry: &str) -> Option<BasicCredentials> {
@@ -234,9 +278,18 @@ impl Transport {
         let message = body::error_text(response, 64 << 10).await;
         let at = call.url.as_str().into();
         match status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => RegistryError::Unauthorized { at, status: status.as_u16(), message },
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => RegistryError::Unauthorized {
+                at,
+                status: status.as_u16(),
+                message,
+            },
             StatusCode::NOT_FOUND => RegistryError::NotFound { at, message },
-            _ => RegistryError::Http { at, status: status.as_u16(), attempts, message },
+            _ => RegistryError::Http {
+                at,
+                status: status.as_u16(),
+                attempts,
+                message,
+            },
         }
     }
 }
