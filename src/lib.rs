@@ -12,3 +12,4 @@ pub mod dockerfile;
 pub mod gateway;
 pub mod llb;
 pub mod proto;
+pub mod registry;

@@ -2,6 +2,7 @@
 
 mod convert;
 mod frontend;
+mod inspect;
 mod sbom;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +23,8 @@ enum Commands {
     Frontend,
     /// Catalog the packages of a root filesystem directory and print an SBOM.
     Sbom(sbom::Args),
+    /// List an image's platforms and attestations (like `cosign tree`), or print its statements.
+    Inspect(inspect::InspectArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -38,5 +41,6 @@ pub fn main() -> i32 {
         Commands::Convert(args) => convert::run(&args),
         Commands::Frontend => frontend::main(),
         Commands::Sbom(args) => sbom::run(&args),
+        Commands::Inspect(args) => inspect::run(args),
     }
 }
