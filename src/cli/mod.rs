@@ -1,6 +1,38 @@
 //! Command-line interface.
 
+mod convert;
+mod frontend;
+
+use clap::{Parser, Subcommand};
+
+/// A BuildKit Dockerfile frontend that attests every stage.
+#[derive(Parser, Debug)]
+#[command(name = "stagetrail", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Subcommand, Debug)]
+enum Commands {
+    /// Convert a Dockerfile to LLB (as BuildKit's built-in frontend would).
+    Convert(convert::ConvertArgs),
+    /// Run as a BuildKit gateway frontend (the image's entrypoint; gRPC on stdin/stdout).
+    Frontend,
+}
+
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Commands::Convert(args) => convert::run(&args),
+        Commands::Frontend => frontend::main(),
+    }
 }

@@ -1,0 +1,207 @@
+//! `stagetrail convert`: Dockerfile → LLB JSON dump or raw Definition bytes.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use serde_json::{json, Map, Value};
+
+use crate::convert::{self, MapResolver, NamedContext, NoResolver, Options, Platform, Resolver};
+use crate::dockerfile;
+use crate::llb;
+
+/// Output format of `convert`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// `{"platforms": {"<id>": {"llb": [...], "image_config": {...}}}}`.
+    Json,
+    /// Raw `pb.Definition` bytes (single platform only).
+    Llb,
+}
+
+/// Arguments of `stagetrail convert`.
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// The Dockerfile.
+    #[arg(short = 'f', long = "file", default_value = "Dockerfile")]
+    file: PathBuf,
+    /// Target stage.
+    #[arg(long)]
+    target: Option<String>,
+    /// Build argument `KEY=VALUE` (`KEY` alone takes the environment's value).
+    #[arg(long = "build-arg", value_name = "KEY=VALUE")]
+    build_args: Vec<String>,
+    /// Target platform(s), repeatable or comma separated.
+    #[arg(long = "platform")]
+    platforms: Vec<String>,
+    /// Named context `NAME=VALUE` (docker-image://…, a git/http URL, a directory…).
+    #[arg(long = "build-context", value_name = "NAME=VALUE")]
+    build_contexts: Vec<String>,
+    /// Image label `KEY=VALUE`.
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    labels: Vec<String>,
+    /// JSON file `{"<normalized ref>": {"digest": "sha256:…", "config": {…}}}`.
+    #[arg(long = "resolve", value_name = "FILE.json")]
+    resolve: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+}
+
+fn fail(msg: impl std::fmt::Display) -> i32 {
+    eprintln!("stagetrail: error: {msg}");
+    1
+}
+
+fn key_value(s: &str, what: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("invalid {what} {s:?}: expected KEY=VALUE"))
+}
+
+/// `<Dockerfile>.dockerignore`, else `.dockerignore` beside the Dockerfile.
+fn read_dockerignore(file: &Path) -> Vec<String> {
+    let specific = PathBuf::from(format!("{}.dockerignore", file.display()));
+    let beside = file
+        .parent()
+        .map(|d| d.join(".dockerignore"))
+        .unwrap_or_else(|| PathBuf::from(".dockerignore"));
+    for p in [specific, beside] {
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            return dockerfile::dockerignore::parse(&text);
+        }
+    }
+    Vec::new()
+}
+
+fn named_context(value: &str) -> NamedContext {
+    match NamedContext::parse(value) {
+        Ok(c) => c,
+        Err(_) => NamedContext::Local(value.to_string()),
+    }
+}
+
+fn options(args: &ConvertArgs, source: &[u8]) -> Result<Options, String> {
+    let mut opts = Options {
+        filename: args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "Dockerfile".into()),
+        target: args.target.clone(),
+        dockerfile_source: Some(source.to_vec()),
+        context_excludes: read_dockerignore(&args.file),
+        ..Options::default()
+    };
+    for a in &args.build_args {
+        match a.split_once('=') {
+            Some((k, v)) => {
+                opts.build_args.insert(k.to_string(), v.to_string());
+            }
+            None => {
+                if let Ok(v) = std::env::var(a) {
+                    opts.build_args.insert(a.clone(), v);
+                }
+            }
+        }
+    }
+    for l in &args.labels {
+        let (k, v) = key_value(l, "label")?;
+        opts.labels.insert(k, v);
+    }
+    for c in &args.build_contexts {
+        let (k, v) = key_value(c, "build context")?;
+        opts.named_contexts.insert(k, named_context(&v));
+    }
+    for p in args.platforms.iter().flat_map(|p| p.split(',')) {
+        let parsed = Platform::parse(p.trim())
+            .map_err(|e| format!("failed to parse target platform {p}: {e}"))?;
+        if !opts.target_platforms.contains(&parsed) {
+            opts.target_platforms.push(parsed);
+        }
+    }
+    let epoch = opts
+        .build_args
+        .get("SOURCE_DATE_EPOCH")
+        .cloned()
+        .or_else(|| std::env::var("SOURCE_DATE_EPOCH").ok())
+        .filter(|v| !v.is_empty());
+    if let Some(v) = epoch {
+        opts.source_date_epoch = Some(
+            v.parse()
+                .map_err(|_| format!("invalid SOURCE_DATE_EPOCH: {v}"))?,
+        );
+    }
+    Ok(opts)
+}
+
+fn resolver(args: &ConvertArgs) -> Result<Box<dyn Resolver>, String> {
+    let Some(path) = &args.resolve else {
+        return Ok(Box::new(NoResolver));
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let v: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
+    Ok(Box::new(
+        MapResolver::from_json(&v).map_err(|e| format!("{}: {e}", path.display()))?,
+    ))
+}
+
+/// Runs `convert`; returns the exit code.
+pub fn run(args: &ConvertArgs) -> i32 {
+    let source = match std::fs::read(&args.file) {
+        Ok(s) => s,
+        Err(e) => return fail(format_args!("cannot read {}: {e}", args.file.display())),
+    };
+    let opts = match options(args, &source) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let resolver = match resolver(args) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let name = opts.filename().to_string();
+    let text = String::from_utf8_lossy(&source);
+    let converted =
+        dockerfile::parse(&text).and_then(|df| convert::convert(&df, &opts, resolver.as_ref()));
+    let converted = match converted {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{}", e.render(&name));
+            return 1;
+        }
+    };
+    for (span, w) in &converted.warnings {
+        eprintln!("{name}:{}:{}: warning: {w}", span.start_line, span.col);
+    }
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        Format::Llb => {
+            if converted.builds.len() != 1 {
+                return fail("--format llb writes one Definition: pass a single --platform");
+            }
+            out.write_all(&llb::to_bytes(&converted.builds[0].definition))
+        }
+        Format::Json => {
+            let mut platforms = Map::new();
+            let mut sorted: BTreeMap<String, Value> = BTreeMap::new();
+            for b in &converted.builds {
+                sorted.insert(
+                    b.platform.id(),
+                    json!({"llb": llb::dump_json(&b.definition), "image_config": b.image_config}),
+                );
+            }
+            platforms.extend(sorted);
+            let doc = json!({ "platforms": platforms });
+            let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            writeln!(out, "{text}")
+        }
+    };
+    match written {
+        Ok(()) => 0,
+        Err(e) => fail(format_args!("cannot write output: {e}")),
+    }
+}

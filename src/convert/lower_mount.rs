@@ -1,0 +1,221 @@
+//! `RUN --mount` lowering (upstream `dispatchRunMounts`, `dispatchSecret`,
+//! `dispatchSSH`): bind/cache/tmpfs/secret/ssh mounts with their defaults.
+
+use super::dispatch::Ctx;
+use super::gitref::clean_abs;
+use super::words;
+use crate::dockerfile::mount::{parse_mount, MountSpec, MountType, Sharing};
+use crate::llb;
+use crate::proto::pb;
+
+/// Whether the raw mount value names an `id` itself (upstream passes the ssh id
+/// through as written, empty when absent).
+fn has_explicit_id(raw: &str) -> bool {
+    raw.split(',')
+        .filter_map(|f| f.split_once('='))
+        .any(|(k, _)| k.trim_matches('"').eq_ignore_ascii_case("id"))
+}
+
+/// `path.Base`.
+fn base(p: &str) -> String {
+    let t = p.trim_end_matches('/');
+    if t.is_empty() {
+        return if p.is_empty() { ".".into() } else { "/".into() };
+    }
+    t.rsplit('/').next().unwrap_or(t).to_string()
+}
+
+/// Lowers the mounts of a RUN on state `i`; `sources[k]` is the state of mount `k`.
+pub(crate) fn run_mounts(
+    ctx: &mut Ctx,
+    i: usize,
+    raw_mounts: &[String],
+    sources: &[usize],
+) -> Result<(Vec<llb::Mount>, Vec<pb::SecretEnv>), String> {
+    let lexer = ctx.lexer.clone();
+    let env = ctx.states[i].env.clone();
+    let expand = |w: &str| words::word(&lexer, w, &env);
+    let ns = ctx
+        .s
+        .opts
+        .build_args
+        .get("BUILDKIT_CACHE_MOUNT_NS")
+        .cloned()
+        .unwrap_or_default();
+    let mut mounts = Vec::new();
+    let mut secret_env = Vec::new();
+    for (k, raw) in raw_mounts.iter().enumerate() {
+        let m: MountSpec = parse_mount(raw, &expand)?;
+        match m.kind {
+            MountType::Secret => {
+                let id = m.id.clone().unwrap_or_default();
+                if let Some(name) = &m.env {
+                    secret_env.push(pb::SecretEnv {
+                        id,
+                        name: name.clone(),
+                        optional: !m.required,
+                    });
+                    continue;
+                }
+                let target = if m.target.is_empty() {
+                    format!("/run/secrets/{}", base(&id))
+                } else {
+                    m.target.clone()
+                };
+                let (uid, gid, mode) = file_opts(&m, 0o400);
+                mounts.push(llb::Mount {
+                    dest: target,
+                    source: llb::State::scratch(),
+                    selector: String::new(),
+                    readonly: false,
+                    kind: llb::MountKind::Secret(pb::SecretOpt {
+                        id,
+                        uid,
+                        gid,
+                        mode,
+                        optional: !m.required,
+                    }),
+                });
+                continue;
+            }
+            MountType::Ssh => {
+                if m.source.is_some() {
+                    return Err("ssh does not support source".into());
+                }
+                let id = if has_explicit_id(raw) {
+                    m.id.clone().unwrap_or_default()
+                } else {
+                    String::new()
+                };
+                let (uid, gid, mode) = file_opts(&m, 0o600);
+                mounts.push(llb::Mount {
+                    dest: m.target.clone(),
+                    source: llb::State::scratch(),
+                    selector: String::new(),
+                    readonly: false,
+                    kind: llb::MountKind::Ssh(pb::SshOpt {
+                        id,
+                        uid,
+                        gid,
+                        mode,
+                        optional: !m.required,
+                    }),
+                });
+                continue;
+            }
+            _ => {}
+        }
+        let from = match (&m.from, m.kind) {
+            (Some(f), _) => Some(f.clone()),
+            (None, MountType::Cache) => Some("scratch".to_string()),
+            (None, _) => None,
+        };
+        let mut source = ctx.build_context.clone();
+        if let Some(f) = &from {
+            let src = sources.get(k).copied().unwrap_or(usize::MAX);
+            let Some(sd) = ctx.states.get(src).filter(|s| s.done) else {
+                return Err(format!(
+                    "cannot mount from stage {f:?} to {:?}, stage needs to be defined before current command",
+                    m.target
+                ));
+            };
+            source = sd.state.clone();
+        }
+        let kind = match m.kind {
+            MountType::Tmpfs => {
+                source = llb::State::scratch();
+                llb::MountKind::Tmpfs {
+                    size: m.size.unwrap_or(0),
+                }
+            }
+            MountType::Cache => {
+                let sharing = match m.sharing {
+                    Sharing::Shared => pb::CacheSharingOpt::Shared,
+                    Sharing::Private => pb::CacheSharingOpt::Private,
+                    Sharing::Locked => pb::CacheSharingOpt::Locked,
+                };
+                let id =
+                    m.id.clone()
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or_else(|| clean_abs(&m.target));
+                llb::MountKind::Cache {
+                    id: format!("{ns}/{id}"),
+                    sharing,
+                }
+            }
+            _ => llb::MountKind::Bind,
+        };
+        let dir = ctx.states[i].dir.clone();
+        let target = if m.target.starts_with('/') {
+            m.target.clone()
+        } else {
+            clean_abs(&format!("{dir}/{}", m.target))
+        };
+        if clean_abs(&target) == "/" {
+            return Err(format!("invalid mount target {target:?}"));
+        }
+        let src_path = clean_abs(m.source.as_deref().unwrap_or(""));
+        let mut selector = String::new();
+        if src_path != "/" {
+            selector.clone_from(&src_path);
+        } else if m.uid.is_some() || m.gid.is_some() || m.mode.is_some() {
+            source = cache_permissions(&m, &source);
+            selector = "/cache".into();
+        }
+        mounts.push(llb::Mount {
+            dest: target,
+            source,
+            selector,
+            readonly: m.readonly,
+            kind,
+        });
+        if from.is_none() {
+            ctx.states[i].ctx_paths.insert(src_path);
+        }
+    }
+    Ok((mounts, secret_env))
+}
+
+fn file_opts(m: &MountSpec, default_mode: u32) -> (u32, u32, u32) {
+    (
+        m.uid.unwrap_or(0),
+        m.gid.unwrap_or(0),
+        m.mode.unwrap_or(default_mode),
+    )
+}
+
+/// Upstream `setCacheUIDGID`: a `/cache` dir with the requested owner and mode.
+fn cache_permissions(m: &MountSpec, st: &llb::State) -> llb::State {
+    let owner = pb::ChownOpt {
+        user: Some(pb::UserOpt {
+            user: Some(pb::user_opt::User::ById(m.uid.unwrap_or(0))),
+        }),
+        group: Some(pb::UserOpt {
+            user: Some(pb::user_opt::User::ById(m.gid.unwrap_or(0))),
+        }),
+    };
+    let actions = llb::FileActions::new().mkdir(llb::MkdirInfo {
+        path: "/cache".into(),
+        mode: m.mode.unwrap_or(0o755) as i32,
+        make_parents: false,
+        owner: Some(owner),
+        timestamp: None,
+    });
+    st.file(
+        actions,
+        llb::OpMeta::named("[internal] settings cache mount permissions"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert!(has_explicit_id("type=ssh,id=gh"));
+        assert!(!has_explicit_id("type=ssh"));
+        assert_eq!(base("/run/x/"), "x");
+        assert_eq!(base("a"), "a");
+    }
+}

@@ -1,0 +1,52 @@
+//! The entry point: both passes, then grouping into stages (upstream's
+//! `instructions.Parse`).
+
+use super::ast::{Command, Dockerfile, Instruction, Stage};
+use super::error::Error;
+use super::instructions::{parse_instruction, Ctx, Parsed};
+use super::reader::read;
+
+/// Parses a Dockerfile into its syntax tree.
+///
+/// File-level problems (directives, JSON arrays of non-strings, ENV/LABEL
+/// syntax, unterminated heredocs) are reported before instruction-level ones,
+/// as upstream does; every error carries a line and column.
+pub fn parse(text: &str) -> Result<Dockerfile, Error> {
+    let raw = read(text)?;
+    let mut meta_args = Vec::new();
+    let mut stages: Vec<Stage> = Vec::new();
+    for ri in &raw.instructions {
+        let ctx = Ctx::of(ri);
+        let original = ri.node.original.trim().to_string();
+        match parse_instruction(&ctx)? {
+            Parsed::From(from) => stages.push(Stage {
+                from,
+                span: ri.span,
+                original,
+                instructions: Vec::new(),
+            }),
+            Parsed::Command(command) => {
+                let inst = Instruction {
+                    span: ri.span,
+                    original,
+                    command,
+                };
+                match stages.last_mut() {
+                    Some(stage) => stage.instructions.push(inst),
+                    None if matches!(inst.command, Command::Arg(_)) => meta_args.push(inst),
+                    None => {
+                        return Err(ctx.err("no build stage in current context").with_hint(
+                            "only ARG may come before the first FROM; add a FROM instruction above this line",
+                        ))
+                    }
+                }
+            }
+        }
+    }
+    Ok(Dockerfile {
+        directives: raw.directives,
+        meta_args,
+        stages,
+        warnings: raw.warnings,
+    })
+}

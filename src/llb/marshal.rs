@@ -1,0 +1,115 @@
+//! `State` graph → `pb::Definition`, like Go's `State.Marshal`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use prost::Message;
+
+use super::meta::merge_metadata;
+use super::state::{Node, State};
+use super::{caps, digest, pb};
+
+/// Marshal the graph ending at `state` into a Definition.
+///
+/// Ops come dependencies-first (each op after its inputs, in input order),
+/// deduplicated by digest; then a terminal op with only the final input. Metadata
+/// of ops sharing a digest is merged as Go's `mergeMetadata` does; the terminal op
+/// gets caps `constraints`, `platform` and `meta.*` when any op uses them.
+/// `Source` is set like Go (always, for a non-scratch state): `infos` =
+/// `[source_info]` when given, and `locations[digest]` only for ops that have
+/// locations (one `Location{sourceIndex: 0}` per op occurrence). A scratch state
+/// gives an empty Definition (no ops).
+pub fn marshal(state: &State, source_info: Option<pb::SourceInfo>) -> pb::Definition {
+    let mut def = pb::Definition::default();
+    let Some(out) = state.output() else {
+        return def;
+    };
+    let mut walk = Walk {
+        def: &mut def,
+        visited: HashSet::new(),
+        emitted: HashSet::new(),
+        locations: BTreeMap::new(),
+    };
+    walk.visit(&out.node);
+    let locations = std::mem::take(&mut walk.locations);
+
+    let terminal = pb::Op {
+        inputs: state.to_input().into_iter().collect(),
+        ..pb::Op::default()
+    };
+    let bytes = terminal.encode_to_vec();
+    let mut md = pb::OpMetadata::default();
+    for cap in [caps::CONSTRAINTS, caps::PLATFORM] {
+        md.caps.insert(cap.to_string(), true);
+    }
+    for m in def.metadata.values() {
+        if m.ignore_cache {
+            md.caps.insert(caps::META_IGNORE_CACHE.to_string(), true);
+        }
+        if !m.description.is_empty() {
+            md.caps.insert(caps::META_DESCRIPTION.to_string(), true);
+        }
+        if m.export_cache.is_some() {
+            md.caps.insert(caps::META_EXPORT_CACHE.to_string(), true);
+        }
+    }
+    def.metadata.insert(digest(&bytes), md);
+    def.def.push(bytes);
+
+    let mut source = pb::Source::default();
+    if let Some(info) = source_info {
+        source.infos.push(info);
+        source.locations = locations;
+    }
+    def.source = Some(source);
+    def
+}
+
+/// The raw protobuf bytes of a Definition (what `buildctl build` reads on stdin).
+pub fn to_bytes(def: &pb::Definition) -> Vec<u8> {
+    def.encode_to_vec()
+}
+
+struct Walk<'a> {
+    def: &'a mut pb::Definition,
+    /// Nodes already walked (Go's `vertexCache`), by identity.
+    visited: HashSet<*const Node>,
+    /// Digests already in `def.def` (Go's `cache`).
+    emitted: HashSet<String>,
+    locations: BTreeMap<String, pb::Locations>,
+}
+
+impl Walk<'_> {
+    fn visit(&mut self, node: &Arc<Node>) {
+        if !self.visited.insert(Arc::as_ptr(node)) {
+            return;
+        }
+        for dep in &node.deps {
+            self.visit(dep);
+        }
+        let md = self.def.metadata.entry(node.digest.clone()).or_default();
+        merge_metadata(md, &node.metadata);
+        if !node.locations.is_empty() {
+            let ranges = node.locations.iter().map(full_range).collect();
+            self.locations
+                .entry(node.digest.clone())
+                .or_default()
+                .locations
+                .push(pb::Location {
+                    source_index: 0,
+                    ranges,
+                });
+        }
+        if self.emitted.insert(node.digest.clone()) {
+            self.def.def.push(node.bytes.clone());
+        }
+    }
+}
+
+/// gogo writes `Range.start/end` even when empty (non-nullable); so do we.
+fn full_range(r: &pb::Range) -> pb::Range {
+    pb::Range {
+        start: Some(r.start.unwrap_or_default()),
+        end: Some(r.end.unwrap_or_default()),
+    }
+}
