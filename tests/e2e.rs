@@ -163,4 +163,11 @@ cases! {
     case_39_error_required_arg => "39-error-required-arg",
     case_40_error_unknown_flag => "40-error-unknown-flag",
     case_41_error_copy_from_later_stage => "41-error-copy-from-later-stage",
+    case_42_merged_usr_dest => "42-merged-usr-dest",
+    case_43_shell_form_metadata => "43-shell-form-metadata",
+    case_44_proxy_args_history => "44-proxy-args-history",
+    case_45_metadata_only_scratch => "45-metadata-only-scratch",
+    case_46_cache_mount_from_stage => "46-cache-mount-from-stage",
+    case_47_from_platform_single => "47-from-platform-single",
+    case_48_parser_edges => "48-parser-edges",
 }
