@@ -38,6 +38,8 @@ fn run_case(name: &str) {
     let builtin = built(&Frontend::Builtin, "builtin");
     let theirs = built(&ours, "ours");
     let problems = if let Some(line) = case.spec.error_line.filter(|_| case.spec.expect_error) {
+        let self_check = matches!(ours, Frontend::Builtin);
+        let line = Some(line).filter(|_| !(self_check && case.spec.upstream_has_no_line));
         error_problems(line, &builtin, &theirs)
     } else {
         parity_problems(&work, &builtin, &theirs)
@@ -58,21 +60,21 @@ fn run_case(name: &str) {
     );
 }
 
-/// Both builds must fail, and both must point at `Dockerfile:<line>`.
-fn error_problems(line: u32, builtin: &Outcome, ours: &Outcome) -> Vec<String> {
-    let want = format!("Dockerfile:{line}");
+/// Both builds must fail, and ours must point at `Dockerfile:<line>` (even where the builtin does not,
+/// e.g. for errors BuildKit raises while loading the LLB); `line` is `None` when only failure is asked.
+fn error_problems(line: Option<u32>, builtin: &Outcome, ours: &Outcome) -> Vec<String> {
+    let want = line.map(|l| format!("Dockerfile:{l}"));
     let mut problems = Vec::new();
-    for (side, outcome) in [("builtin", builtin), ("ours", ours)] {
-        if outcome.ok {
-            problems.push(format!(
-                "{side}: the build succeeded but the case expects an error"
-            ));
-        } else if !outcome.log.contains(&want) {
-            problems.push(format!(
-                "{side}: the error output lacks `{want}`:\n{}",
-                buildx::tail(&outcome.log, 25)
-            ));
-        }
+    if builtin.ok {
+        problems.push("builtin: the build succeeded but the case expects an error".to_string());
+    }
+    if ours.ok {
+        problems.push("ours: the build succeeded but the case expects an error".to_string());
+    } else if let Some(want) = want.filter(|w| !ours.log.contains(w.as_str())) {
+        problems.push(format!(
+            "ours: the error output lacks `{want}`:\n{}",
+            buildx::tail(&ours.log, 25)
+        ));
     }
     problems
 }
@@ -170,4 +172,12 @@ cases! {
     case_46_cache_mount_from_stage => "46-cache-mount-from-stage",
     case_47_from_platform_single => "47-from-platform-single",
     case_48_parser_edges => "48-parser-edges",
+    case_49_build_context_image => "49-build-context-image",
+    case_50_add_compressed_tars => "50-add-compressed-tars",
+    case_52_error_run_security_entitlement => "52-error-run-security-entitlement",
+    case_53_error_network_host_entitlement => "53-error-network-host-entitlement",
+    case_54_duplicate_stage_names => "54-duplicate-stage-names",
+    case_55_chown_unknown_user => "55-chown-unknown-user",
+    case_56_error_run_unknown_user => "56-error-run-unknown-user",
+    case_57_error_env_without_value => "57-error-env-without-value",
 }

@@ -144,7 +144,7 @@ pub fn build(case: &Case, frontend: &Frontend, dest: &Path) -> Result<Outcome, S
         cmd.arg("--build-arg")
             .arg(format!("BUILDKIT_SYNTAX={image}"));
     }
-    cmd.args(&case.spec.args);
+    cmd.args(case.args(&stack.registry));
     cmd.arg("--output")
         .arg(format!("type=oci,dest={},tar=false", dest.display()));
     cmd.arg(".");

@@ -7,14 +7,19 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
-    /// Extra `docker buildx build` arguments, relative paths resolved from the case folder.
+    /// Extra `docker buildx build` arguments, relative paths resolved from the case folder
+    /// (`@REGISTRY@` becomes the registry, as in the Dockerfile).
     #[serde(default)]
     pub args: Vec<String>,
-    /// The build must fail, and the output must name `Dockerfile:<error_line>`.
+    /// Both builds must fail, and our output must name `Dockerfile:<error_line>`.
     #[serde(default)]
     pub expect_error: bool,
     /// The line the failure must point at (required with `expect_error`).
     pub error_line: Option<u32>,
+    /// The builtin frontend's error names no line here (ours still must); the harness self-check
+    /// (`STAGETRAIL_E2E_FRONTEND=builtin`) then only asks for the failure.
+    #[serde(default)]
+    pub upstream_has_no_line: bool,
     /// Helper images built (with the builtin frontend) and pushed before the case runs.
     #[serde(default)]
     pub prepare: Vec<Prepare>,
@@ -85,6 +90,15 @@ impl Case {
             dir,
             spec,
         })
+    }
+
+    /// The extra buildx arguments with `@REGISTRY@` replaced.
+    pub fn args(&self, registry: &str) -> Vec<String> {
+        self.spec
+            .args
+            .iter()
+            .map(|a| a.replace("@REGISTRY@", registry))
+            .collect()
     }
 
     /// The Dockerfile text with `@REGISTRY@` replaced (for `COPY --from=<image>`, which BuildKit does not expand).
