@@ -36,6 +36,8 @@ pub struct Outcome {
 
 /// One build may take this long before it is killed and reported as hung.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(300);
+/// `scripts/frontend-image` compiles a static release binary first: minutes on 2 cores from cold.
+const FRONTEND_IMAGE_TIMEOUT: Duration = Duration::from_secs(1800);
 
 /// The stack's environment; panics (failing the test) when the stack is not running.
 pub fn stack() -> &'static Stack {
@@ -80,12 +82,9 @@ fn build_frontend_image() -> Result<String, String> {
     let tag = format!("{}/stagetrail/frontend:test", stack().registry);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let log = work_root().join("frontend-image.log");
-    let outcome = run_logged(
-        Command::new(repo.join("scripts/frontend-image"))
-            .arg(&tag)
-            .current_dir(repo),
-        &log,
-    )?;
+    let mut cmd = Command::new(repo.join("scripts/frontend-image"));
+    cmd.arg(&tag).current_dir(repo);
+    let outcome = run_logged(&mut cmd, &log, FRONTEND_IMAGE_TIMEOUT)?;
     if !outcome.ok {
         return Err(format!(
             "scripts/frontend-image {tag} failed:\n{}",
@@ -109,7 +108,7 @@ pub fn prepare(case: &Case) -> Result<(), String> {
         cmd.args(["--provenance=false", "--push", "-t", &tag, &p.dir]);
         cmd.arg("--build-arg")
             .arg(format!("REGISTRY={}", stack().registry));
-        let outcome = with_slot(|| run_logged(cmd.current_dir(&case.dir), &log))?;
+        let outcome = with_slot(|| run_logged(cmd.current_dir(&case.dir), &log, BUILD_TIMEOUT))?;
         if !outcome.ok {
             return Err(format!(
                 "helper image {tag} from {}/{} failed:\n{}",
@@ -148,7 +147,8 @@ pub fn build(case: &Case, frontend: &Frontend, dest: &Path) -> Result<Outcome, S
     cmd.arg("--output")
         .arg(format!("type=oci,dest={},tar=false", dest.display()));
     cmd.arg(".");
-    with_slot(|| run_logged(&mut cmd, &dest.with_file_name(format!("{side}.log"))))
+    let log = dest.with_file_name(format!("{side}.log"));
+    with_slot(|| run_logged(&mut cmd, &log, BUILD_TIMEOUT))
 }
 
 /// `docker buildx build --progress=plain`.
@@ -160,8 +160,8 @@ fn buildx() -> Command {
     cmd
 }
 
-/// Runs `cmd` with stdout and stderr into `log`, killing it after [`BUILD_TIMEOUT`].
-fn run_logged(cmd: &mut Command, log: &Path) -> Result<Outcome, String> {
+/// Runs `cmd` with stdout and stderr into `log`, killing it after `timeout`.
+fn run_logged(cmd: &mut Command, log: &Path, timeout: Duration) -> Result<Outcome, String> {
     if let Some(parent) = log.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
@@ -183,7 +183,7 @@ fn run_logged(cmd: &mut Command, log: &Path) -> Result<Outcome, String> {
         {
             break Some(status);
         }
-        if start.elapsed() > BUILD_TIMEOUT {
+        if start.elapsed() > timeout {
             // Ending our own child, by its handle: the CLI's exit cancels the build in BuildKit.
             let _ = child.kill();
             let _ = child.wait();
@@ -193,10 +193,7 @@ fn run_logged(cmd: &mut Command, log: &Path) -> Result<Outcome, String> {
     };
     let mut text = std::fs::read_to_string(log).unwrap_or_default();
     if status.is_none() {
-        text.push_str(&format!(
-            "\n[e2e] killed after {} s\n",
-            BUILD_TIMEOUT.as_secs()
-        ));
+        text.push_str(&format!("\n[e2e] killed after {} s\n", timeout.as_secs()));
     }
     Ok(Outcome {
         ok: status.is_some_and(|s| s.success()),
