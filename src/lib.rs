@@ -11,3 +11,4 @@ pub mod convert;
 pub mod dockerfile;
 pub mod llb;
 pub mod proto;
+pub mod registry;

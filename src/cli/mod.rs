@@ -1,6 +1,7 @@
 //! Command-line interface: one file per command, each with `Args` and `run`.
 
 mod convert;
+mod inspect;
 mod sbom;
 
 use clap::{Parser, Subcommand};
@@ -19,6 +20,8 @@ enum Commands {
     Convert(convert::ConvertArgs),
     /// Catalog the packages of a root filesystem directory and print an SBOM.
     Sbom(sbom::Args),
+    /// List an image's platforms and attestations (like `cosign tree`), or print its statements.
+    Inspect(inspect::InspectArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -34,5 +37,6 @@ pub fn main() -> i32 {
     match cli.command {
         Commands::Convert(args) => convert::run(&args),
         Commands::Sbom(args) => sbom::run(&args),
+        Commands::Inspect(args) => inspect::run(args),
     }
 }
