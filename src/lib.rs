@@ -10,5 +10,6 @@ pub mod cli;
 pub mod convert;
 pub mod dockerfile;
 pub mod llb;
+pub mod policy;
 pub mod proto;
 pub mod registry;

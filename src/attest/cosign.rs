@@ -15,10 +15,10 @@ use serde_json::json;
 use super::dsse::sign_envelope;
 use crate::registry::attestations::dsse::IN_TOTO_PAYLOAD;
 use crate::registry::attestations::{self, AttestationKind, DiscoverOptions};
+use crate::registry::media;
 use crate::registry::{
     Descriptor, Digest, ImageManifest, ImageSource, Manifest, RegistryError, RegistryImage,
 };
-use crate::registry::media;
 
 /// One statement written by [`export`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -94,7 +94,10 @@ pub fn att_manifest(config: Descriptor, layers: Vec<Descriptor>) -> Vec<u8> {
 /// Signs every BuildKit attestation of `image` with `key` and appends it to the `.att` tag of the
 /// manifest its statement is about (the platform manifest BuildKit attached it to). Existing `.att`
 /// layers are kept; a layer already present (same bytes) is not added twice.
-pub async fn export(image: &RegistryImage, key: &SigningKey) -> Result<ExportReport, RegistryError> {
+pub async fn export(
+    image: &RegistryImage,
+    key: &SigningKey,
+) -> Result<ExportReport, RegistryError> {
     let options = DiscoverOptions {
         read_content: false,
         keep_content: false,
@@ -110,11 +113,10 @@ pub async fn export(image: &RegistryImage, key: &SigningKey) -> Result<ExportRep
             continue;
         };
         let (bytes, annotations) = att_layer(key, &content.raw, &statement.predicate_type);
-        per_subject.entry(att.attached_to.clone()).or_default().push((
-            statement.predicate_type.clone(),
-            bytes,
-            annotations,
-        ));
+        per_subject
+            .entry(att.attached_to.clone())
+            .or_default()
+            .push((statement.predicate_type.clone(), bytes, annotations));
     }
     let mut report = ExportReport::default();
     for (subject, new_layers) in per_subject {
@@ -156,7 +158,11 @@ pub async fn export(image: &RegistryImage, key: &SigningKey) -> Result<ExportRep
         let manifest = att_manifest(config, layers);
         let digest = image
             .client
-            .push_manifest(&image.reference.with_tag(&tag), &manifest, media::OCI_MANIFEST)
+            .push_manifest(
+                &image.reference.with_tag(&tag),
+                &manifest,
+                media::OCI_MANIFEST,
+            )
             .await?;
         report.pushed.push((tag, digest));
     }
@@ -183,7 +189,10 @@ mod tests {
         let (bytes, ann) = att_layer(&key, b"{}", "https://slsa.dev/provenance/v0.2");
         let env = Envelope::parse(&bytes, "l").unwrap();
         assert_eq!(env.payload_type, "application/vnd.in-toto+json");
-        assert_eq!(verify_envelope(&env, &[public]), SignatureCheck::Verified("k".into()));
+        assert_eq!(
+            verify_envelope(&env, &[public]),
+            SignatureCheck::Verified("k".into())
+        );
         assert_eq!(ann["dev.cosignproject.cosign/signature"], "");
         assert_eq!(ann["predicateType"], "https://slsa.dev/provenance/v0.2");
         let layer = Descriptor {
@@ -209,6 +218,9 @@ mod tests {
             serde_json::from_slice(&att_manifest(config_d, vec![layer])).unwrap();
         assert_eq!(m["mediaType"], media::OCI_MANIFEST);
         assert_eq!(m["layers"][0]["mediaType"], media::DSSE);
-        assert_eq!(m["layers"][0]["annotations"]["predicateType"], "https://slsa.dev/provenance/v0.2");
+        assert_eq!(
+            m["layers"][0]["annotations"]["predicateType"],
+            "https://slsa.dev/provenance/v0.2"
+        );
     }
 }

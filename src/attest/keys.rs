@@ -155,11 +155,7 @@ fn decrypt_cosign(body: &[u8], password: &[u8], at: &str) -> Result<Vec<u8>, Key
     let doc: Encrypted = serde_json::from_slice(body).map_err(|e| {
         err(
             at,
-            format!(
-                "encrypted key JSON at {}:{}: {e}",
-                e.line(),
-                e.column()
-            ),
+            format!("encrypted key JSON at {}:{}: {e}", e.line(), e.column()),
         )
     })?;
     if doc.kdf.name != "scrypt" || doc.cipher.name != "nacl/secretbox" {
@@ -234,8 +230,11 @@ mod tests {
         assert!(e.to_string().contains("wrong password"), "{e}");
         let e = parse_signing_key("hello", b"", "k").unwrap_err();
         assert!(e.to_string().starts_with("k: not a PEM file"), "{e}");
-        let e = PublicKey::parse("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", "p")
-            .unwrap_err();
+        let e = PublicKey::parse(
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+            "p",
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("p: not an ECDSA P-256"), "{e}");
     }
 
