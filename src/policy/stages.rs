@@ -112,7 +112,7 @@ FROM alpine AS tools\nFROM alpine AS unused\nFROM scratch\nCOPY --from=build /b 
         );
         assert_eq!(
             reachable_stages(DF, Some("build")).unwrap(),
-            ["base", "build"]
+            ["base", "build", "tools"]
         );
         assert!(reachable_stages(DF, Some("nope"))
             .unwrap_err()
