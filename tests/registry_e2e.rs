@@ -70,6 +70,7 @@ fn inspect_lists_buildkit_provenance_of_a_single_platform_image() {
         tree.contains(&line) && tree.contains(&format!("{layer} unsigned")),
         "{tree}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -149,6 +150,7 @@ fn inspect_lists_provenance_per_platform_of_a_multi_platform_image() {
     ))
     .unwrap();
     assert_eq!(array.as_array().unwrap().len(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -240,6 +242,7 @@ fn inspect_shows_cosign_attestation_and_signature() {
         statement["subject"][0]["digest"]["sha256"],
         digest.trim_start_matches("sha256:")
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -274,6 +277,7 @@ fn inspect_finds_referrers_through_the_tag_fallback() {
         tree.contains("referrer https://example.com/custom/v1 stage=deps size="),
         "{tree}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -312,6 +316,7 @@ fn inspect_reads_oci_tar_and_layout_exports() {
     ))
     .unwrap();
     assert_eq!(json["platforms"][0]["attestations"][0]["kind"], "buildkit");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -601,3 +601,58 @@ async fn inspect_exits_2_with_the_error() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn referrers_api_answers_are_used_and_checked() {
+    guarded(async {
+        let image = manifest_json();
+        let image_digest = Digest::sha256_of(&image);
+        let statement = format!(
+            r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"name":"x","digest":{{"sha256":"{}"}}}}],"predicateType":"https://example.com/p","predicate":{{}}}}"#,
+            image_digest.hex()
+        );
+        let layer = Digest::sha256_of(statement.as_bytes());
+        let referrer = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{MANIFEST}","artifactType":"application/vnd.in-toto+json","config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{}","size":2}},"layers":[{{"mediaType":"application/vnd.in-toto+json","digest":"{layer}","size":{}}}],"subject":{{"mediaType":"{MANIFEST}","digest":"{image_digest}","size":{}}}}}"#,
+            Digest::sha256_of(b"{}"),
+            statement.len(),
+            image.len()
+        );
+        let referrer_digest = Digest::sha256_of(referrer.as_bytes());
+        let list = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{INDEX}","manifests":[{{"mediaType":"{MANIFEST}","digest":"{referrer_digest}","size":{},"artifactType":"application/vnd.in-toto+json"}}]}}"#,
+            referrer.len()
+        );
+        let content_type = std::sync::Arc::new(std::sync::Mutex::new(INDEX.to_string()));
+        let ct = content_type.clone();
+        let referrer_path = format!("/manifests/{referrer_digest}");
+        let fake = serve(move |req, _| {
+            let p = req.path.as_str();
+            if p.ends_with("/manifests/1") {
+                Reply::json(200, MANIFEST, &image)
+            } else if p.contains("/referrers/") {
+                Reply::json(200, &ct.lock().unwrap(), list.as_bytes())
+            } else if p.ends_with(&referrer_path) {
+                Reply::json(200, MANIFEST, referrer.as_bytes())
+            } else if p.ends_with(&format!("/blobs/{layer}")) {
+                Reply::new(200, statement.as_bytes())
+            } else {
+                Reply::new(404, b"")
+            }
+        })
+        .await;
+        let img = RegistryImage::new(client(config()), reference(&fake.addr));
+        let found = discover(&img, &DiscoverOptions::default()).await.unwrap();
+        let atts = &found.platforms[0].attestations;
+        assert_eq!(atts.len(), 1, "{atts:?}");
+        assert_eq!(atts[0].predicate_type.as_deref(), Some("https://example.com/p"));
+        assert_eq!(atts[0].manifest, referrer_digest);
+        assert_eq!(atts[0].attached_to, image_digest);
+        assert!(!fake.log().iter().any(|l| l.ends_with(&format!("/manifests/{}", image_digest.tag_form()))), "no tag fallback");
+
+        *content_type.lock().unwrap() = "text/plain".into();
+        let err = discover(&img, &DiscoverOptions::default()).await.unwrap_err();
+        assert!(err.to_string().contains("unexpected media type \"text/plain\""), "{err}");
+    })
+    .await;
+}

@@ -116,6 +116,7 @@ async fn layout_folder_selection_and_referrers() {
         .unwrap_err()
         .to_string()
         .contains("no image named \"v2\""));
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[tokio::test]
@@ -133,6 +134,8 @@ async fn layout_tar_file() {
     assert!(status.success());
     let source = OciTar::open_tar(&tar, Some("v1"), Limits::default()).unwrap();
     check_source(&source, &image, &layer).await;
+    let _ = std::fs::remove_file(&tar);
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[tokio::test]
@@ -167,6 +170,7 @@ async fn tampered_and_oversized_blobs_are_reported() {
     let found = discover(&small, &DiscoverOptions::default()).await.unwrap();
     let err = found.platforms[0].attestations[0].error.clone().unwrap();
     assert!(err.contains("exceeds the limit of 16 bytes"), "{err}");
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[tokio::test]
@@ -187,4 +191,5 @@ async fn not_a_layout() {
         .unwrap()
         .to_string();
     assert!(err.contains("not a tar file"), "{err}");
+    let _ = std::fs::remove_dir_all(&root);
 }
