@@ -91,6 +91,13 @@ pub fn att_manifest(config: Descriptor, layers: Vec<Descriptor>) -> Vec<u8> {
     serde_json::to_vec(&manifest).unwrap_or_default()
 }
 
+/// A signed DSSE layer waiting to be pushed.
+struct NewLayer {
+    predicate_type: String,
+    bytes: Vec<u8>,
+    annotations: BTreeMap<String, String>,
+}
+
 /// Signs every BuildKit attestation of `image` with `key` and appends it to the `.att` tag of the
 /// manifest its statement is about (the platform manifest BuildKit attached it to). Existing `.att`
 /// layers are kept; a layer already present (same bytes) is not added twice.
@@ -105,8 +112,7 @@ pub async fn export(
         referrers: false,
     };
     let found = attestations::discover(image, &options).await?;
-    let mut per_subject: BTreeMap<Digest, Vec<(String, Vec<u8>, BTreeMap<String, String>)>> =
-        BTreeMap::new();
+    let mut per_subject: BTreeMap<Digest, Vec<NewLayer>> = BTreeMap::new();
     for att in found.all().filter(|a| a.kind == AttestationKind::Buildkit) {
         let content = att.load(image).await?;
         let Some(statement) = &content.statement else {
@@ -116,7 +122,11 @@ pub async fn export(
         per_subject
             .entry(att.attached_to.clone())
             .or_default()
-            .push((statement.predicate_type.clone(), bytes, annotations));
+            .push(NewLayer {
+                predicate_type: statement.predicate_type.clone(),
+                bytes,
+                annotations,
+            });
     }
     let mut report = ExportReport::default();
     for (subject, new_layers) in per_subject {
@@ -130,7 +140,12 @@ pub async fn export(
         };
         let mut present: BTreeSet<Digest> = layers.iter().map(|l| l.digest.clone()).collect();
         let mut changed = false;
-        for (predicate_type, bytes, annotations) in new_layers {
+        for NewLayer {
+            predicate_type,
+            bytes,
+            annotations,
+        } in new_layers
+        {
             let mut d = image
                 .client
                 .push_blob(&image.reference, &bytes, media::DSSE)

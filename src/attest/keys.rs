@@ -176,7 +176,7 @@ fn decrypt_cosign(body: &[u8], password: &[u8], at: &str) -> Result<Vec<u8>, Key
     let nonce = b64("cipher.nonce", &doc.cipher.nonce)?;
     let ciphertext = b64("ciphertext", &doc.ciphertext)?;
     let n = doc.kdf.params.N;
-    if !n.is_power_of_two() || n < 2 || n > 1 << 22 {
+    if !n.is_power_of_two() || !(2..=1 << 22).contains(&n) {
         return Err(err(
             at,
             format!("scrypt N={n} is not a power of two up to 2^22"),

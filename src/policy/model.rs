@@ -107,22 +107,25 @@ impl TryFrom<String> for PredicateRequirement {
 
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Seconds(u64),
-            Text(String),
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Duration;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration like 30d, 12h, 90m, 45s, or a number of seconds")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Duration, E> {
+                Ok(Duration(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Duration, E> {
+                Duration::parse(v).map_err(E::custom)
+            }
         }
-        match Raw::deserialize(d)? {
-            Raw::Seconds(s) => Ok(Duration(s)),
-            Raw::Text(t) => Duration::parse(&t).map_err(serde::de::Error::custom),
-        }
+        d.deserialize_any(V)
     }
 }
 
 /// `sbom_per_stage: true`, or with the stage list given: `sbom_per_stage: {stages: [a, b]}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StageSboms {
     /// On (true) or off (false); the stages come from the image's attestations.
     Enabled(bool),
@@ -133,9 +136,36 @@ pub enum StageSboms {
     },
 }
 
+impl<'de> Deserialize<'de> for StageSboms {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Listed {
+            stages: Vec<String>,
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = StageSboms;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("true, false, or {stages: [names]}")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<StageSboms, E> {
+                Ok(StageSboms::Enabled(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<StageSboms, A::Error> {
+                let l = Listed::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(StageSboms::Stages { stages: l.stages })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A denied package: `"pkg:npm/lodash@<4.17.21"`, or `{purl, version, reason}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "RawDenied")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeniedPackage {
     /// The purl pattern without version (`*` globs).
     pub purl: String,
@@ -145,33 +175,8 @@ pub struct DeniedPackage {
     pub reason: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawDenied {
-    Text(String),
-    Full {
-        purl: String,
-        #[serde(default)]
-        version: Option<String>,
-        #[serde(default)]
-        reason: Option<String>,
-    },
-}
-
-impl TryFrom<RawDenied> for DeniedPackage {
-    type Error = String;
-    fn try_from(raw: RawDenied) -> Result<Self, String> {
-        let (purl, version, reason) = match raw {
-            RawDenied::Text(t) => match t.rsplit_once('@') {
-                Some((p, v)) if p.contains('/') => (p.to_string(), Some(v.to_string()), None),
-                _ => (t, None, None),
-            },
-            RawDenied::Full {
-                purl,
-                version,
-                reason,
-            } => (purl, version, reason),
-        };
+impl DeniedPackage {
+    fn new(purl: String, version: Option<String>, reason: Option<String>) -> Result<Self, String> {
         if !purl.starts_with("pkg:") || !purl.contains('/') {
             return Err(format!(
                 "denied package {purl:?} is not a purl pattern like pkg:npm/lodash or pkg:deb/*/openssl*"
@@ -183,6 +188,42 @@ impl TryFrom<RawDenied> for DeniedPackage {
             version,
             reason,
         })
+    }
+}
+
+impl<'de> Deserialize<'de> for DeniedPackage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            purl: String,
+            #[serde(default)]
+            version: Option<String>,
+            #[serde(default)]
+            reason: Option<String>,
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DeniedPackage;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a purl pattern (pkg:npm/lodash@<4.17.21) or {purl, version, reason}")
+            }
+            fn visit_str<E: serde::de::Error>(self, t: &str) -> Result<DeniedPackage, E> {
+                let (purl, version) = match t.rsplit_once('@') {
+                    Some((p, v)) if p.contains('/') => (p.to_string(), Some(v.to_string())),
+                    _ => (t.to_string(), None),
+                };
+                DeniedPackage::new(purl, version, None).map_err(E::custom)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<DeniedPackage, A::Error> {
+                let f = Full::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                DeniedPackage::new(f.purl, f.version, f.reason).map_err(serde::de::Error::custom)
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 

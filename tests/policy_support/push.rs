@@ -36,7 +36,10 @@ fn curl(args: &[&str], body: Option<&[u8]>) -> Vec<u8> {
 /// A blob's bytes.
 pub fn get_blob(s: &Stack, repo: &str, digest: &str) -> Vec<u8> {
     curl(
-        &["-L", &format!("http://{}/v2/{repo}/blobs/{digest}", s.registry)],
+        &[
+            "-L",
+            &format!("http://{}/v2/{repo}/blobs/{digest}", s.registry),
+        ],
         None,
     )
 }
@@ -61,7 +64,8 @@ pub fn push_blob(s: &Stack, repo: &str, bytes: &[u8]) -> String {
         .lines()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("location").then(|| v.trim().to_string())
+            k.eq_ignore_ascii_case("location")
+                .then(|| v.trim().to_string())
         })
         .expect("upload Location");
     let url = if location.starts_with('/') {
@@ -170,11 +174,15 @@ pub fn cyclonedx(purls: &[&str]) -> Value {
 /// `edit(statement)`, keeping the old signature, and re-points the tag.
 pub fn tamper_att(s: &Stack, repo: &str, tag: &str, edit: impl Fn(&mut Value)) {
     let mut manifest = s.raw_manifest(repo, tag);
-    let layer = manifest["layers"][0]["digest"].as_str().unwrap().to_string();
+    let layer = manifest["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut envelope: Value = serde_json::from_slice(&get_blob(s, repo, &layer)).unwrap();
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut statement: Value =
-        serde_json::from_slice(&b64.decode(envelope["payload"].as_str().unwrap()).unwrap()).unwrap();
+        serde_json::from_slice(&b64.decode(envelope["payload"].as_str().unwrap()).unwrap())
+            .unwrap();
     edit(&mut statement);
     envelope["payload"] = json!(b64.encode(serde_json::to_vec(&statement).unwrap()));
     let bytes = serde_json::to_vec(&envelope).unwrap();
