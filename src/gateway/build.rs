@@ -12,6 +12,7 @@ use super::frontend::{warn, Failure};
 use super::load::LoadedDockerfile;
 use super::opts::{FrontendOpts, ResolveMode};
 use super::result::{BuildResult, Refs};
+use super::solve_errors::solve_failure;
 use super::Bridge;
 use crate::convert::{self, Options, Platform, ResolvedImage, Resolver};
 use crate::dockerfile::ast::Dockerfile;
@@ -37,8 +38,8 @@ pub async fn build(
         mode: opts.image_resolve_mode,
         handle: Handle::current(),
     };
-    let converted = convert::convert(df, &options, &resolver)
-        .map_err(|e| Failure::dockerfile(&e, source))?;
+    let converted =
+        convert::convert(df, &options, &resolver).map_err(|e| Failure::dockerfile(&e, source))?;
     for (span, message) in &converted.warnings {
         warn(bridge, &loaded.vertex, source, *span, message).await;
     }
@@ -52,7 +53,8 @@ pub async fn build(
         let id = b.platform.id();
         let ref_id = bridge
             .solve_cached(b.definition, &opts.cache_imports)
-            .await?;
+            .await
+            .map_err(|e| solve_failure(e, df, source))?;
         let config = serde_json::to_vec(&b.image_config).map_err(|e| {
             Failure::new(
                 Code::Internal,

@@ -11,6 +11,7 @@ pub mod frontend;
 pub mod load;
 pub mod opts;
 pub mod result;
+mod solve_errors;
 pub mod subrequests;
 pub mod transport;
 mod values;
