@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use sha2::{Digest as _, Sha256};
 
 use super::dispatch::Ctx;
-use super::state::{Step, StepKind};
 use super::gitref::{clean_abs, git_source, parse_git_ref};
 use super::names::{prefix_command, uppercase_cmd};
+use super::state::{Step, StepKind};
 use super::{err, ranges, words, Error};
 use crate::dockerfile::ast::{Add, Copy, Heredoc, Instruction, SourcesAndDest};
 use crate::llb;

@@ -67,11 +67,15 @@ impl<'a> Tracer<'a> {
         l
     }
 
+    /// The package with this purl in a filesystem, else one whose purl matches without
+    /// qualifiers (a stage without `etc/os-release` loses the `distro=` qualifier).
     fn find(&self, key: &str, purl: &str) -> Option<&'a Package> {
         let pkgs = &self.catalogs.get(key)?.packages;
-        pkgs.binary_search_by(|q| q.purl.as_str().cmp(purl))
-            .ok()
-            .map(|i| &pkgs[i])
+        if let Ok(i) = pkgs.binary_search_by(|q| q.purl.as_str().cmp(purl)) {
+            return Some(&pkgs[i]);
+        }
+        let bare = unqualified(purl);
+        pkgs.iter().find(|q| unqualified(&q.purl) == bare)
     }
 
     fn origin(&self, stage: usize, p: &Package, hops: usize) -> Origin {
@@ -112,6 +116,11 @@ fn covering_copy(st: &PlanStage, p: &Package) -> Option<(usize, Option<usize>)> 
             .any(|l| covers(dest, l))
             .then_some((s.line, s.from_stage))
     })
+}
+
+/// A purl without its `?qualifiers` and `#subpath`.
+fn unqualified(purl: &str) -> &str {
+    purl.split(['?', '#']).next().unwrap_or(purl)
 }
 
 /// Whether a COPY destination covers a root-relative path.
@@ -168,6 +177,15 @@ mod tests {
         assert!(covers("/Cargo.lock", "Cargo.lock"));
         assert!(!covers("/Cargo.lock", "Cargo.lock.bak"));
         assert!(covers("/", "anything"));
+    }
+
+    #[test]
+    fn qualifiers_are_ignored_as_a_fallback() {
+        assert_eq!(
+            unqualified("pkg:deb/debian/a@1?arch=amd64&distro=debian-12"),
+            "pkg:deb/debian/a@1"
+        );
+        assert_eq!(unqualified("pkg:npm/a@1"), "pkg:npm/a@1");
     }
 
     #[test]

@@ -89,7 +89,12 @@ fn props(doc: &serde_json::Value, name: &str) -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .filter(|p| p["name"].as_str().unwrap().starts_with("stagetrail:"))
-        .filter(|p| !p["name"].as_str().unwrap().starts_with("stagetrail:package"))
+        .filter(|p| {
+            !p["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("stagetrail:package")
+        })
         .map(|p| {
             (
                 p["name"].as_str().unwrap().to_string(),
@@ -100,7 +105,9 @@ fn props(doc: &serde_json::Value, name: &str) -> Vec<(String, String)> {
 }
 
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    v.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 #[test]
@@ -148,7 +155,10 @@ fn excluded_stages_and_missing_filesystems() {
     let docs = run(&p, t.path());
     let stems: Vec<_> = docs.iter().map(|d| d.stem.as_str()).collect();
     assert_eq!(stems, ["sbom", "sbom-context"]);
-    assert!(!docs[1].warnings.is_empty(), "a missing context is a warning");
+    assert!(
+        !docs[1].warnings.is_empty(),
+        "a missing context is a warning"
+    );
     assert_eq!(p.keys(), ["base-0", "context", "stage-0", "stage-1"]);
 }
 
