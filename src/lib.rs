@@ -11,5 +11,6 @@ pub mod convert;
 pub mod dockerfile;
 pub mod gateway;
 pub mod llb;
+pub mod policy;
 pub mod proto;
 pub mod registry;

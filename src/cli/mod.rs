@@ -1,10 +1,13 @@
 //! Command-line interface: one file per command.
 
+mod attest_export;
+mod audit;
 mod convert;
 mod frontend;
 mod inspect;
 mod sbom;
 mod scan;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +31,12 @@ enum Commands {
     Scan(scan::Args),
     /// List an image's platforms and attestations (like `cosign tree`), or print its statements.
     Inspect(inspect::InspectArgs),
+    /// Check an image's attestations against a policy (exit 0 pass, 1 fail, 2 error).
+    Verify(verify::VerifyArgs),
+    /// Attestation coverage of many images (signature, SBOMs, provenance, stages, policy).
+    Audit(audit::AuditArgs),
+    /// Sign an image's BuildKit attestations with a cosign key and push them as cosign attestations.
+    AttestExport(attest_export::AttestExportArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -49,5 +58,8 @@ pub fn main() -> i32 {
         Commands::Scan(args) => scan::run(&args),
         Commands::Sbom(args) => sbom::run(&args),
         Commands::Inspect(args) => inspect::run(args),
+        Commands::Verify(args) => verify::run(args),
+        Commands::Audit(args) => audit::run(args),
+        Commands::AttestExport(args) => attest_export::run(args),
     }
 }

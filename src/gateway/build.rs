@@ -39,7 +39,7 @@ pub async fn build(
         handle: Handle::current(),
     };
     let converted = convert::convert(df, &options, &resolver)
-        .map_err(|e| Failure::new(Code::InvalidArgument, e.render(&opts.filename)))?;
+        .map_err(|e| Failure::dockerfile(&e, source))?;
     for (span, message) in &converted.warnings {
         warn(bridge, &loaded.vertex, source, *span, message).await;
     }
