@@ -38,8 +38,8 @@ pub async fn build(
         mode: opts.image_resolve_mode,
         handle: Handle::current(),
     };
-    let converted = convert::convert(df, &options, &resolver)
-        .map_err(|e| Failure::dockerfile(&e, source))?;
+    let converted =
+        convert::convert(df, &options, &resolver).map_err(|e| Failure::dockerfile(&e, source))?;
     for (span, message) in &converted.warnings {
         warn(bridge, &loaded.vertex, source, *span, message).await;
     }

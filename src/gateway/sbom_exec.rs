@@ -46,13 +46,15 @@ fn command(binary: &str) -> Vec<String> {
     .to_vec()
 }
 
-/// The scanner exec: `(SPDX output, CycloneDX output)` states.
+/// The scanner exec: `(SPDX output, CycloneDX output)` states. `ignore_cache` re-runs it
+/// (upstream does so when the target or a scanned stage is `--no-cache`).
 pub fn scanner_states(
     image: &str,
     binary: &str,
     platform: &Platform,
     plan: &ScanPlan,
     states: &BTreeMap<String, llb::State>,
+    ignore_cache: bool,
 ) -> Result<(llb::State, llb::State), String> {
     let plan_json = serde_json::to_vec(plan).map_err(|e| format!("cannot encode the plan: {e}"))?;
     let plan_state = llb::State::scratch().file(
@@ -96,6 +98,12 @@ pub fn scanner_states(
             kind: MountKind::Bind,
         });
     }
+    let mut op_meta = llb::OpMeta::named(format!(
+        "[{}] stagetrail: cataloging {} filesystems",
+        plan.platform,
+        states.len()
+    ));
+    op_meta.ignore_cache = ignore_cache;
     let exec = Exec {
         meta: pb::Meta {
             args: command(binary),
@@ -106,11 +114,7 @@ pub fn scanner_states(
         mounts,
         network: pb::NetMode::None,
         platform: Some(platform.to_pb()),
-        op_meta: llb::OpMeta::named(format!(
-            "[{}] stagetrail: cataloging {} filesystems",
-            plan.platform,
-            states.len()
-        )),
+        op_meta,
         ..Default::default()
     };
     let out = root.run(exec);
@@ -161,8 +165,12 @@ pub async fn attest(
     } else {
         reference.with_digest(&digest).to_string()
     };
-    let (spdx, cdx) =
-        scanner_states(&pinned, &binary, &platform, plan, states).map_err(internal)?;
+    let ignore_cache = opts
+        .no_cache
+        .as_ref()
+        .is_some_and(|l| l.is_empty() || plan.stages.iter().any(|s| l.contains(&s.name)));
+    let (spdx, cdx) = scanner_states(&pinned, &binary, &platform, plan, states, ignore_cache)
+        .map_err(internal)?;
     let mut out = Vec::new();
     for (st, predicate) in [(spdx, SPDX_PREDICATE), (cdx, CYCLONEDX_PREDICATE)] {
         let id = bridge.solve(llb::marshal(&st, None)).await?;
@@ -210,6 +218,7 @@ mod tests {
             &Platform::linux_amd64(),
             &plan,
             &states,
+            false,
         )
         .unwrap();
         let def = llb::marshal(&spdx, None);
