@@ -199,8 +199,7 @@ fn sbom_arg(ctx: &Ctx, d: &StageState, key: &str) -> Option<String> {
     ctx.meta_args
         .iter()
         .chain(d.build_args.iter())
-        .filter(|(k, _)| k == key)
-        .next_back()
+        .rfind(|(k, _)| k == key)
         .map(|(_, v)| v.clone().unwrap_or_default())
         .or_else(|| ctx.s.opts.build_args.get(key).cloned())
 }
