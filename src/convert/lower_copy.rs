@@ -9,6 +9,7 @@ use sha2::{Digest as _, Sha256};
 use super::dispatch::Ctx;
 use super::gitref::{clean_abs, git_source, parse_git_ref};
 use super::names::{prefix_command, uppercase_cmd};
+use super::state::{Step, StepKind};
 use super::{err, ranges, words, Error};
 use crate::dockerfile::ast::{Add, Copy, Heredoc, Instruction, SourcesAndDest};
 use crate::llb;
@@ -149,7 +150,8 @@ pub(crate) fn dispatch_copy(
     };
     let from_context = sources.is_empty();
     let srcs = cfg.sources.clone();
-    lower(ctx, i, instr, cfg)?;
+    let from_stage = sources.first().and_then(|&s| ctx.states[s].stage);
+    lower(ctx, i, instr, cfg, from_stage)?;
     if from_context {
         for s in srcs {
             ctx.states[i].ctx_paths.insert(clean_abs(&s));
@@ -185,7 +187,7 @@ pub(crate) fn dispatch_add(
         ..cfg
     };
     let srcs = cfg.sources.clone();
-    lower(ctx, i, instr, cfg)?;
+    lower(ctx, i, instr, cfg, None)?;
     for s in srcs.iter().filter(|s| !is_http(s)) {
         ctx.states[i].ctx_paths.insert(clean_abs(s));
     }
@@ -243,7 +245,13 @@ fn expand(
     })
 }
 
-fn lower(ctx: &mut Ctx, i: usize, instr: &Instruction, cfg: CopyConfig) -> Result<(), Error> {
+fn lower(
+    ctx: &mut Ctx,
+    i: usize,
+    instr: &Instruction,
+    cfg: CopyConfig,
+    from_stage: Option<usize>,
+) -> Result<(), Error> {
     let span = instr.span;
     let e = |m: String, h: &str| err(span, m, h);
     let platform = ctx.platform_of(i);
@@ -438,6 +446,11 @@ fn lower(ctx: &mut Ctx, i: usize, instr: &Instruction, cfg: CopyConfig) -> Resul
         d.state = d.state.file(actions, file_meta);
     }
     d.image.commit(&msg, true, true, created.as_deref());
+    d.steps.push(Step {
+        line: span.start_line,
+        kind: StepKind::Copy { dest, from_stage },
+        text: instr.original.trim().to_string(),
+    });
     Ok(())
 }
 

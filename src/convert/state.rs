@@ -59,6 +59,31 @@ pub enum StageBase {
     Context(String),
 }
 
+/// What one instruction did to a stage's filesystem (for SBOM lineage).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    /// `RUN`: may have changed any path.
+    Run,
+    /// `COPY`/`ADD` into `dest` (absolute; a trailing `/` names a directory).
+    Copy {
+        /// Destination path as lowered.
+        dest: String,
+        /// The stage copied from (`COPY --from=<stage>`), `None` for the context, URLs and images.
+        from_stage: Option<usize>,
+    },
+}
+
+/// One filesystem-changing instruction of a stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The instruction's first Dockerfile line (1-based).
+    pub line: usize,
+    /// What it did.
+    pub kind: StepKind,
+    /// The instruction as written.
+    pub text: String,
+}
+
 /// A build-arg declared in the stage (`ARG` after `FROM`), value after overrides.
 pub type BuildArg = (String, Option<String>);
 
@@ -121,6 +146,10 @@ pub struct StageState {
     pub ctx_paths: BTreeSet<String>,
     /// What the stage starts from (reported in `StageBuild`).
     pub base_kind: StageBase,
+    /// The filesystem right after `FROM` (and ONBUILD triggers).
+    pub from_state: llb::State,
+    /// Filesystem-changing instructions, in order.
+    pub steps: Vec<Step>,
 }
 
 impl StageState {
@@ -155,6 +184,8 @@ impl StageState {
             ignore_cache: false,
             ctx_paths: BTreeSet::new(),
             base_kind: StageBase::Scratch,
+            from_state: llb::State::scratch(),
+            steps: Vec::new(),
         }
     }
 

@@ -12,6 +12,7 @@ use super::frontend::{warn, Failure};
 use super::load::LoadedDockerfile;
 use super::opts::{FrontendOpts, ResolveMode};
 use super::result::{BuildResult, Refs};
+use super::sbom::{self, SbomRequest};
 use super::solve_errors::solve_failure;
 use super::Bridge;
 use crate::convert::{self, Options, Platform, ResolvedImage, Resolver};
@@ -44,6 +45,8 @@ pub async fn build(
         warn(bridge, &loaded.vertex, source, *span, message).await;
     }
 
+    let sbom = SbomRequest::from_opts(opts)?;
+    let mut attestations = BTreeMap::new();
     let multi = opts.multi_platform || converted.builds.len() > 1;
     let mut refs = BTreeMap::new();
     let mut single = String::new();
@@ -52,9 +55,12 @@ pub async fn build(
     for b in converted.builds {
         let id = b.platform.id();
         let ref_id = bridge
-            .solve_cached(b.definition, &opts.cache_imports)
+            .solve_cached(b.definition.clone(), &opts.cache_imports)
             .await
             .map_err(|e| solve_failure(e, df, source))?;
+        if let Some(req) = &sbom {
+            attestations.insert(id.clone(), sbom::attest(bridge, req, opts, &b).await?);
+        }
         let config = serde_json::to_vec(&b.image_config).map_err(|e| {
             Failure::new(
                 Code::Internal,
@@ -81,7 +87,7 @@ pub async fn build(
             Refs::Single(single)
         },
         metadata,
-        attestations: BTreeMap::new(),
+        attestations,
     })
 }
 

@@ -1,6 +1,7 @@
 //! BuildKit gateway client (frontend mode): gRPC over stdin/stdout, option parsing,
 //! caps checks and the `Return` of the build result. No conversion logic lives here.
 
+mod bridge_fs;
 mod build;
 pub mod caps;
 pub mod client;
@@ -11,12 +12,15 @@ pub mod frontend;
 pub mod load;
 pub mod opts;
 pub mod result;
+pub mod sbom;
+mod sbom_exec;
 mod solve_errors;
 pub mod subrequests;
 pub mod transport;
 mod values;
 mod workers;
 
+pub use bridge_fs::BridgeFs;
 pub use client::{Bridge, Warning};
 pub use error::BridgeError;
 pub use result::{BuildResult, Refs};
