@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use super::facts::InstructionFacts;
 use super::image::Image;
 use super::platform::Platform;
 use crate::dockerfile::ast::Span;
@@ -121,6 +122,8 @@ pub struct StageState {
     pub ctx_paths: BTreeSet<String>,
     /// What the stage starts from (reported in `StageBuild`).
     pub base_kind: StageBase,
+    /// What each dispatched instruction read (reported in `StageBuild`).
+    pub facts: Vec<InstructionFacts>,
 }
 
 impl StageState {
@@ -155,6 +158,7 @@ impl StageState {
             ignore_cache: false,
             ctx_paths: BTreeSet::new(),
             base_kind: StageBase::Scratch,
+            facts: Vec::new(),
         }
     }
 
