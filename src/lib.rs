@@ -12,4 +12,5 @@ pub mod dockerfile;
 pub mod gateway;
 pub mod llb;
 pub mod proto;
+pub mod record;
 pub mod registry;
