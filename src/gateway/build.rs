@@ -8,6 +8,7 @@ use serde_json::json;
 use tokio::runtime::Handle;
 use tonic::Code;
 
+use super::attest_record;
 use super::frontend::{warn, Failure};
 use super::load::LoadedDockerfile;
 use super::opts::{FrontendOpts, ResolveMode};
@@ -42,14 +43,18 @@ pub async fn build(
     for (span, message) in &converted.warnings {
         warn(bridge, &loaded.vertex, source, *span, message).await;
     }
+    attest_record::warn_credentials(bridge, loaded, source, &converted.builds).await;
+    let attest_plan = attest_record::plan(opts, loaded, &converted.builds)?;
 
     let multi = opts.multi_platform || converted.builds.len() > 1;
     let mut refs = BTreeMap::new();
     let mut single = String::new();
     let mut metadata = BTreeMap::new();
     let mut platforms = Vec::new();
+    let mut platform_ids = Vec::new();
     for b in converted.builds {
         let id = b.platform.id();
+        platform_ids.push(id.clone());
         let ref_id = bridge
             .solve_cached(b.definition, &opts.cache_imports)
             .await?;
@@ -72,6 +77,7 @@ pub async fn build(
         PLATFORMS_KEY.to_string(),
         serde_json::to_vec(&json!({ "Platforms": platforms })).unwrap_or_default(),
     );
+    let attestations = attest_record::attach(bridge, opts, attest_plan, &platform_ids).await?;
     Ok(BuildResult {
         refs: if multi {
             Refs::PerPlatform(refs)
@@ -79,7 +85,7 @@ pub async fn build(
             Refs::Single(single)
         },
         metadata,
-        attestations: BTreeMap::new(),
+        attestations,
     })
 }
 
