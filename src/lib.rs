@@ -11,6 +11,7 @@ pub mod convert;
 pub mod dockerfile;
 pub mod gateway;
 pub mod llb;
+pub mod policy;
 pub mod proto;
 pub mod record;
 pub mod registry;

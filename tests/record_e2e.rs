@@ -133,7 +133,14 @@ fn statement(blobs: &[(String, String, Vec<u8>)], predicate_type: &str) -> Value
 fn provenance(s: &Stack, image: &str) -> Value {
     let out = s.run(
         "docker",
-        &["buildx", "imagetools", "inspect", image, "--format", "{{json .Provenance}}"],
+        &[
+            "buildx",
+            "imagetools",
+            "inspect",
+            image,
+            "--format",
+            "{{json .Provenance}}",
+        ],
         Path::new("/"),
         &[],
     );
@@ -150,14 +157,20 @@ fn materials(p: &Value) -> BTreeSet<String> {
         .map(|m| {
             let digest = m["digest"].as_object().unwrap();
             let (alg, hex) = digest.iter().next().unwrap();
-            format!("{}@{alg}:{}", m["uri"].as_str().unwrap(), hex.as_str().unwrap())
+            format!(
+                "{}@{alg}:{}",
+                m["uri"].as_str().unwrap(),
+                hex.as_str().unwrap()
+            )
         })
         .collect()
 }
 
 /// The dockerd log (where our frontend's stderr lands) from `offset` on.
 fn dockerd_log_since(offset: u64) -> String {
-    let dir = std::env::var("STAGETRAIL_STACK_DIR").ok().filter(|d| !d.is_empty());
+    let dir = std::env::var("STAGETRAIL_STACK_DIR")
+        .ok()
+        .filter(|d| !d.is_empty());
     let dir = dir.unwrap_or_else(|| format!("{}/.stack", env!("CARGO_MANIFEST_DIR")));
     let bytes = std::fs::read(Path::new(&dir).join("docker/dockerd.log")).unwrap_or_default();
     String::from_utf8_lossy(&bytes[(offset as usize).min(bytes.len())..]).into_owned()
@@ -177,7 +190,7 @@ struct Fixture {
 
 fn fixture(s: &Stack) -> Fixture {
     let dir = scratch("graph");
-    let git = GitDaemon::start(&dir.join("git"));
+    let daemon = GitDaemon::start(&dir.join("git"));
     let payload = format!("payload {}\n", dir.display()).into_bytes();
     let http_sum = sha256(&payload);
     let http_url = format!("{}/payload.txt", serve_file(payload));
@@ -197,21 +210,33 @@ fn fixture(s: &Stack) -> Fixture {
          \n\
          FROM build AS final\n\
          COPY --from=tools /tool.txt /tool.txt\n",
-        git = git.url,
+        git = daemon.url,
     );
     std::fs::write(ctx.join("Dockerfile"), &dockerfile).unwrap();
     std::fs::write(ctx.join("tool.txt"), "tool\n").unwrap();
-    std::fs::write(ctx.join("compliance.json"), "{\"compliant\": true, \"controls\": [1, 2]}\n").unwrap();
+    std::fs::write(
+        ctx.join("compliance.json"),
+        "{\"compliant\": true, \"controls\": [1, 2]}\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("secret.txt"), SECRET_FILE_VALUE).unwrap();
     // A git work tree with a remote, so buildx sends vcs:source and vcs:revision.
     git(&ctx, &["init", "-q", "-b", "main"]);
-    git(&ctx, &["remote", "add", "origin", "https://git.example.com/stagetrail/record-e2e.git"]);
+    git(
+        &ctx,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://git.example.com/stagetrail/record-e2e.git",
+        ],
+    );
     git(&ctx, &["add", "."]);
     git(&ctx, &["commit", "-q", "-m", "context"]);
     Fixture {
         dir,
         dockerfile,
-        git,
+        git: daemon,
         http_url,
         http_sum,
     }
@@ -238,7 +263,15 @@ fn provenance_record_secrets_and_custom_attestation() {
     let f = fixture(&s);
     let secret = f.dir.join("secret.txt");
     let secret = secret.to_str().unwrap();
-    let stamp = f.dir.file_name().unwrap().to_string_lossy().rsplit('-').next().unwrap().to_string();
+    let stamp = f
+        .dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .to_string();
     let repository = "stagetrail-test/record";
     let ours_tag = format!("ours-{stamp}");
     let ours = format!("{}/{repository}:{ours_tag}", s.registry);
@@ -265,15 +298,33 @@ fn provenance_record_secrets_and_custom_attestation() {
     let prov = provenance(&s, &ours);
     let mats = materials(&prov);
     let has = |prefix: &str| mats.iter().find(|m| m.starts_with(prefix)).cloned();
-    let debian = has(&format!("pkg:docker/{}/library/debian@bookworm", s.registry.replace(':', "%3A")))
-        .unwrap_or_else(|| panic!("no debian material: {mats:?}"));
-    let tiny = has(&format!("pkg:docker/{}/library/tiny@1", s.registry.replace(':', "%3A")))
-        .unwrap_or_else(|| panic!("no tiny material: {mats:?}"));
+    let debian = has(&format!(
+        "pkg:docker/{}/library/debian@bookworm",
+        s.registry.replace(':', "%3A")
+    ))
+    .unwrap_or_else(|| panic!("no debian material: {mats:?}"));
+    let tiny = has(&format!(
+        "pkg:docker/{}/library/tiny@1",
+        s.registry.replace(':', "%3A")
+    ))
+    .unwrap_or_else(|| panic!("no tiny material: {mats:?}"));
     let fe_repo = fe.rsplit_once(':').unwrap().0.replace(':', "%3A");
-    assert!(has(&format!("pkg:docker/{fe_repo}@")).is_some(), "no frontend material: {mats:?}");
-    assert!(mats.contains(&format!("{}#main@sha1:{}", f.git.url, f.git.commit)), "{mats:?}");
-    assert!(mats.contains(&format!("{}@{}", f.http_url, f.http_sum)), "{mats:?}");
-    assert_eq!(prov["invocation"]["configSource"]["entryPoint"], "Dockerfile");
+    assert!(
+        has(&format!("pkg:docker/{fe_repo}@")).is_some(),
+        "no frontend material: {mats:?}"
+    );
+    assert!(
+        mats.contains(&format!("{}#main@sha1:{}", f.git.url, f.git.commit)),
+        "{mats:?}"
+    );
+    assert!(
+        mats.contains(&format!("{}@{}", f.http_url, f.http_sum)),
+        "{mats:?}"
+    );
+    assert_eq!(
+        prov["invocation"]["configSource"]["entryPoint"],
+        "Dockerfile"
+    );
     let meta = &prov["metadata"]["https://mobyproject.org/buildkit@v1#metadata"];
     let info = &meta["source"]["infos"][0];
     assert_eq!(info["filename"], "Dockerfile");
@@ -284,9 +335,19 @@ fn provenance_record_secrets_and_custom_attestation() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&data), f.dockerfile);
     assert!(!meta["source"]["locations"].as_object().unwrap().is_empty());
-    assert_eq!(meta["vcs"]["source"], "https://git.example.com/stagetrail/record-e2e.git");
+    assert_eq!(
+        meta["vcs"]["source"],
+        "https://git.example.com/stagetrail/record-e2e.git"
+    );
     let revision = git(&f.dir.join("ctx"), &["rev-parse", "HEAD"]);
-    assert!(meta["vcs"]["revision"].as_str().unwrap().starts_with(&revision), "{}", meta["vcs"]);
+    assert!(
+        meta["vcs"]["revision"]
+            .as_str()
+            .unwrap()
+            .starts_with(&revision),
+        "{}",
+        meta["vcs"]
+    );
 
     // Ours lists at least everything the built-in frontend lists (its own image aside).
     let builtin = format!("{}/{repository}:builtin-{stamp}", s.registry);
@@ -294,13 +355,22 @@ fn provenance_record_secrets_and_custom_attestation() {
     let bargs: Vec<&str> = bargs.iter().map(String::as_str).collect();
     let (ok, blog) = buildx(&s, &f.dir, &bargs);
     assert!(ok, "the built-in frontend's build failed:\n{blog}");
-    let missing: Vec<_> = materials(&provenance(&s, &builtin)).difference(&mats).cloned().collect();
-    assert!(missing.is_empty(), "materials the built-in frontend lists and ours does not: {missing:?}");
+    let missing: Vec<_> = materials(&provenance(&s, &builtin))
+        .difference(&mats)
+        .cloned()
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "materials the built-in frontend lists and ours does not: {missing:?}"
+    );
 
     // 2. The build record, stage by stage.
     let (image, blobs) = all_blobs(&s, repository, &ours_tag);
     let rec_stmt = statement(&blobs, RECORD_TYPE);
-    assert_eq!(rec_stmt["subject"][0]["digest"]["sha256"], image.trim_start_matches("sha256:"));
+    assert_eq!(
+        rec_stmt["subject"][0]["digest"]["sha256"],
+        image.trim_start_matches("sha256:")
+    );
     let rec = &rec_stmt["predicate"];
     let digest_of = |material: &str| material.rsplit_once('@').unwrap().1.to_string();
     let stages = rec["stages"].as_array().unwrap();
@@ -309,32 +379,65 @@ fn provenance_record_secrets_and_custom_attestation() {
         .map(|st| (st["index"].as_u64().unwrap(), st["name"].as_str().unwrap()))
         .collect();
     assert_eq!(summary, vec![(0, "tools"), (1, "build"), (2, "final")]);
-    assert_eq!(rec["target"], serde_json::json!({"index": 2, "name": "final"}));
+    assert_eq!(
+        rec["target"],
+        serde_json::json!({"index": 2, "name": "final"})
+    );
     assert_eq!(stages[0]["base"]["digest"], digest_of(&tiny));
     assert_eq!(stages[1]["base"]["digest"], digest_of(&debian));
-    assert_eq!(stages[2]["base"], serde_json::json!({"type": "stage", "index": 1}));
-    assert_eq!(stages[0]["instructions"][0]["inputs"][0]["source"]["type"], "context");
-    assert_eq!(stages[0]["instructions"][0]["inputs"][0]["paths"][0], "tool.txt");
+    assert_eq!(
+        stages[2]["base"],
+        serde_json::json!({"type": "stage", "index": 1})
+    );
+    assert_eq!(
+        stages[0]["instructions"][0]["inputs"][0]["source"]["type"],
+        "context"
+    );
+    assert_eq!(
+        stages[0]["instructions"][0]["inputs"][0]["paths"][0],
+        "tool.txt"
+    );
     let build = stages[1]["instructions"].as_array().unwrap();
-    let kinds: Vec<&str> = build.iter().map(|i| i["keyword"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = build
+        .iter()
+        .map(|i| i["keyword"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, vec!["ARG", "ADD", "ADD", "RUN"]);
-    assert_eq!(build[1]["inputs"][0]["source"]["remote"], f.git.url.as_str());
+    assert_eq!(
+        build[1]["inputs"][0]["source"]["remote"],
+        f.git.url.as_str()
+    );
     assert_eq!(build[1]["inputs"][0]["source"]["ref"], "main");
     assert_eq!(build[2]["inputs"][0]["source"]["url"], f.http_url.as_str());
-    assert_eq!(build[2]["inputs"][0]["source"]["checksum"], f.http_sum.as_str());
+    assert_eq!(
+        build[2]["inputs"][0]["source"]["checksum"],
+        f.http_sum.as_str()
+    );
     assert_eq!(build[3]["lines"], serde_json::json!({"start": 8, "end": 9}));
-    assert_eq!(build[3]["inputs"][0], serde_json::json!({"kind": "secret", "id": "tok", "dest": "/run/secrets/tok"}));
-    assert_eq!(build[3]["inputs"][1], serde_json::json!({"kind": "cache", "id": "apt-cache", "dest": "/cache"}));
+    assert_eq!(
+        build[3]["inputs"][0],
+        serde_json::json!({"kind": "secret", "id": "tok", "dest": "/run/secrets/tok"})
+    );
+    assert_eq!(
+        build[3]["inputs"][1],
+        serde_json::json!({"kind": "cache", "id": "apt-cache", "dest": "/cache"})
+    );
     assert_eq!(
         stages[1]["buildArgs"],
         serde_json::json!([{"name": "API_TOKEN", "value": null, "redacted": true}])
     );
-    assert_eq!(stages[2]["instructions"][0]["inputs"][0]["source"], serde_json::json!({"type": "stage", "index": 0}));
+    assert_eq!(
+        stages[2]["instructions"][0]["inputs"][0]["source"],
+        serde_json::json!({"type": "stage", "index": 0})
+    );
     assert_eq!(
         rec["graph"],
         serde_json::json!([{"from": 0, "to": 2, "kind": "copy"}, {"from": 1, "to": 2, "kind": "base"}])
     );
-    assert_eq!(rec["vcs"]["source"], "https://git.example.com/stagetrail/record-e2e.git");
+    assert_eq!(
+        rec["vcs"]["source"],
+        "https://git.example.com/stagetrail/record-e2e.git"
+    );
     assert_eq!(rec["frontend"]["source"], fe);
     if let Err(e) = schema::validate(
         &f.dir.join("schema"),
@@ -345,19 +448,34 @@ fn provenance_record_secrets_and_custom_attestation() {
 
     // 4. The custom attestation: right predicate type, subject = the image, predicate = the file.
     let custom = statement(&blobs, CUSTOM_TYPE);
-    assert_eq!(custom["subject"][0]["digest"]["sha256"], image.trim_start_matches("sha256:"));
-    assert_eq!(custom["predicate"], serde_json::json!({"compliant": true, "controls": [1, 2]}));
+    assert_eq!(
+        custom["subject"][0]["digest"]["sha256"],
+        image.trim_start_matches("sha256:")
+    );
+    assert_eq!(
+        custom["predicate"],
+        serde_json::json!({"compliant": true, "controls": [1, 2]})
+    );
 
     // 3. Neither secret in any blob we or the image produced (BuildKit's provenance records
     //    build-arg values itself: it is the one exception for the arg), nor in our stderr.
     for (media, predicate, bytes) in &blobs {
         let text = String::from_utf8_lossy(bytes);
-        assert!(!text.contains(SECRET_FILE_VALUE), "the secret file's value is in a {media} {predicate} blob");
+        assert!(
+            !text.contains(SECRET_FILE_VALUE),
+            "the secret file's value is in a {media} {predicate} blob"
+        );
         if predicate != SLSA_V02 {
-            assert!(!text.contains(TOKEN_ARG_VALUE), "the API_TOKEN value is in a {media} {predicate} blob");
+            assert!(
+                !text.contains(TOKEN_ARG_VALUE),
+                "the API_TOKEN value is in a {media} {predicate} blob"
+            );
         }
     }
-    let config = blobs.iter().find(|b| b.0 == "config" && String::from_utf8_lossy(&b.2).contains("history")).unwrap();
+    let config = blobs
+        .iter()
+        .find(|b| b.0 == "config" && String::from_utf8_lossy(&b.2).contains("history"))
+        .unwrap();
     assert!(String::from_utf8_lossy(&config.2).contains("API_TOKEN=[redacted]"));
     assert!(!frontend_log.contains(SECRET_FILE_VALUE) && !frontend_log.contains(TOKEN_ARG_VALUE));
     let _ = std::fs::remove_dir_all(&f.dir);
@@ -368,19 +486,41 @@ fn bad_custom_attestation_requests_fail_the_build() {
     let s = stack();
     let fe = frontend(&s);
     let dir = scratch("bad");
-    std::fs::write(dir.join("Dockerfile"), "FROM scratch\nCOPY ok.json /ok.json\n").unwrap();
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM scratch\nCOPY ok.json /ok.json\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("ok.json"), "{}").unwrap();
     std::fs::write(dir.join("broken.json"), "{\n  \"a\": ,\n}\n").unwrap();
     std::fs::write(dir.join("list.json"), "[1, 2]").unwrap();
     let big = std::fs::File::create(dir.join("big.json")).unwrap();
     big.set_len((40 << 20) + 1).unwrap();
     let cases = [
-        ("path=missing.json", "custom attestation missing.json: not found in the build context"),
-        ("path=broken.json", "custom attestation broken.json:2:8: not valid JSON"),
-        ("path=list.json", "custom attestation list.json:1:1: the predicate must be a JSON object"),
-        ("path=big.json", "custom attestation big.json: the file is 41943041 bytes"),
-        ("path=ok.json,predicate-type=https://slsa.dev/provenance/v1", "is SLSA provenance, which only BuildKit may write"),
-        ("predicate-type=urn:x", "path=<file in the build context> is missing"),
+        (
+            "path=missing.json",
+            "custom attestation missing.json: not found in the build context",
+        ),
+        (
+            "path=broken.json",
+            "custom attestation broken.json:2:8: not valid JSON",
+        ),
+        (
+            "path=list.json",
+            "custom attestation list.json:1:1: the predicate must be a JSON object",
+        ),
+        (
+            "path=big.json",
+            "custom attestation big.json: the file is 41943041 bytes",
+        ),
+        (
+            "path=ok.json,predicate-type=https://slsa.dev/provenance/v1",
+            "is SLSA provenance, which only BuildKit may write",
+        ),
+        (
+            "predicate-type=urn:x",
+            "path=<file in the build context> is missing",
+        ),
     ];
     for (request, expected) in cases {
         let value = if request.contains("predicate-type") {
@@ -401,7 +541,10 @@ fn bad_custom_attestation_requests_fail_the_build() {
             ],
         );
         assert!(!ok, "{request}: the build succeeded:\n{log}");
-        assert!(log.contains(expected), "{request}: expected {expected:?} in:\n{log}");
+        assert!(
+            log.contains(expected),
+            "{request}: expected {expected:?} in:\n{log}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -39,8 +39,10 @@ fn record(name: &str, text: &str) -> Vec<u8> {
         "base".into(),
         convert::NamedContext::parse("docker-image://example.com/debian:bookworm").unwrap(),
     );
-    o.named_contexts
-        .insert("extra".into(), convert::NamedContext::parse("local:extra").unwrap());
+    o.named_contexts.insert(
+        "extra".into(),
+        convert::NamedContext::parse("local:extra").unwrap(),
+    );
     let mut r = MapResolver::default();
     r.images.insert(
         "example.com/debian:bookworm".into(),
@@ -96,11 +98,21 @@ fn schema_rejects_broken_records() {
     };
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("no-stages", broken(&|v| v["stages"] = json!([]))),
-        ("secret-value", broken(&|v| v["stages"][0]["buildArgs"][0]["value"] = json!("leak"))),
-        ("secret-source", broken(&|v| {
-            v["stages"][0]["instructions"][2]["inputs"][0]["source"] = json!({"type": "context"})
-        })),
-        ("bad-digest", broken(&|v| v["dockerfile"]["digest"] = json!("md5:x"))),
+        (
+            "secret-value",
+            broken(&|v| v["stages"][0]["buildArgs"][0]["value"] = json!("leak")),
+        ),
+        (
+            "secret-source",
+            broken(&|v| {
+                v["stages"][0]["instructions"][2]["inputs"][0]["source"] =
+                    json!({"type": "context"})
+            }),
+        ),
+        (
+            "bad-digest",
+            broken(&|v| v["dockerfile"]["digest"] = json!("md5:x")),
+        ),
         ("extra-field", broken(&|v| v["extra"] = json!(1))),
     ];
     for (name, bytes) in cases {

@@ -86,6 +86,7 @@ fn builder(c: &Catalog) -> SbomBuilder<'_> {
                 stage: Some("runtime".into()),
                 instruction_line: Some(i as u32 + 3),
                 copied_from_stage: (i % 4 == 0).then(|| "build".to_string()),
+                copied_at_line: (i % 4 == 0).then_some(12),
             },
         );
     }

@@ -142,7 +142,9 @@ impl CustomRequest {
         if size > MAX_BYTES {
             return Err(bad(
                 &self.path,
-                format!("the file is {size} bytes; BuildKit accepts at most {MAX_BYTES} bytes (40 MiB)"),
+                format!(
+                    "the file is {size} bytes; BuildKit accepts at most {MAX_BYTES} bytes (40 MiB)"
+                ),
             ));
         }
         Ok(())

@@ -1,9 +1,13 @@
 //! Command-line interface: one file per command.
 
+mod attest_export;
+mod audit;
 mod convert;
 mod frontend;
 mod inspect;
 mod sbom;
+mod scan;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -23,8 +27,16 @@ enum Commands {
     Frontend,
     /// Catalog the packages of a root filesystem directory and print an SBOM.
     Sbom(sbom::Args),
+    /// Catalog stage filesystems for the frontend's SBOM exec, or as a BuildKit SBOM generator.
+    Scan(scan::Args),
     /// List an image's platforms and attestations (like `cosign tree`), or print its statements.
     Inspect(inspect::InspectArgs),
+    /// Check an image's attestations against a policy (exit 0 pass, 1 fail, 2 error).
+    Verify(verify::VerifyArgs),
+    /// Attestation coverage of many images (signature, SBOMs, provenance, stages, policy).
+    Audit(audit::AuditArgs),
+    /// Sign an image's BuildKit attestations with a cosign key and push them as cosign attestations.
+    AttestExport(attest_export::AttestExportArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -39,8 +51,15 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Commands::Convert(args) => convert::run(&args),
-        Commands::Frontend => frontend::main(),
+        Commands::Frontend => match scan::ProtocolEnv::from_env() {
+            Some(_) => scan::run(&scan::Args::default()),
+            None => frontend::main(),
+        },
+        Commands::Scan(args) => scan::run(&args),
         Commands::Sbom(args) => sbom::run(&args),
         Commands::Inspect(args) => inspect::run(args),
+        Commands::Verify(args) => verify::run(args),
+        Commands::Audit(args) => audit::run(args),
+        Commands::AttestExport(args) => attest_export::run(args),
     }
 }

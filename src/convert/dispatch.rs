@@ -8,7 +8,7 @@ use super::facts::InstructionFacts;
 use super::image::rfc3339;
 use super::platform::{default_path_env, Platform};
 use super::resolver::{ResolvedImage, Resolver};
-use super::state::{StageBase, StageState};
+use super::state::{StageBase, StageState, Step, StepKind};
 use super::{err, lower_copy, lower_meta, lower_run, Error, Options, PlatformBuild, StageBuild};
 use crate::dockerfile::ast::{Command, Dockerfile, Instruction};
 use crate::dockerfile::expand::Lexer;
@@ -177,6 +177,10 @@ fn finish(ctx: &mut Ctx) -> Result<PlatformBuild, Error> {
             platform: d.platform_or(&target_platform),
             build_args: d.build_args.clone(),
             instructions: d.facts.clone(),
+            from_state: d.from_state.clone(),
+            steps: d.steps.clone(),
+            sbom_scan_stage: sbom_arg(ctx, d, SBOM_SCAN_STAGE),
+            sbom_scan_context: sbom_arg(ctx, d, SBOM_SCAN_CONTEXT),
         })
         .collect();
     Ok(PlatformBuild {
@@ -184,7 +188,24 @@ fn finish(ctx: &mut Ctx) -> Result<PlatformBuild, Error> {
         definition,
         image_config: ctx.states[t].image.to_json(),
         stages,
+        context: ctx.build_context.clone(),
     })
+}
+
+/// The ARG that picks the stages BuildKit scans for SBOMs.
+const SBOM_SCAN_STAGE: &str = "BUILDKIT_SBOM_SCAN_STAGE";
+/// The ARG that asks for an SBOM of the build context.
+const SBOM_SCAN_CONTEXT: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
+
+/// The value of `key` as a stage sees it (upstream: global ARGs, then the stage's own ARGs,
+/// the last declaration winning); a `build-arg:` without any ARG declaring it counts too.
+fn sbom_arg(ctx: &Ctx, d: &StageState, key: &str) -> Option<String> {
+    ctx.meta_args
+        .iter()
+        .chain(d.build_args.iter())
+        .rfind(|(k, _)| k == key)
+        .map(|(_, v)| v.clone().unwrap_or_default())
+        .or_else(|| ctx.s.opts.build_args.get(key).cloned())
 }
 
 /// `Definition.Source.infos[0]`: the Dockerfile, with the definition that loads it.
@@ -294,6 +315,7 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
     let Some(si) = ctx.states[i].stage else {
         return Ok(());
     };
+    ctx.states[i].from_state = ctx.states[i].state.clone();
     let df = ctx.s.df;
     for (ii, instr) in df.stages[si].instructions.iter().enumerate() {
         let sources = ctx.sources.get(&(i, ii)).cloned().unwrap_or_default();
@@ -348,7 +370,15 @@ pub(crate) fn dispatch(
 ) -> Result<(), Error> {
     ctx.states[i].facts.push(InstructionFacts::new(instr));
     match &instr.command {
-        Command::Run(r) => lower_run::dispatch_run(ctx, i, instr, r, sources),
+        Command::Run(r) => {
+            lower_run::dispatch_run(ctx, i, instr, r, sources)?;
+            ctx.states[i].steps.push(Step {
+                line: instr.span.start_line,
+                kind: StepKind::Run,
+                text: instr.original.trim().to_string(),
+            });
+            Ok(())
+        }
         Command::Copy(c) => lower_copy::dispatch_copy(ctx, i, instr, c, sources),
         Command::Add(a) => lower_copy::dispatch_add(ctx, i, instr, a),
         _ => lower_meta::dispatch_meta(ctx, i, instr),

@@ -10,6 +10,7 @@ use super::dispatch::Ctx;
 use super::facts::{record_input, source_of_state, Input, InputKind, InputSource};
 use super::gitref::{clean_abs, git_source, parse_git_ref};
 use super::names::{prefix_command, uppercase_cmd};
+use super::state::{Step, StepKind};
 use super::{err, ranges, words, Error};
 use crate::dockerfile::ast::{Add, Copy, Heredoc, Instruction, SourcesAndDest};
 use crate::llb;
@@ -155,7 +156,8 @@ pub(crate) fn dispatch_copy(
     };
     let from_context = sources.is_empty();
     let srcs = cfg.sources.clone();
-    lower(ctx, i, instr, cfg)?;
+    let from_stage = sources.first().and_then(|&s| ctx.states[s].stage);
+    lower(ctx, i, instr, cfg, from_stage)?;
     if from_context {
         for s in srcs {
             ctx.states[i].ctx_paths.insert(clean_abs(&s));
@@ -191,7 +193,7 @@ pub(crate) fn dispatch_add(
         ..cfg
     };
     let srcs = cfg.sources.clone();
-    lower(ctx, i, instr, cfg)?;
+    lower(ctx, i, instr, cfg, None)?;
     for s in srcs.iter().filter(|s| !is_http(s)) {
         ctx.states[i].ctx_paths.insert(clean_abs(s));
     }
@@ -250,7 +252,13 @@ fn expand(
     })
 }
 
-fn lower(ctx: &mut Ctx, i: usize, instr: &Instruction, cfg: CopyConfig) -> Result<(), Error> {
+fn lower(
+    ctx: &mut Ctx,
+    i: usize,
+    instr: &Instruction,
+    cfg: CopyConfig,
+    from_stage: Option<usize>,
+) -> Result<(), Error> {
     let span = instr.span;
     let e = |m: String, h: &str| err(span, m, h);
     let platform = ctx.platform_of(i);
@@ -483,6 +491,11 @@ fn lower(ctx: &mut Ctx, i: usize, instr: &Instruction, cfg: CopyConfig) -> Resul
     for input in inputs {
         record_input(d, input);
     }
+    d.steps.push(Step {
+        line: span.start_line,
+        kind: StepKind::Copy { dest, from_stage },
+        text: instr.original.trim().to_string(),
+    });
     Ok(())
 }
 

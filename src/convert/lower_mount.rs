@@ -98,7 +98,11 @@ pub(crate) fn run_mounts(
                     Input {
                         kind: InputKind::SshMount,
                         source: None,
-                        id: Some(if id.is_empty() { "default".into() } else { id.clone() }),
+                        id: Some(if id.is_empty() {
+                            "default".into()
+                        } else {
+                            id.clone()
+                        }),
                         paths: Vec::new(),
                         dest: m.target.clone(),
                     },

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::record::redact::{is_credential_name, REDACTED};
 use super::dispatch::Ctx;
 use super::lower_meta::with_shell;
 use super::lower_mount::run_mounts;
@@ -12,6 +11,7 @@ use super::{err, ranges, words, Error};
 use crate::dockerfile::ast::{CmdLine, Instruction, Run};
 use crate::llb;
 use crate::proto::pb;
+use crate::record::redact::{is_credential_name, REDACTED};
 
 /// Whether a shell-form command is only a heredoc marker (`<<EOF`, `<<-"EOF"`).
 fn is_lone_heredoc(cmd: &str) -> bool {

@@ -31,7 +31,7 @@ pub use options::{NamedContext, Options};
 pub use platform::Platform;
 pub use reference::Reference;
 pub use resolver::{MapResolver, NoResolver, ResolvedImage, Resolver};
-pub use state::StageBase;
+pub use state::{StageBase, Step, StepKind};
 
 use crate::dockerfile::ast::{Dockerfile, Span};
 use crate::llb;
@@ -51,6 +51,8 @@ pub struct PlatformBuild {
     pub image_config: serde_json::Value,
     /// Every stage reachable from the target, dependency order, target last.
     pub stages: Vec<StageBuild>,
+    /// The main build context as the build used it.
+    pub context: llb::State,
 }
 
 /// One stage (for per-stage solves, SBOMs and the build record).
@@ -75,6 +77,14 @@ pub struct StageBuild {
     pub build_args: Vec<(String, Option<String>)>,
     /// What each instruction read, in dispatch order (ONBUILD triggers first).
     pub instructions: Vec<InstructionFacts>,
+    /// The filesystem right after `FROM`.
+    pub from_state: llb::State,
+    /// Filesystem-changing instructions (`RUN`, `COPY`, `ADD`), in order.
+    pub steps: Vec<Step>,
+    /// `BUILDKIT_SBOM_SCAN_STAGE` as this stage sees it, when set.
+    pub sbom_scan_stage: Option<String>,
+    /// `BUILDKIT_SBOM_SCAN_CONTEXT` as this stage sees it, when set.
+    pub sbom_scan_context: Option<String>,
 }
 
 /// The conversion result.

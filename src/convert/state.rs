@@ -60,6 +60,31 @@ pub enum StageBase {
     Context(String),
 }
 
+/// What one instruction did to a stage's filesystem (for SBOM lineage).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    /// `RUN`: may have changed any path.
+    Run,
+    /// `COPY`/`ADD` into `dest` (absolute; a trailing `/` names a directory).
+    Copy {
+        /// Destination path as lowered.
+        dest: String,
+        /// The stage copied from (`COPY --from=<stage>`), `None` for the context, URLs and images.
+        from_stage: Option<usize>,
+    },
+}
+
+/// One filesystem-changing instruction of a stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The instruction's first Dockerfile line (1-based).
+    pub line: usize,
+    /// What it did.
+    pub kind: StepKind,
+    /// The instruction as written.
+    pub text: String,
+}
+
 /// A build-arg declared in the stage (`ARG` after `FROM`), value after overrides.
 pub type BuildArg = (String, Option<String>);
 
@@ -124,6 +149,10 @@ pub struct StageState {
     pub base_kind: StageBase,
     /// What each dispatched instruction read (reported in `StageBuild`).
     pub facts: Vec<InstructionFacts>,
+    /// The filesystem right after `FROM` (and ONBUILD triggers).
+    pub from_state: llb::State,
+    /// Filesystem-changing instructions, in order.
+    pub steps: Vec<Step>,
 }
 
 impl StageState {
@@ -159,6 +188,8 @@ impl StageState {
             ctx_paths: BTreeSet::new(),
             base_kind: StageBase::Scratch,
             facts: Vec::new(),
+            from_state: llb::State::scratch(),
+            steps: Vec::new(),
         }
     }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use sha2::{Digest as _, Sha256};
 use tonic::Code;
 
 use super::csv::split_record;
@@ -17,10 +18,11 @@ use crate::convert::PlatformBuild;
 use crate::llb;
 use crate::proto::gateway as gw;
 use crate::proto::pb;
-use crate::record::{self, BuildRecord, RecordContext};
+use crate::record::{self, BuildRecord, RecordContext, SbomDocument};
 
 /// Go `os.ModeType` bits (dir, symlink, pipe, socket, device, char device, irregular).
-const GO_MODE_TYPE: u32 = (1 << 31) | (1 << 27) | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
+const GO_MODE_TYPE: u32 =
+    (1 << 31) | (1 << 27) | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
 
 /// What to attach, decided before the platforms are solved.
 pub struct AttestPlan {
@@ -56,7 +58,10 @@ pub fn plan(
             named_contexts: opts
                 .raw
                 .iter()
-                .filter_map(|(k, v)| k.strip_prefix("context:").map(|n| (n.to_string(), v.clone())))
+                .filter_map(|(k, v)| {
+                    k.strip_prefix("context:")
+                        .map(|n| (n.to_string(), v.clone()))
+                })
                 .collect(),
         };
         plan.records = builds
@@ -78,10 +83,58 @@ pub async fn warn_credentials(
     for b in builds {
         for (span, name) in record::credential_args(&b.stages) {
             if seen.insert(name.clone()) {
-                warn(bridge, &loaded.vertex, source, span, &record::credential_warning(&name)).await;
+                warn(
+                    bridge,
+                    &loaded.vertex,
+                    source,
+                    span,
+                    &record::credential_warning(&name),
+                )
+                .await;
             }
         }
     }
+}
+
+/// Adds the digests of one platform's SBOM documents (`docs`, from the SBOM pipeline)
+/// to that platform's record: `sbom.*` belongs to the target stage, `sbom-<name>.*` to
+/// the stage called `<name>` (or `stage-<index>`); others (e.g. `sbom-context`) to none.
+pub async fn add_sbom_digests(
+    bridge: &Bridge,
+    plan: &mut AttestPlan,
+    build: &PlatformBuild,
+    docs: &[gw::Attestation],
+) -> Result<(), Failure> {
+    let platform = build.platform.id();
+    let Some((_, rec)) = plan.records.iter_mut().find(|(p, _)| *p == platform) else {
+        return Ok(());
+    };
+    for d in docs {
+        let Some(r) = d.r#ref.as_ref().filter(|r| !r.id.is_empty()) else {
+            continue;
+        };
+        let file = d.path.rsplit('/').next().unwrap_or(&d.path);
+        let stem = file.split('.').next().unwrap_or(file);
+        let stage = match stem.strip_prefix("sbom-") {
+            None if stem == "sbom" => build.stages.last(),
+            Some(name) => build
+                .stages
+                .iter()
+                .find(|s| s.name.as_deref() == Some(name) || format!("stage-{}", s.index) == name),
+            None => None,
+        };
+        let Some(stage) = stage else { continue };
+        let data = bridge.read_file(&r.id, &d.path, None).await?;
+        rec.add_sboms(
+            stage.index,
+            [SbomDocument {
+                path: d.path.clone(),
+                predicate_type: d.in_toto_predicate_type.clone(),
+                digest: format!("sha256:{}", hex::encode(Sha256::digest(&data))),
+            }],
+        );
+    }
+    Ok(())
 }
 
 /// Solves the planned documents and returns the attestations per platform ID
@@ -93,7 +146,10 @@ pub async fn attach(
     platforms: &[String],
 ) -> Result<BTreeMap<String, Vec<gw::Attestation>>, Failure> {
     let mut out: BTreeMap<String, Vec<gw::Attestation>> = BTreeMap::new();
-    let epoch_ns = opts.source_date_epoch.unwrap_or(0).saturating_mul(1_000_000_000);
+    let epoch_ns = opts
+        .source_date_epoch
+        .unwrap_or(0)
+        .saturating_mul(1_000_000_000);
     for (platform, rec) in &plan.records {
         let data = rec.to_json(&plan.secrets);
         let st = llb::State::scratch().file(
@@ -189,7 +245,8 @@ async fn read_custom(
                 ),
             ));
         }
-        req.check_size(u64::try_from(stat.size).unwrap_or(0)).map_err(bad)?;
+        req.check_size(u64::try_from(stat.size).unwrap_or(0))
+            .map_err(bad)?;
         let data = bridge.read_file(&ref_id, &req.path, None).await?;
         req.check_size(data.len() as u64).map_err(bad)?;
         req.check_content(&data).map_err(bad)?;

@@ -51,7 +51,10 @@ async fn return_happens_once() {
         .return_result(result(Refs::Single("r".into())))
         .await
         .unwrap();
-    let again = bridge.return_error(2, "late").await.unwrap_err();
+    let again = bridge
+        .return_error(2, "late", Vec::new())
+        .await
+        .unwrap_err();
     assert!(again.to_string().contains("already returned"), "{again}");
     let log = fake.log.lock().unwrap();
     assert_eq!(log.returns.len(), 1);

@@ -13,6 +13,7 @@ use super::frontend::{warn, Failure};
 use super::load::LoadedDockerfile;
 use super::opts::{FrontendOpts, ResolveMode};
 use super::result::{BuildResult, Refs};
+use super::sbom::{self, SbomRequest};
 use super::Bridge;
 use crate::convert::{self, Options, Platform, ResolvedImage, Resolver};
 use crate::dockerfile::ast::Dockerfile;
@@ -38,14 +39,16 @@ pub async fn build(
         mode: opts.image_resolve_mode,
         handle: Handle::current(),
     };
-    let converted = convert::convert(df, &options, &resolver)
-        .map_err(|e| Failure::new(Code::InvalidArgument, e.render(&opts.filename)))?;
+    let converted =
+        convert::convert(df, &options, &resolver).map_err(|e| Failure::dockerfile(&e, source))?;
     for (span, message) in &converted.warnings {
         warn(bridge, &loaded.vertex, source, *span, message).await;
     }
     attest_record::warn_credentials(bridge, loaded, source, &converted.builds).await;
-    let attest_plan = attest_record::plan(opts, loaded, &converted.builds)?;
+    let mut attest_plan = attest_record::plan(opts, loaded, &converted.builds)?;
 
+    let sbom = SbomRequest::from_opts(opts)?;
+    let mut attestations = BTreeMap::new();
     let multi = opts.multi_platform || converted.builds.len() > 1;
     let mut refs = BTreeMap::new();
     let mut single = String::new();
@@ -56,8 +59,13 @@ pub async fn build(
         let id = b.platform.id();
         platform_ids.push(id.clone());
         let ref_id = bridge
-            .solve_cached(b.definition, &opts.cache_imports)
+            .solve_cached(b.definition.clone(), &opts.cache_imports)
             .await?;
+        if let Some(req) = &sbom {
+            let docs = sbom::attest(bridge, req, opts, &b).await?;
+            attest_record::add_sbom_digests(bridge, &mut attest_plan, &b, &docs).await?;
+            attestations.insert(id.clone(), docs);
+        }
         let config = serde_json::to_vec(&b.image_config).map_err(|e| {
             Failure::new(
                 Code::Internal,
@@ -77,7 +85,9 @@ pub async fn build(
         PLATFORMS_KEY.to_string(),
         serde_json::to_vec(&json!({ "Platforms": platforms })).unwrap_or_default(),
     );
-    let attestations = attest_record::attach(bridge, opts, attest_plan, &platform_ids).await?;
+    for (platform, ours) in attest_record::attach(bridge, opts, attest_plan, &platform_ids).await? {
+        attestations.entry(platform).or_default().extend(ours);
+    }
     Ok(BuildResult {
         refs: if multi {
             Refs::PerPlatform(refs)

@@ -272,7 +272,7 @@ impl Bridge {
         let result = match to_wire(res, &self.caps) {
             Ok(r) => r,
             Err(msg) => {
-                self.return_error(tonic::Code::Unimplemented as i32, &msg)
+                self.return_error(tonic::Code::Unimplemented as i32, &msg, Vec::new())
                     .await?;
                 return Err(BridgeError::MissingCap(msg));
             }
@@ -285,13 +285,18 @@ impl Bridge {
     }
 
     /// Fails the build with a gRPC `code` and `message` (once).
-    pub async fn return_error(&self, code: i32, message: &str) -> Result<(), BridgeError> {
+    pub async fn return_error(
+        &self,
+        code: i32,
+        message: &str,
+        details: Vec<prost_types::Any>,
+    ) -> Result<(), BridgeError> {
         self.send_return(gw::ReturnRequest {
             result: None,
             error: Some(Status {
                 code,
                 message: message.to_string(),
-                details: Vec::new(),
+                details,
             }),
         })
         .await

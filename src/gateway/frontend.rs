@@ -5,6 +5,7 @@ use tonic::Code;
 
 use super::build::build;
 use super::caps::ids;
+use super::errdetails::source_detail;
 use super::load::{load_context_dockerignore, load_dockerfile, LoadedDockerfile};
 use super::opts::{FrontendOpts, OptsError};
 use super::result::BuildResult;
@@ -20,13 +21,16 @@ const REQUIRED_CAPS: &[&str] = &[
     ids::RETURN,
 ];
 
-/// Why a build failed: the gRPC code and the text `docker buildx build` shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a build failed: the gRPC code, the text `docker buildx build` shows, and
+/// typed details (the Dockerfile location) BuildKit renders as a snippet.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Failure {
     /// The gRPC status code sent in `Return{error}`.
     pub code: Code,
     /// The message, e.g. `Dockerfile:3:1: unknown instruction: FORM`.
     pub message: String,
+    /// `google.rpc.Status.details`, e.g. an `errdefs.Source`.
+    pub details: Vec<prost_types::Any>,
 }
 
 impl Failure {
@@ -35,6 +39,17 @@ impl Failure {
         Failure {
             code,
             message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// A Dockerfile error: `FILE:LINE:COL: message` plus a source detail, sent with
+    /// code Unknown as BuildKit's own frontend does (no code prefix in the output).
+    pub fn dockerfile(err: &dockerfile::Error, source: &pb::SourceInfo) -> Failure {
+        Failure {
+            code: Code::Unknown,
+            message: err.render(&source.filename),
+            details: vec![source_detail(source, err.span)],
         }
     }
 }
@@ -75,7 +90,9 @@ pub async fn serve(
         Ok(res) => bridge.return_result(res).await,
         Err(f) => {
             tracing::error!("{}", f.message);
-            bridge.return_error(f.code as i32, &f.message).await
+            bridge
+                .return_error(f.code as i32, &f.message, f.details)
+                .await
         }
     }
 }
@@ -105,9 +122,8 @@ async fn build_or_fail(
     }
     let loaded = load_dockerfile(bridge, &opts).await?;
     let text = String::from_utf8_lossy(&loaded.data).into_owned();
-    let parsed = dockerfile::parse(&text)
-        .map_err(|e| Failure::new(Code::InvalidArgument, e.render(&opts.filename)))?;
     let source = source_info(&opts, &loaded);
+    let parsed = dockerfile::parse(&text).map_err(|e| Failure::dockerfile(&e, &source))?;
     let ignore = match &loaded.dockerignore {
         Some(d) => d.clone(),
         None => load_context_dockerignore(bridge, &opts).await?,

@@ -2,20 +2,25 @@
 //! caps checks and the `Return` of the build result. No conversion logic lives here.
 
 mod attest_record;
+mod bridge_fs;
 mod build;
 pub mod caps;
 pub mod client;
 mod csv;
-pub mod error;
+mod errdetails;
+mod error;
 pub mod frontend;
 pub mod load;
 pub mod opts;
 pub mod result;
+pub mod sbom;
+mod sbom_exec;
 pub mod subrequests;
 pub mod transport;
 mod values;
 mod workers;
 
+pub use bridge_fs::BridgeFs;
 pub use client::{Bridge, Warning};
 pub use error::BridgeError;
 pub use result::{BuildResult, Refs};

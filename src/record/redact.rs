@@ -58,10 +58,11 @@ pub fn scrub(doc: &mut Value, secrets: &[String]) {
 }
 
 fn scrub_str(s: &str, secrets: &[&str]) -> Option<String> {
-    secrets
-        .iter()
-        .any(|x| s.contains(x))
-        .then(|| secrets.iter().fold(s.to_string(), |t, x| t.replace(x, REDACTED)))
+    secrets.iter().any(|x| s.contains(x)).then(|| {
+        secrets
+            .iter()
+            .fold(s.to_string(), |t, x| t.replace(x, REDACTED))
+    })
 }
 
 fn scrub_value(v: &mut Value, secrets: &[&str]) {
@@ -115,7 +116,10 @@ mod tests {
             redact_url("https://u:pw@h.io/a@b"),
             "https://u:[redacted]@h.io/a@b"
         );
-        assert_eq!(redact_url("https://tok@h.io/x"), "https://[redacted]@h.io/x");
+        assert_eq!(
+            redact_url("https://tok@h.io/x"),
+            "https://[redacted]@h.io/x"
+        );
         assert_eq!(redact_url("ssh://git@h.io/r.git"), "ssh://git@h.io/r.git");
         assert_eq!(redact_url("https://h.io/x?a=b@c"), "https://h.io/x?a=b@c");
         assert_eq!(redact_url("git@h.io:r.git"), "git@h.io:r.git");

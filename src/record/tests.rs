@@ -57,7 +57,11 @@ fn record_of(args: &[(&str, &str)]) -> (crate::convert::PlatformBuild, BuildReco
         filename: "Dockerfile".into(),
         dockerfile: DOCKERFILE.as_bytes().to_vec(),
         frontend_source: Some("reg/frontend:1".into()),
-        vcs: [("source".to_string(), "https://x:y@git.example.com/r".to_string())].into(),
+        vcs: [(
+            "source".to_string(),
+            "https://x:y@git.example.com/r".to_string(),
+        )]
+        .into(),
         named_contexts: Default::default(),
     };
     let rec = build_record(&c.builds[0], &ctx);

@@ -33,10 +33,19 @@ fn python() -> &'static Path {
                 .status()
                 .is_ok_and(|s| s.success());
         if !ready {
-            run(Command::new("python3").args(["-m", "venv"]).arg(&venv), "create a virtualenv (python3 -m venv)");
             run(
-                Command::new(&py)
-                    .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", PACKAGE]),
+                Command::new("python3").args(["-m", "venv"]).arg(&venv),
+                "create a virtualenv (python3 -m venv)",
+            );
+            run(
+                Command::new(&py).args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    PACKAGE,
+                ]),
                 "pip install jsonschema (PyPI must be reachable)",
             );
         }
@@ -45,13 +54,19 @@ fn python() -> &'static Path {
 }
 
 fn run(cmd: &mut Command, what: &str) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot {what}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot {what}: {e}"));
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "cannot {what}: {}\n{text}", out.status);
+    assert!(
+        out.status.success(),
+        "cannot {what}: {}\n{text}",
+        out.status
+    );
     text
 }
 

@@ -10,7 +10,12 @@ use std::time::{Duration, Instant};
 /// Runs `git` in `dir`; fails the test when it fails. Returns stdout, trimmed.
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
-        .args(["-c", "user.name=stagetrail", "-c", "user.email=test@stagetrail.invalid"])
+        .args([
+            "-c",
+            "user.name=stagetrail",
+            "-c",
+            "user.email=test@stagetrail.invalid",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
@@ -51,7 +56,12 @@ impl GitDaemon {
         let commit = git(&repo, &["rev-parse", "HEAD"]);
         let port = free_port();
         let child = Command::new("git")
-            .args(["daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1"])
+            .args([
+                "daemon",
+                "--reuseaddr",
+                "--export-all",
+                "--listen=127.0.0.1",
+            ])
             .arg(format!("--port={port}"))
             .arg(format!("--base-path={}", base.display()))
             .arg(base)
@@ -66,7 +76,10 @@ impl GitDaemon {
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "git daemon did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "git daemon did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         daemon

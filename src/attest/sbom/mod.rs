@@ -38,6 +38,8 @@ pub struct Lineage {
     pub instruction_line: Option<u32>,
     /// The stage it was copied from (`COPY --from`).
     pub copied_from_stage: Option<String>,
+    /// The line of the `COPY --from` that brought it into the described stage.
+    pub copied_at_line: Option<u32>,
 }
 
 impl Lineage {
@@ -52,6 +54,9 @@ impl Lineage {
         }
         if let Some(s) = &self.copied_from_stage {
             out.push(("stagetrail:copied-from-stage", s.clone()));
+        }
+        if let Some(l) = self.copied_at_line {
+            out.push(("stagetrail:copied-at-line", l.to_string()));
         }
         out
     }

@@ -45,6 +45,7 @@ fn cyclonedx_carries_lineage_licenses_and_a_stable_serial() {
             stage: Some("final".into()),
             instruction_line: Some(7),
             copied_from_stage: Some("build".into()),
+            copied_at_line: Some(9),
         },
     );
     let doc = b.cyclonedx();

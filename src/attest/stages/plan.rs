@@ -1,0 +1,126 @@
+//! The scan plan: what the frontend knows about one platform's stages, as JSON for the
+//! scanner exec (`/run/plan/plan.json`).
+
+use serde::{Deserialize, Serialize};
+
+/// Every filesystem to catalog and every document to render for one platform.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanPlan {
+    /// Platform ID written into each document (`linux/amd64`).
+    pub platform: String,
+    /// Document time (`SOURCE_DATE_EPOCH`), Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u64>,
+    /// Every stage reachable from the target, dependency order, target last.
+    pub stages: Vec<PlanStage>,
+    /// Also render a document of the build context (key [`super::CONTEXT_KEY`]).
+    #[serde(default)]
+    pub context: bool,
+}
+
+/// One stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanStage {
+    /// Index in the Dockerfile.
+    pub index: usize,
+    /// `AS` name, else `stage-<index>`.
+    pub name: String,
+    /// Render this stage's documents (the final stage's are always rendered).
+    pub emit: bool,
+    /// The target stage: its documents describe the image.
+    #[serde(default)]
+    pub is_final: bool,
+    /// The FROM line.
+    pub from_line: usize,
+    /// What the stage starts from.
+    pub base: PlanBase,
+    /// RUN / COPY / ADD, in order.
+    pub steps: Vec<PlanStep>,
+}
+
+impl PlanStage {
+    /// The key of the stage's final filesystem.
+    pub fn key(&self) -> String {
+        stage_key(self.index)
+    }
+
+    /// The key of the filesystem right after FROM (image bases only).
+    pub fn base_key(&self) -> String {
+        format!("base-{}", self.index)
+    }
+
+    /// The documents' file stem: `sbom` for the image, else `sbom-<name>` (unsafe characters → `-`).
+    pub fn stem(&self) -> String {
+        if self.is_final {
+            return "sbom".into();
+        }
+        let safe: String = self
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        format!("sbom-{safe}")
+    }
+}
+
+/// The key of stage `index`'s final filesystem.
+pub fn stage_key(index: usize) -> String {
+    format!("stage-{index}")
+}
+
+/// Where a stage starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "stage")]
+pub enum PlanBase {
+    /// `FROM scratch`.
+    Scratch,
+    /// An image or named context: cataloged under [`PlanStage::base_key`].
+    Image,
+    /// An earlier stage, by index.
+    Stage(usize),
+}
+
+/// One filesystem-changing instruction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanStep {
+    /// First Dockerfile line.
+    pub line: usize,
+    /// `COPY`/`ADD` destination (absolute, trailing `/` for a directory); `None` for RUN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dest: Option<String>,
+    /// `COPY --from=<stage>` source stage index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_stage: Option<usize>,
+    /// The instruction as written.
+    pub text: String,
+}
+
+impl ScanPlan {
+    /// Every filesystem key the plan needs, sorted: stages, image bases, the context.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for s in &self.stages {
+            keys.push(s.key());
+            if s.base == PlanBase::Image {
+                keys.push(s.base_key());
+            }
+        }
+        if self.context {
+            keys.push(super::CONTEXT_KEY.into());
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// The stage with Dockerfile index `index`.
+    pub fn stage(&self, index: usize) -> Option<&PlanStage> {
+        self.stages.iter().find(|s| s.index == index)
+    }
+}

@@ -1,0 +1,76 @@
+//! `stagetrail attest-export IMAGE --key cosign.key`: signs the BuildKit attestations of an image with
+//! a cosign key and pushes them as cosign attestations (`sha256-<digest>.att`), so that
+//! `cosign verify-attestation --key cosign.pub --type slsaprovenance|spdxjson|cyclonedx` and Kyverno
+//! see them. The key password comes from `COSIGN_PASSWORD` (empty when unset).
+//! Exit codes: 0 success, 2 error.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::attest::cosign::export;
+use crate::attest::keys::read_signing_key;
+use crate::registry::{ClientConfig, Reference, RegistryClient, RegistryImage};
+
+/// Arguments of `stagetrail attest-export`.
+#[derive(Args, Debug)]
+pub struct AttestExportArgs {
+    /// Image reference (tag or digest).
+    pub image: String,
+    /// The cosign private key (`cosign generate-key-pair`'s cosign.key, or a PKCS#8 PEM EC key).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Use plain HTTP for the registry even when it is not on loopback.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: AttestExportArgs) -> i32 {
+    match attest_export(&args) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn attest_export(args: &AttestExportArgs) -> Result<(), String> {
+    let password = std::env::var("COSIGN_PASSWORD").unwrap_or_default();
+    let key = read_signing_key(&args.key, password.as_bytes()).map_err(|e| e.to_string())?;
+    let reference = Reference::parse(&args.image).map_err(|e| e.to_string())?;
+    let config = ClientConfig {
+        insecure: args.insecure,
+        ..ClientConfig::from_environment().map_err(|e| e.to_string())?
+    };
+    let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
+    let image = RegistryImage::new(client, reference);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let report = runtime
+        .block_on(export(&image, &key))
+        .map_err(|e| e.to_string())?;
+    if report.statements.is_empty() {
+        return Err(format!(
+            "{}: no BuildKit attestations to export (build with --provenance / --sbom and --push)",
+            args.image
+        ));
+    }
+    let repository = image.reference.name();
+    for s in &report.statements {
+        println!(
+            "{repository}@{} {} {} {}",
+            s.subject,
+            s.predicate_type,
+            s.layer,
+            if s.added { "added" } else { "already present" }
+        );
+    }
+    for (tag, digest) in &report.pushed {
+        eprintln!("attest-export: pushed {repository}:{tag} ({digest})");
+    }
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! `stagetrail audit [IMAGE…] [--file F] [-]`: attestation coverage of many images as a table or JSON,
+//! with a progress bar on stderr when it is a terminal. Images come from the arguments, a file and
+//! stdin (`-`), split on whitespace, deduplicated in first-seen order.
+//!
+//! Exit codes: 0 all read (and passing the policy when given), 1 some image fails the policy,
+//! 2 some image could not be read or bad arguments.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::verify::{now, policy_and_keys};
+use crate::policy::audit::{audit_all, table, AuditOptions, AuditRow};
+use crate::registry::{ClientConfig, RegistryClient};
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// An aligned table, then one line per error or failed rule.
+    Table,
+    /// A JSON array of rows.
+    Json,
+}
+
+/// Arguments of `stagetrail audit`.
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// Image references; `-` reads more from stdin (e.g. `kubectl get pods -o jsonpath=… | stagetrail audit -`).
+    pub images: Vec<String>,
+    /// Read image references from this file (whitespace separated).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Check each image against this policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// A trusted cosign public key (PEM); repeatable.
+    #[arg(long = "key", value_name = "FILE")]
+    pub keys: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Images read at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Use plain HTTP for registries even when they are not on loopback.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: AuditArgs) -> i32 {
+    match audit(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+/// The image list: arguments, then the file, then stdin for `-`; deduplicated in first-seen order.
+fn images(args: &AuditArgs) -> Result<Vec<String>, String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut stdin = false;
+    for a in &args.images {
+        if a == "-" {
+            stdin = true;
+        } else {
+            words.push(a.clone());
+        }
+    }
+    if let Some(f) = &args.file {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| format!("{}: cannot read the image list: {e}", f.display()))?;
+        words.extend(text.split_whitespace().map(str::to_string));
+    }
+    if stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("<stdin>: cannot read the image list: {e}"))?;
+        words.extend(text.split_whitespace().map(str::to_string));
+    }
+    let mut seen = BTreeSet::new();
+    words.retain(|w| seen.insert(w.clone()));
+    if words.is_empty() {
+        return Err("no images: give references, --file FILE, or - for stdin".into());
+    }
+    Ok(words)
+}
+
+fn audit(args: &AuditArgs) -> Result<i32, String> {
+    let images = images(args)?;
+    let mut options = AuditOptions {
+        concurrency: usize::from(args.concurrency),
+        now: now(),
+        ..AuditOptions::default()
+    };
+    if let Some(p) = &args.policy {
+        let (policy, keys) = policy_and_keys(p, &args.keys).map_err(|e| e.to_string())?;
+        options.policy = Some(policy);
+        options.keys = keys;
+    } else {
+        options.keys = args
+            .keys
+            .iter()
+            .map(|k| crate::attest::keys::PublicKey::read(k))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+    }
+    let config = ClientConfig {
+        insecure: args.insecure,
+        ..ClientConfig::from_environment().map_err(|e| e.to_string())?
+    };
+    let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
+    let bar = ProgressBar::with_draw_target(
+        Some(images.len() as u64),
+        if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}") {
+        bar.set_style(style);
+    }
+    let tick = bar.clone();
+    let done = Arc::new(move |row: &AuditRow| {
+        tick.set_message(row.image.clone());
+        tick.inc(1);
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let rows = runtime.block_on(audit_all(&client, &images, &options, done));
+    bar.finish_and_clear();
+    match args.format {
+        Format::Table => print!("{}", table(&rows)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+        ),
+    }
+    let code = if rows.iter().any(|r| r.error.is_some()) {
+        2
+    } else if rows.iter().any(|r| r.policy == Some("fail")) {
+        1
+    } else {
+        0
+    };
+    Ok(code)
+}

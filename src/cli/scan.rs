@@ -1,0 +1,228 @@
+//! `stagetrail scan`: the scanner side of per-stage SBOMs. Two ways in:
+//!
+//! - `--plan FILE --src DIR --out DIR [--out-cyclonedx DIR]`: the frontend's exec reader; each
+//!   plan key is a directory under `--src`; writes one SPDX and one CycloneDX in-toto statement
+//!   per document (`<stem>.spdx.json`, `<stem>.cdx.json`), lineage included.
+//! - no `--plan`: BuildKit's SBOM scanner protocol (`docs/attestations/sbom-protocol.md`):
+//!   `BUILDKIT_SCAN_SOURCE` (the image, named by its basename), every directory in
+//!   `BUILDKIT_SCAN_SOURCE_EXTRAS`, SPDX statements to `BUILDKIT_SCAN_DESTINATION/<name>.spdx.json`.
+
+use std::path::{Path, PathBuf};
+
+use crate::attest::sbom::{source_date_epoch, SbomBuilder, Subject};
+use crate::attest::stages::CYCLONEDX_PREDICATE;
+use crate::attest::stages::{self, statement, ScanPlan, StageDocuments, SPDX_PREDICATE};
+use crate::catalog::{self, fs::Fs, fs::LocalFs};
+
+/// Arguments of `stagetrail scan`.
+#[derive(Debug, Default, clap::Args)]
+pub struct Args {
+    /// The scan plan (JSON) written by the frontend.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// Directory holding one filesystem per plan key.
+    #[arg(long, default_value = "/run/src")]
+    pub src: PathBuf,
+    /// Where SPDX statements go.
+    #[arg(long, default_value = "/run/out")]
+    pub out: PathBuf,
+    /// Where CycloneDX statements go (default: `--out`).
+    #[arg(long)]
+    pub out_cyclonedx: Option<PathBuf>,
+}
+
+/// The environment of BuildKit's scanner protocol.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProtocolEnv {
+    /// `BUILDKIT_SCAN_SOURCE`.
+    pub source: Option<PathBuf>,
+    /// `BUILDKIT_SCAN_SOURCE_EXTRAS`.
+    pub extras: Option<PathBuf>,
+    /// `BUILDKIT_SCAN_DESTINATION`.
+    pub destination: PathBuf,
+}
+
+impl ProtocolEnv {
+    /// Read from the process environment; `None` unless `BUILDKIT_SCAN_DESTINATION` is set.
+    pub fn from_env() -> Option<ProtocolEnv> {
+        let var = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Some(ProtocolEnv {
+            destination: var("BUILDKIT_SCAN_DESTINATION")?,
+            source: var("BUILDKIT_SCAN_SOURCE"),
+            extras: var("BUILDKIT_SCAN_SOURCE_EXTRAS"),
+        })
+    }
+}
+
+/// Runs the command; exit code 0, or 1 with a message on stderr.
+pub fn run(args: &Args) -> i32 {
+    let outcome = match &args.plan {
+        Some(plan) => run_plan(plan, args),
+        None => match ProtocolEnv::from_env() {
+            Some(env) => run_protocol(&env),
+            None => Err("give --plan FILE, or set BUILDKIT_SCAN_DESTINATION (BuildKit's SBOM scanner protocol)".into()),
+        },
+    };
+    match outcome {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("stagetrail scan: {e}");
+            1
+        }
+    }
+}
+
+fn run_plan(plan_path: &Path, args: &Args) -> Result<(), String> {
+    let text = std::fs::read(plan_path)
+        .map_err(|e| format!("{}: cannot read the plan: {e}", plan_path.display()))?;
+    let plan: ScanPlan = serde_json::from_slice(&text).map_err(|e| {
+        format!(
+            "{}:{}:{}: invalid plan: {e}",
+            plan_path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    let started = std::time::Instant::now();
+    let src = args.src.clone();
+    let mut open = move |key: &str| -> Result<Box<dyn Fs>, String> {
+        Ok(Box::new(LocalFs::new(src.join(key))))
+    };
+    let docs = stages::generate(&plan, &mut open);
+    warn(&docs);
+    let cdx_dir = args
+        .out_cyclonedx
+        .clone()
+        .unwrap_or_else(|| args.out.clone());
+    for d in &docs {
+        write(
+            &args.out,
+            &format!("{}.spdx.json", d.stem),
+            SPDX_PREDICATE,
+            &d.spdx,
+        )?;
+        write(
+            &cdx_dir,
+            &format!("{}.cdx.json", d.stem),
+            CYCLONEDX_PREDICATE,
+            &d.cyclonedx,
+        )?;
+    }
+    eprintln!(
+        "stagetrail scan: {} documents for {} in {} ms",
+        docs.len() * 2,
+        plan.platform,
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+/// The scanner protocol: the core source and every extra, SPDX only.
+pub fn run_protocol(env: &ProtocolEnv) -> Result<(), String> {
+    let mut targets: Vec<(String, PathBuf)> = Vec::new();
+    if let Some(src) = &env.source {
+        let name = src
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "sbom".into());
+        targets.push((name, src.clone()));
+    }
+    if let Some(dir) = env.extras.as_ref().filter(|d| d.is_dir()) {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let mut extras: Vec<(String, PathBuf)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir())
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+            .collect();
+        extras.sort();
+        targets.extend(extras);
+    }
+    for (name, dir) in targets {
+        let cat = catalog::scan(&LocalFs::new(&dir));
+        for w in cat.warnings.iter().take(5) {
+            eprintln!("warning: {name}: {w}");
+        }
+        let stage = name.strip_prefix("sbom-").map(str::to_string);
+        let mut b = SbomBuilder::new(
+            Subject {
+                name: name.clone(),
+                stage,
+                platform: None,
+            },
+            &cat,
+        );
+        b.created(source_date_epoch());
+        write(
+            &env.destination,
+            &format!("{name}.spdx.json"),
+            SPDX_PREDICATE,
+            &b.spdx(),
+        )?;
+    }
+    Ok(())
+}
+
+fn warn(docs: &[StageDocuments]) {
+    for d in docs {
+        for w in d.warnings.iter().take(5) {
+            eprintln!("warning: {}: {w}", d.stem);
+        }
+    }
+}
+
+fn write(
+    dir: &Path,
+    name: &str,
+    predicate_type: &str,
+    doc: &serde_json::Value,
+) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(name);
+    let bytes = serde_json::to_vec(&statement(predicate_type, doc))
+        .map_err(|e| format!("{}: cannot encode: {e}", path.display()))?;
+    std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocol_scans_core_and_extras() {
+        let t = tempfile::tempdir().unwrap();
+        let core = t.path().join("src/core/sbom");
+        let extra = t.path().join("src/extras/sbom-build");
+        for d in [&core, &extra] {
+            std::fs::create_dir_all(d.join("app")).unwrap();
+        }
+        std::fs::write(
+            extra.join("app/Cargo.lock"),
+            "version = 3\n\n[[package]]\nname = \"x\"\nversion = \"1.0.0\"\n",
+        )
+        .unwrap();
+        let env = ProtocolEnv {
+            source: Some(core),
+            extras: Some(t.path().join("src/extras")),
+            destination: t.path().join("out"),
+        };
+        run_protocol(&env).unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(t.path().join("out"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["sbom-build.spdx.json", "sbom.spdx.json"]);
+        let st: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(t.path().join("out/sbom-build.spdx.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(st["predicateType"], SPDX_PREDICATE);
+        assert!(st["predicate"]["packages"]
+            .to_string()
+            .contains("pkg:cargo/x@1.0.0"));
+    }
+}

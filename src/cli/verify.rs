@@ -1,0 +1,159 @@
+//! `stagetrail verify IMAGE --policy FILE`: checks an image's attestations against a policy
+//! (`docs/policy.md`). Prints one line per failed rule; exit 0 pass, 1 policy failure, 2 error.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+
+use crate::attest::keys::PublicKey;
+use crate::policy::model::Signatures;
+use crate::policy::{evaluate, gather, opa, Distill, Policy, PolicyError};
+use crate::registry::{
+    ClientConfig, ImageSource, Limits, OciLayout, OciTar, Reference, RegistryClient, RegistryImage,
+};
+
+/// Arguments of `stagetrail verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Image reference; with --layout or --oci-tar, the name or digest of an image inside (optional
+    /// when it holds one).
+    #[arg(required_unless_present_any = ["layout", "oci_tar"])]
+    pub image: Option<String>,
+    /// The policy file (YAML or JSON).
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// A trusted cosign public key (PEM); repeatable. Implies `signatures.attestations: true`.
+    #[arg(long = "key", value_name = "FILE")]
+    pub keys: Vec<PathBuf>,
+    /// Use plain HTTP for the registry even when it is not on loopback.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Read an OCI image layout folder instead of a registry.
+    #[arg(long, value_name = "DIR", conflicts_with = "oci_tar")]
+    pub layout: Option<PathBuf>,
+    /// Read an OCI image layout tar file instead of a registry.
+    #[arg(long, value_name = "FILE")]
+    pub oci_tar: Option<PathBuf>,
+    /// Also write the input document for an OPA policy to this file.
+    #[arg(long, value_name = "OUT.json")]
+    pub opa_input: Option<PathBuf>,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: VerifyArgs) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 2;
+        }
+    };
+    match runtime.block_on(verify(&args)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+/// The policy with `extra` keys added, and the trusted keys read.
+pub fn policy_and_keys(
+    path: &Path,
+    extra: &[PathBuf],
+) -> Result<(Policy, Vec<PublicKey>), PolicyError> {
+    let mut policy = Policy::read(path)?;
+    if !extra.is_empty() {
+        let s = policy.signatures.get_or_insert_with(|| Signatures {
+            attestations: true,
+            ..Signatures::default()
+        });
+        s.keys.extend(extra.iter().cloned());
+    }
+    let keys = policy
+        .signatures
+        .as_ref()
+        .map(|s| s.keys.iter().map(|k| PublicKey::read(k)).collect())
+        .transpose()?
+        .unwrap_or_default();
+    Ok((policy, keys))
+}
+
+/// Now, in Unix seconds.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+async fn verify(args: &VerifyArgs) -> Result<i32, PolicyError> {
+    let (policy, keys) = policy_and_keys(&args.policy, &args.keys)?;
+    let how = Distill {
+        keys,
+        packages: policy.needs_packages(),
+        predicates: args.opa_input.is_some(),
+    };
+    let limits = Limits::default();
+    let name = args.image.as_deref();
+    if let Some(dir) = &args.layout {
+        return check(
+            &OciLayout::open_dir(dir, name, limits)?,
+            &policy,
+            &how,
+            args,
+        )
+        .await;
+    }
+    if let Some(file) = &args.oci_tar {
+        return check(&OciTar::open_tar(file, name, limits)?, &policy, &how, args).await;
+    }
+    let reference = Reference::parse(name.unwrap_or_default())?;
+    let config = ClientConfig {
+        insecure: args.insecure,
+        ..ClientConfig::from_environment()?
+    };
+    let image = RegistryImage::new(RegistryClient::new(config)?, reference);
+    check(&image, &policy, &how, args).await
+}
+
+async fn check<S: ImageSource>(
+    source: &S,
+    policy: &Policy,
+    how: &Distill,
+    args: &VerifyArgs,
+) -> Result<i32, PolicyError> {
+    let facts = gather(source, how).await?;
+    if let Some(out) = &args.opa_input {
+        let text = serde_json::to_string_pretty(&opa::opa_input(&facts)).unwrap_or_default();
+        std::fs::write(out, text + "\n").map_err(|e| PolicyError::Io {
+            at: out.display().to_string(),
+            message: format!("cannot write the OPA input: {e}"),
+        })?;
+    }
+    let findings = evaluate(policy, &facts, now());
+    for f in &findings {
+        println!("{f}");
+    }
+    if findings.is_empty() {
+        eprintln!(
+            "verify: {} ({}) passes {}",
+            facts.image,
+            facts.digest,
+            args.policy.display()
+        );
+        Ok(0)
+    } else {
+        eprintln!(
+            "verify: {} ({}) fails {}: {} rule violation(s)",
+            facts.image,
+            facts.digest,
+            args.policy.display(),
+            findings.len()
+        );
+        Ok(1)
+    }
+}
