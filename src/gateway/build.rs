@@ -14,6 +14,7 @@ use super::load::LoadedDockerfile;
 use super::opts::{FrontendOpts, ResolveMode};
 use super::result::{BuildResult, Refs};
 use super::sbom::{self, SbomRequest};
+use super::solve_errors::solve_failure;
 use super::Bridge;
 use crate::convert::{self, Options, Platform, ResolvedImage, Resolver};
 use crate::dockerfile::ast::Dockerfile;
@@ -60,7 +61,8 @@ pub async fn build(
         platform_ids.push(id.clone());
         let ref_id = bridge
             .solve_cached(b.definition.clone(), &opts.cache_imports)
-            .await?;
+            .await
+            .map_err(|e| solve_failure(e, df, source))?;
         if let Some(req) = &sbom {
             let docs = sbom::attest(bridge, req, opts, &b).await?;
             attest_record::add_sbom_digests(bridge, &mut attest_plan, &b, &docs).await?;

@@ -15,6 +15,7 @@ pub mod opts;
 pub mod result;
 pub mod sbom;
 mod sbom_exec;
+mod solve_errors;
 pub mod subrequests;
 pub mod transport;
 mod values;
