@@ -281,6 +281,7 @@ fn provenance_record_secrets_and_custom_attestation() {
         format!("BUILDKIT_SYNTAX={fe}"),
         "--build-arg".into(),
         format!("STAGETRAIL_ATTEST_CUSTOM=predicate-type={CUSTOM_TYPE},path=compliance.json"),
+        "--sbom=true".into(),
     ];
     args.extend(build_args(&f, secret, &ours));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -434,6 +435,17 @@ fn provenance_record_secrets_and_custom_attestation() {
         rec["graph"],
         serde_json::json!([{"from": 0, "to": 2, "kind": "copy"}, {"from": 1, "to": 2, "kind": "base"}])
     );
+    // The SBOM pipeline's documents of the image are named in the target stage, by digest.
+    let sboms = stages[2]["sboms"].as_array().unwrap();
+    assert!(
+        !sboms.is_empty(),
+        "no SBOM documents in the final stage's record"
+    );
+    for d in sboms {
+        assert!(d["digest"].as_str().unwrap().starts_with("sha256:"), "{d}");
+        let t = d["predicateType"].as_str().unwrap();
+        assert!(blobs.iter().any(|b| b.1 == t), "no {t} statement for {d}");
+    }
     assert_eq!(
         rec["vcs"]["source"],
         "https://git.example.com/stagetrail/record-e2e.git"

@@ -99,6 +99,8 @@ pub async fn warn_credentials(
 /// Adds the digests of one platform's SBOM documents (`docs`, from the SBOM pipeline)
 /// to that platform's record: `sbom.*` belongs to the target stage, `sbom-<name>.*` to
 /// the stage called `<name>` (or `stage-<index>`); others (e.g. `sbom-context`) to none.
+/// The digest is of the file handed to BuildKit: the predicate (InToto) or the whole
+/// statement (each entry of a Bundle).
 pub async fn add_sbom_digests(
     bridge: &Bridge,
     plan: &mut AttestPlan,
@@ -113,28 +115,51 @@ pub async fn add_sbom_digests(
         let Some(r) = d.r#ref.as_ref().filter(|r| !r.id.is_empty()) else {
             continue;
         };
-        let file = d.path.rsplit('/').next().unwrap_or(&d.path);
-        let stem = file.split('.').next().unwrap_or(file);
-        let stage = match stem.strip_prefix("sbom-") {
-            None if stem == "sbom" => build.stages.last(),
-            Some(name) => build
-                .stages
-                .iter()
-                .find(|s| s.name.as_deref() == Some(name) || format!("stage-{}", s.index) == name),
-            None => None,
+        let files = if d.kind == gw::AttestationKind::Bundle as i32 {
+            let dir = d.path.trim_end_matches('/');
+            bridge
+                .read_dir(&r.id, if dir.is_empty() { "/" } else { dir }, None)
+                .await?
+                .into_iter()
+                .map(|e| match dir {
+                    "" => e.path,
+                    _ => format!("{dir}/{}", e.path),
+                })
+                .collect()
+        } else {
+            vec![d.path.clone()]
         };
-        let Some(stage) = stage else { continue };
-        let data = bridge.read_file(&r.id, &d.path, None).await?;
-        rec.add_sboms(
-            stage.index,
-            [SbomDocument {
-                path: d.path.clone(),
-                predicate_type: d.in_toto_predicate_type.clone(),
-                digest: format!("sha256:{}", hex::encode(Sha256::digest(&data))),
-            }],
-        );
+        for path in files {
+            let Some(stage) = sbom_stage(build, &path) else {
+                continue;
+            };
+            let data = bridge.read_file(&r.id, &path, None).await?;
+            rec.add_sboms(
+                stage,
+                [SbomDocument {
+                    path: path.rsplit('/').next().unwrap_or(&path).to_string(),
+                    predicate_type: d.in_toto_predicate_type.clone(),
+                    digest: format!("sha256:{}", hex::encode(Sha256::digest(&data))),
+                }],
+            );
+        }
     }
     Ok(())
+}
+
+/// The stage index an SBOM file name (`sbom.*`, `sbom-<stage>.*`) belongs to.
+fn sbom_stage(build: &PlatformBuild, path: &str) -> Option<usize> {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file.split('.').next().unwrap_or(file);
+    let stage = match stem.strip_prefix("sbom-") {
+        None if stem == "sbom" => build.stages.last(),
+        Some(name) => build
+            .stages
+            .iter()
+            .find(|s| s.name.as_deref() == Some(name) || format!("stage-{}", s.index) == name),
+        None => None,
+    };
+    stage.map(|s| s.index)
 }
 
 /// Solves the planned documents and returns the attestations per platform ID
@@ -252,4 +277,23 @@ async fn read_custom(
         req.check_content(&data).map_err(bad)?;
     }
     Ok(ref_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::convert::{convert, NoResolver, Options};
+
+    #[test]
+    fn sbom_files_map_to_stages() {
+        let df =
+            crate::dockerfile::parse("FROM a AS build\nFROM b\nCOPY --from=build / /\n").unwrap();
+        let c = convert(&df, &Options::default(), &NoResolver).unwrap();
+        let b = &c.builds[0];
+        assert_eq!(sbom_stage(b, "sbom.spdx.json"), Some(1));
+        assert_eq!(sbom_stage(b, "out/sbom-build.cdx.json"), Some(0));
+        assert_eq!(sbom_stage(b, "sbom-stage-1.spdx.json"), Some(1));
+        assert_eq!(sbom_stage(b, "sbom-context.spdx.json"), None);
+        assert_eq!(sbom_stage(b, "other.json"), None);
+    }
 }
