@@ -55,13 +55,10 @@ impl GitDaemon {
         git(&repo, &["commit", "-q", "-m", "init"]);
         let commit = git(&repo, &["rev-parse", "HEAD"]);
         let port = free_port();
-        let child = Command::new("git")
-            .args([
-                "daemon",
-                "--reuseaddr",
-                "--export-all",
-                "--listen=127.0.0.1",
-            ])
+        // Run `git-daemon` itself: `git daemon` would leave it orphaned when killed.
+        let exec_path = git(base, &["--exec-path"]);
+        let child = Command::new(Path::new(&exec_path).join("git-daemon"))
+            .args(["--reuseaddr", "--export-all", "--listen=127.0.0.1"])
             .arg(format!("--port={port}"))
             .arg(format!("--base-path={}", base.display()))
             .arg(base)
