@@ -13,4 +13,5 @@ pub mod gateway;
 pub mod llb;
 pub mod policy;
 pub mod proto;
+pub mod record;
 pub mod registry;

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::main_context;
+use super::facts::InstructionFacts;
 use super::image::rfc3339;
 use super::platform::{default_path_env, Platform};
 use super::resolver::{ResolvedImage, Resolver};
@@ -173,6 +174,9 @@ fn finish(ctx: &mut Ctx) -> Result<PlatformBuild, Error> {
                 .into_iter()
                 .collect(),
             span: d.span,
+            platform: d.platform_or(&target_platform),
+            build_args: d.build_args.clone(),
+            instructions: d.facts.clone(),
             from_state: d.from_state.clone(),
             steps: d.steps.clone(),
             sbom_scan_stage: sbom_arg(ctx, d, SBOM_SCAN_STAGE),
@@ -350,7 +354,11 @@ fn dispatch_trigger(ctx: &mut Ctx, i: usize, trigger: &str) -> Result<(), Error>
     instr.span.start_line -= 1;
     instr.span.end_line -= 1;
     let sources = ctx.trigger_sources(&instr)?;
-    dispatch(ctx, i, &instr, &sources)
+    dispatch(ctx, i, &instr, &sources)?;
+    if let Some(f) = ctx.states[i].facts.last_mut() {
+        f.onbuild = true;
+    }
+    Ok(())
 }
 
 /// Dispatches one instruction on state `i`.
@@ -360,6 +368,7 @@ pub(crate) fn dispatch(
     instr: &Instruction,
     sources: &[usize],
 ) -> Result<(), Error> {
+    ctx.states[i].facts.push(InstructionFacts::new(instr));
     match &instr.command {
         Command::Run(r) => {
             lower_run::dispatch_run(ctx, i, instr, r, sources)?;

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest as _, Sha256};
 
 use super::dispatch::Ctx;
+use super::facts::{record_input, source_of_state, Input, InputKind, InputSource};
 use super::gitref::{clean_abs, git_source, parse_git_ref};
 use super::names::{prefix_command, uppercase_cmd};
 use super::state::{Step, StepKind};
@@ -30,6 +31,8 @@ struct CopyConfig {
     checksum: Option<String>,
     excludes: Vec<String>,
     unpack: Option<bool>,
+    /// What `source` stands for (for the build record).
+    from: InputSource,
 }
 
 /// `--chmod`: octal → mode, symbolic → modeStr (BuildKit ≥ 0.17 semantics).
@@ -126,7 +129,9 @@ pub(crate) fn dispatch_copy(
     sources: &[usize],
 ) -> Result<(), Error> {
     let mut source = ctx.build_context.clone();
+    let mut from = InputSource::Context;
     if let Some(&src) = sources.first() {
+        from = source_of_state(&ctx.states, src);
         if !ctx.states[src].done {
             return Err(err(
                 instr.span,
@@ -146,6 +151,7 @@ pub(crate) fn dispatch_copy(
         link: c.link,
         parents: c.parents,
         excludes: c.exclude.clone(),
+        from,
         ..cfg
     };
     let from_context = sources.is_empty();
@@ -242,6 +248,7 @@ fn expand(
         checksum,
         excludes: Vec::new(),
         unpack: None,
+        from: InputSource::Context,
     })
 }
 
@@ -331,6 +338,20 @@ fn lower(
         ..llb::CopyInfo::default()
     };
 
+    let kind = if cfg.is_add {
+        InputKind::Add
+    } else {
+        InputKind::Copy
+    };
+    let fact = |source: InputSource, paths: Vec<String>| Input {
+        kind,
+        source: Some(source),
+        id: None,
+        paths,
+        dest: dest.clone(),
+    };
+    let mut inputs = Vec::new();
+    let mut plain = Vec::new();
     let mut actions = llb::FileActions::new();
     for src in &cfg.sources {
         msg.push(' ');
@@ -346,6 +367,15 @@ fn lower(
             if !g.subdir.is_empty() {
                 reference = format!("{reference}:{}", g.subdir);
             }
+            inputs.push(fact(
+                InputSource::Git {
+                    remote: g.remote.clone(),
+                    reference: g.commit.clone(),
+                    subdir: g.subdir.clone(),
+                    keep_git_dir: cfg.keep_git_dir,
+                },
+                Vec::new(),
+            ));
             let (id, attrs) = git_source(&g.remote, &reference, cfg.keep_git_dir);
             let st = llb::State::source(&id, attrs, None, llb::OpMeta::named(pg_name.clone()));
             actions = actions.copy(&st, simple("/".into()));
@@ -357,6 +387,13 @@ fn lower(
                 ));
             }
             let f = url_filename(src);
+            inputs.push(fact(
+                InputSource::Http {
+                    url: src.clone(),
+                    checksum: cfg.checksum.clone(),
+                },
+                Vec::new(),
+            ));
             let mut attrs = BTreeMap::new();
             if let Some(sum) = &cfg.checksum {
                 attrs.insert("http.checksum".to_string(), sum.clone());
@@ -368,6 +405,7 @@ fn lower(
             let st = llb::State::source(src, attrs, None, meta);
             actions = actions.copy(&st, simple(f));
         } else {
+            plain.push(src.clone());
             let mut src_path = src.clone();
             let mut include = Vec::new();
             if cfg.parents {
@@ -396,7 +434,11 @@ fn lower(
             actions = actions.copy(&cfg.source, info);
         }
     }
+    if !plain.is_empty() {
+        inputs.insert(0, fact(cfg.from.clone(), plain));
+    }
     for h in &cfg.heredocs {
+        inputs.push(fact(InputSource::Heredoc(h.name.clone()), Vec::new()));
         msg.push_str(&format!(" <<{}", h.name));
         let st = llb::State::scratch().file(
             llb::FileActions::new().mkfile(llb::MkfileInfo {
@@ -446,6 +488,9 @@ fn lower(
         d.state = d.state.file(actions, file_meta);
     }
     d.image.commit(&msg, true, true, created.as_deref());
+    for input in inputs {
+        record_input(d, input);
+    }
     d.steps.push(Step {
         line: span.start_line,
         kind: StepKind::Copy { dest, from_stage },

@@ -377,6 +377,9 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
                         d.env.add(&key, v);
                     }
                 }
+                if let Some(f) = d.facts.last_mut() {
+                    f.args.push(key.clone());
+                }
                 d.build_args.push((key, build_value));
             }
             ctx.states[i]

@@ -2,6 +2,7 @@
 //! `dispatchSSH`): bind/cache/tmpfs/secret/ssh mounts with their defaults.
 
 use super::dispatch::Ctx;
+use super::facts::{record_input, source_of_state, Input, InputKind, InputSource};
 use super::gitref::clean_abs;
 use super::words;
 use crate::dockerfile::mount::{parse_mount, MountSpec, MountType, Sharing};
@@ -49,6 +50,21 @@ pub(crate) fn run_mounts(
         match m.kind {
             MountType::Secret => {
                 let id = m.id.clone().unwrap_or_default();
+                let dest = match (&m.env, m.target.is_empty()) {
+                    (Some(name), true) => format!("env:{name}"),
+                    _ if m.target.is_empty() => format!("/run/secrets/{}", base(&id)),
+                    _ => m.target.clone(),
+                };
+                record_input(
+                    &mut ctx.states[i],
+                    Input {
+                        kind: InputKind::SecretMount,
+                        source: None,
+                        id: Some(id.clone()),
+                        paths: Vec::new(),
+                        dest,
+                    },
+                );
                 if let Some(name) = &m.env {
                     secret_env.push(pb::SecretEnv {
                         id: id.clone(),
@@ -77,6 +93,20 @@ pub(crate) fn run_mounts(
                 } else {
                     String::new()
                 };
+                record_input(
+                    &mut ctx.states[i],
+                    Input {
+                        kind: InputKind::SshMount,
+                        source: None,
+                        id: Some(if id.is_empty() {
+                            "default".into()
+                        } else {
+                            id.clone()
+                        }),
+                        paths: Vec::new(),
+                        dest: m.target.clone(),
+                    },
+                );
                 mounts.push(forwarded_mount(&m, m.target.clone(), id));
                 continue;
             }
@@ -88,6 +118,7 @@ pub(crate) fn run_mounts(
             (None, _) => None,
         };
         let mut source = ctx.build_context.clone();
+        let mut fact_source = Some(InputSource::Context);
         if let Some(f) = &from {
             let src = sources.get(k).copied().unwrap_or(usize::MAX);
             let Some(sd) = ctx.states.get(src).filter(|s| s.done) else {
@@ -97,7 +128,27 @@ pub(crate) fn run_mounts(
                 ));
             };
             source = sd.state.clone();
+            fact_source = match (&m.from, m.kind) {
+                (None, MountType::Cache) => None,
+                _ => Some(source_of_state(&ctx.states, src)),
+            };
         }
+        let mut fact_id = None;
+        let fact_kind = match m.kind {
+            MountType::Cache => {
+                fact_id = Some(
+                    m.id.clone()
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or_else(|| clean_abs(&m.target)),
+                );
+                InputKind::CacheMount
+            }
+            MountType::Tmpfs => {
+                fact_source = None;
+                InputKind::TmpfsMount
+            }
+            _ => InputKind::BindMount,
+        };
         let kind = match m.kind {
             MountType::Tmpfs => {
                 source = llb::State::scratch();
@@ -148,6 +199,16 @@ pub(crate) fn run_mounts(
             readonly: m.readonly,
             kind,
         });
+        record_input(
+            &mut ctx.states[i],
+            Input {
+                kind: fact_kind,
+                source: fact_source,
+                id: fact_id,
+                paths: m.source.iter().map(|_| src_path.clone()).collect(),
+                dest: mounts.last().map(|m| m.dest.clone()).unwrap_or_default(),
+            },
+        );
         if from.is_none() {
             ctx.states[i].ctx_paths.insert(src_path);
         }

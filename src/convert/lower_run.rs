@@ -11,6 +11,7 @@ use super::{err, ranges, words, Error};
 use crate::dockerfile::ast::{CmdLine, Instruction, Run};
 use crate::llb;
 use crate::proto::pb;
+use crate::record::redact::{is_credential_name, REDACTED};
 
 /// Whether a shell-form command is only a heredoc marker (`<<EOF`, `<<-"EOF"`).
 fn is_lone_heredoc(cmd: &str) -> bool {
@@ -35,7 +36,8 @@ fn summarize(doc: &str) -> String {
     }
 }
 
-/// Upstream `runCommandString`: `|N A=b … args`.
+/// Upstream `runCommandString`: `|N A=b … args`; unlike upstream, the values of
+/// credential-like args (`record::redact::is_credential_name`) are redacted.
 fn run_command_string(
     args: &[String],
     build_args: &[(String, Option<String>)],
@@ -48,6 +50,9 @@ fn run_command_string(
                 .get(k)
                 .cloned()
                 .unwrap_or_else(|| v.clone().unwrap_or_default());
+            if !v.is_empty() && is_credential_name(k) {
+                return format!("{k}={REDACTED}");
+            }
             format!("{k}={v}")
         })
         .collect();
@@ -238,5 +243,10 @@ mod tests {
             "|2 A=env B= /bin/sh -c make"
         );
         assert_eq!(run_command_string(&args, &[], &env), "/bin/sh -c make");
+        let secret = vec![("API_TOKEN".to_string(), Some("s3cr3t".to_string()))];
+        assert_eq!(
+            run_command_string(&args, &secret, &env),
+            "|1 API_TOKEN=[redacted] /bin/sh -c make"
+        );
     }
 }

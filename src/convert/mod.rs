@@ -7,6 +7,7 @@
 
 mod context;
 mod dispatch;
+mod facts;
 mod gitref;
 mod gofmt;
 mod image;
@@ -24,6 +25,7 @@ mod resolver;
 mod state;
 mod words;
 
+pub use facts::{Input, InputKind, InputSource, InstructionFacts};
 pub use image::Image;
 pub use options::{NamedContext, Options};
 pub use platform::Platform;
@@ -68,6 +70,13 @@ pub struct StageBuild {
     pub copy_from: Vec<usize>,
     /// The FROM line.
     pub span: Span,
+    /// The stage's platform.
+    pub platform: Platform,
+    /// `ARG`s declared in the stage, values after `--build-arg` overrides (raw: redact
+    /// before showing them anywhere).
+    pub build_args: Vec<(String, Option<String>)>,
+    /// What each instruction read, in dispatch order (ONBUILD triggers first).
+    pub instructions: Vec<InstructionFacts>,
     /// The filesystem right after `FROM`.
     pub from_state: llb::State,
     /// Filesystem-changing instructions (`RUN`, `COPY`, `ADD`), in order.

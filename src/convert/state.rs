@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use super::facts::InstructionFacts;
 use super::image::Image;
 use super::platform::Platform;
 use crate::dockerfile::ast::Span;
@@ -146,6 +147,8 @@ pub struct StageState {
     pub ctx_paths: BTreeSet<String>,
     /// What the stage starts from (reported in `StageBuild`).
     pub base_kind: StageBase,
+    /// What each dispatched instruction read (reported in `StageBuild`).
+    pub facts: Vec<InstructionFacts>,
     /// The filesystem right after `FROM` (and ONBUILD triggers).
     pub from_state: llb::State,
     /// Filesystem-changing instructions, in order.
@@ -184,6 +187,7 @@ impl StageState {
             ignore_cache: false,
             ctx_paths: BTreeSet::new(),
             base_kind: StageBase::Scratch,
+            facts: Vec::new(),
             from_state: llb::State::scratch(),
             steps: Vec::new(),
         }

@@ -8,12 +8,14 @@ use serde_json::json;
 use tokio::runtime::Handle;
 use tonic::Code;
 
+use super::attest_record;
+use super::caps::ids;
 use super::frontend::{warn, Failure};
 use super::load::LoadedDockerfile;
 use super::opts::{FrontendOpts, ResolveMode};
 use super::result::{BuildResult, Refs};
 use super::sbom::{self, SbomRequest};
-use super::solve_errors::solve_failure;
+use super::solve_errors::{needs_entitlement, solve_failure};
 use super::Bridge;
 use crate::convert::{self, Options, Platform, ResolvedImage, Resolver};
 use crate::dockerfile::ast::Dockerfile;
@@ -44,22 +46,31 @@ pub async fn build(
     for (span, message) in &converted.warnings {
         warn(bridge, &loaded.vertex, source, *span, message).await;
     }
+    attest_record::warn_credentials(bridge, loaded, source, &converted.builds).await;
+    let mut attest_plan = attest_record::plan(opts, loaded, &converted.builds)?;
 
     let sbom = SbomRequest::from_opts(opts)?;
+    // BuildKit checks entitlements when it loads the LLB, which a plain Solve defers
+    // until after Return; evaluate such builds here so a refusal names its RUN line.
+    let evaluate = needs_entitlement(df) && bridge.has_cap(ids::SOLVE_EVALUATE);
     let mut attestations = BTreeMap::new();
     let multi = opts.multi_platform || converted.builds.len() > 1;
     let mut refs = BTreeMap::new();
     let mut single = String::new();
     let mut metadata = BTreeMap::new();
     let mut platforms = Vec::new();
+    let mut platform_ids = Vec::new();
     for b in converted.builds {
         let id = b.platform.id();
+        platform_ids.push(id.clone());
         let ref_id = bridge
-            .solve_cached(b.definition.clone(), &opts.cache_imports)
+            .solve_with(b.definition.clone(), &opts.cache_imports, evaluate)
             .await
             .map_err(|e| solve_failure(e, df, source))?;
         if let Some(req) = &sbom {
-            attestations.insert(id.clone(), sbom::attest(bridge, req, opts, &b).await?);
+            let docs = sbom::attest(bridge, req, opts, &b).await?;
+            attest_record::add_sbom_digests(bridge, &mut attest_plan, &b, &docs).await?;
+            attestations.insert(id.clone(), docs);
         }
         let config = serde_json::to_vec(&b.image_config).map_err(|e| {
             Failure::new(
@@ -80,6 +91,9 @@ pub async fn build(
         PLATFORMS_KEY.to_string(),
         serde_json::to_vec(&json!({ "Platforms": platforms })).unwrap_or_default(),
     );
+    for (platform, ours) in attest_record::attach(bridge, opts, attest_plan, &platform_ids).await? {
+        attestations.entry(platform).or_default().extend(ours);
+    }
     Ok(BuildResult {
         refs: if multi {
             Refs::PerPlatform(refs)

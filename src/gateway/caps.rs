@@ -30,6 +30,8 @@ pub mod ids {
     pub const WARNINGS: &str = "gateway.warnings";
     /// `Result.attestations`.
     pub const ATTESTATIONS: &str = "reference.attestations";
+    /// `SolveRequest.Evaluate`: build the result before answering.
+    pub const SOLVE_EVALUATE: &str = "gateway.solve.evaluate";
 }
 
 /// The caps every server had before caps were announced (used when Ping lists none).

@@ -120,6 +120,17 @@ impl Bridge {
         def: pb::Definition,
         cache_imports: &[CacheImport],
     ) -> Result<String, BridgeError> {
+        self.solve_with(def, cache_imports, false).await
+    }
+
+    /// Solves `def`; with `evaluate`, BuildKit loads and builds it before answering
+    /// (so load-time refusals such as entitlements reach us, not the exporter).
+    pub async fn solve_with(
+        &self,
+        def: pb::Definition,
+        cache_imports: &[CacheImport],
+        evaluate: bool,
+    ) -> Result<String, BridgeError> {
         self.require_caps(&[ids::SOLVE_BASE])?;
         if !cache_imports.is_empty() {
             self.require_caps(&[ids::IMPORT_CACHES])?;
@@ -135,6 +146,7 @@ impl Bridge {
                     attrs: c.attrs.clone(),
                 })
                 .collect(),
+            evaluate,
             ..Default::default()
         };
         let resp = self

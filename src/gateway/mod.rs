@@ -1,6 +1,7 @@
 //! BuildKit gateway client (frontend mode): gRPC over stdin/stdout, option parsing,
 //! caps checks and the `Return` of the build result. No conversion logic lives here.
 
+mod attest_record;
 mod bridge_fs;
 mod build;
 pub mod caps;

@@ -33,6 +33,12 @@ const ENTITLEMENTS: &[Entitlement] = &[
     },
 ];
 
+/// Whether any instruction asks for an entitlement BuildKit may refuse.
+pub fn needs_entitlement(df: &Dockerfile) -> bool {
+    let mut instructions = df.stages.iter().flat_map(|s| &s.instructions);
+    instructions.any(|i| ENTITLEMENTS.iter().any(|e| (e.wants)(i)))
+}
+
 /// Turns a failed Solve into the build's failure, pointing at the Dockerfile
 /// instruction when BuildKit refused an entitlement that instruction asked for.
 pub fn solve_failure(err: BridgeError, df: &Dockerfile, source: &pb::SourceInfo) -> Failure {
