@@ -1,13 +1,17 @@
 //! Per-stage SBOMs through our frontend on the real stack: a Debian stage that installs a `.deb`
 //! it builds itself, an npm stage, a Python stage, a Rust stage and a `FROM scratch` image that
 //! copies from all of them. Checks the pushed statements, `imagetools inspect`, dpkg recall and
-//! precision against `dpkg-query -W` in each Debian stage, lineage, and byte-identical rebuilds.
+//! precision against `dpkg-query -W` in each Debian stage, lineage, byte-identical rebuilds, and
+//! that every pushed SPDX and CycloneDX document passes the format's own validator.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+
+#[path = "support/validators.rs"]
+mod validators;
 
 const NOT_RUNNING: &str = "the e2e stack is not running: eval \"$(scripts/stack up)\"";
 const SPDX: &str = "https://spdx.dev/Document";
@@ -100,9 +104,17 @@ impl Stack {
             "json",
         ]);
         let all: Vec<Value> = serde_json::from_str(&text).unwrap();
-        all.into_iter()
+        let n = all.len();
+        let by_stage: BTreeMap<String, Value> = all
+            .into_iter()
             .map(|s| (doc_stage(&s["predicate"]), s))
-            .collect()
+            .collect();
+        assert_eq!(
+            by_stage.len(),
+            n,
+            "two {predicate_type} statements name one stage"
+        );
+        by_stage
     }
 }
 
@@ -114,6 +126,22 @@ fn doc_stage(doc: &Value) -> String {
         }
     }
     doc["name"].as_str().unwrap_or_default().to_string()
+}
+
+/// Runs the format's own validator on the predicate of every statement, each written to a file.
+fn validate(image: &str, statements: &BTreeMap<String, Value>, predicate_type: &str) {
+    let (ext, check): (&str, fn(&Path)) = match predicate_type {
+        CDX => ("cdx.json", validators::cyclonedx),
+        _ => ("spdx.json", validators::spdx),
+    };
+    let slug: String = image
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    for (stage, statement) in statements {
+        let name = format!("sbom-e2e-{slug}-{stage}.{ext}");
+        check(&validators::write(&name, &statement["predicate"]));
+    }
 }
 
 fn put(root: &Path, path: &str, content: &str) {
@@ -268,6 +296,8 @@ fn per_stage_sboms_on_the_real_stack() {
     for st in spdx.values() {
         assert_eq!(st["predicate"]["spdxVersion"], "SPDX-2.3");
     }
+    validate(&image, &cdx, CDX);
+    validate(&image, &spdx, SPDX);
 
     // imagetools shows the image's SPDX document.
     let out = s.run(
