@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+#[path = "../support/pyvenv.rs"]
+mod pyvenv;
+
 const PACKAGE: &str = "jsonschema==4.23.0";
 
 const VALIDATE: &str = r#"
@@ -24,50 +27,7 @@ sys.exit(1 if bad else 0)
 
 fn python() -> &'static Path {
     static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| {
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("record-schema-venv");
-        let py = venv.join("bin/python");
-        let ready = py.exists()
-            && Command::new(&py)
-                .args(["-c", "import jsonschema"])
-                .status()
-                .is_ok_and(|s| s.success());
-        if !ready {
-            run(
-                Command::new("python3").args(["-m", "venv"]).arg(&venv),
-                "create a virtualenv (python3 -m venv)",
-            );
-            run(
-                Command::new(&py).args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    PACKAGE,
-                ]),
-                "pip install jsonschema (PyPI must be reachable)",
-            );
-        }
-        py
-    })
-}
-
-fn run(cmd: &mut Command, what: &str) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot {what}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "cannot {what}: {}\n{text}",
-        out.status
-    );
-    text
+    PY.get_or_init(|| pyvenv::python("record-schema-venv", "import jsonschema", &[PACKAGE]))
 }
 
 /// The schema file in the repository.

@@ -9,57 +9,22 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+#[path = "pyvenv.rs"]
+mod pyvenv;
+use pyvenv::run;
+
 const PACKAGES: &[&str] = &["cyclonedx-python-lib[json-validation]", "spdx-tools"];
 
 /// The venv's python, created and filled once per test process.
 fn python() -> &'static Path {
     static PY: OnceLock<PathBuf> = OnceLock::new();
     PY.get_or_init(|| {
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sbom-validators-venv");
-        let py = venv.join("bin/python");
-        let ready = py.exists()
-            && Command::new(&py)
-                .args(["-c", "import cyclonedx.validation.json, spdx_tools"])
-                .status()
-                .is_ok_and(|s| s.success());
-        if !ready {
-            run(
-                Command::new("python3").args(["-m", "venv"]).arg(&venv),
-                "create a virtualenv (python3 -m venv)",
-            );
-            run(
-                Command::new(&py)
-                    .args([
-                        "-m",
-                        "pip",
-                        "install",
-                        "--quiet",
-                        "--disable-pip-version-check",
-                    ])
-                    .args(PACKAGES),
-                "pip install cyclonedx-python-lib[json-validation] spdx-tools (PyPI must be reachable)",
-            );
-        }
-        py
+        pyvenv::python(
+            "sbom-validators-venv",
+            "import cyclonedx.validation.json, spdx_tools",
+            PACKAGES,
+        )
     })
-}
-
-/// Runs `cmd`, panicking with `what`, its status and its output unless it succeeds.
-fn run(cmd: &mut Command, what: &str) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot {what}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "cannot {what}: {}\n{text}",
-        out.status
-    );
-    text
 }
 
 /// Writes `doc` pretty-printed to `name` under the target's temporary directory.
