@@ -46,13 +46,7 @@ fn attest_export(args: &AttestExportArgs) -> Result<(), String> {
     };
     let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
     let image = RegistryImage::new(client, reference);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let report = runtime
-        .block_on(export(&image, &key))
-        .map_err(|e| e.to_string())?;
+    let report = super::block_on(export(&image, &key))?.map_err(|e| e.to_string())?;
     if report.statements.is_empty() {
         return Err(format!(
             "{}: no BuildKit attestations to export (build with --provenance / --sbom and --push)",

@@ -133,11 +133,7 @@ fn audit(args: &AuditArgs) -> Result<i32, String> {
         tick.set_message(row.image.clone());
         tick.inc(1);
     });
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let rows = runtime.block_on(audit_all(&client, &images, &options, done));
+    let rows = super::block_on(audit_all(&client, &images, &options, done))?;
     bar.finish_and_clear();
     match args.format {
         Format::Table => print!("{}", table(&rows)),

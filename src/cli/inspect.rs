@@ -53,23 +53,7 @@ pub struct InspectArgs {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: InspectArgs) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return 2;
-        }
-    };
-    match runtime.block_on(inspect(&args)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
-    }
+    super::exit_code(inspect(&args))
 }
 
 async fn inspect(args: &InspectArgs) -> Result<i32, RegistryError> {

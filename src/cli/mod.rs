@@ -63,3 +63,24 @@ pub fn main() -> i32 {
         Commands::AttestExport(args) => attest_export::run(args),
     }
 }
+
+/// Runs `fut` to completion on a current-thread tokio runtime.
+fn block_on<F: std::future::Future>(fut: F) -> Result<F::Output, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    Ok(runtime.block_on(fut))
+}
+
+/// Runs a command's future and turns its outcome into an exit code: its own code,
+/// or 2 after printing the error.
+fn exit_code<E: std::fmt::Display>(fut: impl std::future::Future<Output = Result<i32, E>>) -> i32 {
+    match block_on(fut).and_then(|r| r.map_err(|e| e.to_string())) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}

@@ -42,23 +42,7 @@ pub struct VerifyArgs {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: VerifyArgs) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return 2;
-        }
-    };
-    match runtime.block_on(verify(&args)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
-    }
+    super::exit_code(verify(&args))
 }
 
 /// The policy with `extra` keys added, and the trusted keys read.
