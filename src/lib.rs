@@ -6,6 +6,7 @@
 
 pub mod attest;
 pub mod catalog;
+pub mod civil_time;
 pub mod cli;
 pub mod convert;
 pub mod dockerfile;

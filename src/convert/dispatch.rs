@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::main_context;
 use super::facts::InstructionFacts;
-use super::image::rfc3339;
 use super::platform::{default_path_env, Platform};
 use super::resolver::{ResolvedImage, Resolver};
 use super::state::{StageBase, StageState, Step, StepKind};
 use super::{err, lower_copy, lower_meta, lower_run, Error, Options, PlatformBuild, StageBuild};
+use crate::civil_time::rfc3339;
 use crate::dockerfile::ast::{Command, Dockerfile, Instruction};
 use crate::dockerfile::expand::Lexer;
 use crate::llb;

@@ -1,7 +1,8 @@
 //! CycloneDX 1.6 JSON.
 
-use super::{rfc3339, uuid_v5, SbomBuilder};
+use super::{uuid_v5, SbomBuilder};
 use crate::catalog::Package;
+use crate::civil_time::rfc3339;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -147,7 +148,9 @@ pub(super) fn document(b: &SbomBuilder<'_>) -> serde_json::Value {
         serial_number: None,
         version: 1,
         metadata: Metadata {
-            timestamp: b.created.map(rfc3339),
+            timestamp: b
+                .created
+                .map(|t| rfc3339(i64::try_from(t).unwrap_or(i64::MAX))),
             tools: Tools {
                 components: vec![Component {
                     bom_ref: None,

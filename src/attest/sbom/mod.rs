@@ -10,7 +10,7 @@ mod cyclonedx;
 mod ids;
 mod spdx;
 
-pub use ids::{rfc3339, uuid_v5};
+pub use ids::uuid_v5;
 
 use crate::catalog::{Catalog, Package};
 use std::collections::BTreeMap;

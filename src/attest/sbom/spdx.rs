@@ -1,7 +1,8 @@
 //! SPDX 2.3 JSON.
 
-use super::{rfc3339, uuid_v5, SbomBuilder, TOOL};
+use super::{uuid_v5, SbomBuilder, TOOL};
 use crate::catalog::Package;
+use crate::civil_time::rfc3339;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -162,7 +163,7 @@ fn package(b: &SbomBuilder<'_>, p: &Package, date: &str) -> SpdxPackage {
 
 /// Builds the document; the namespace ends in the UUIDv5 of the document's SHA-256 without it.
 pub(super) fn document(b: &SbomBuilder<'_>) -> serde_json::Value {
-    let date = rfc3339(b.created.unwrap_or(0));
+    let date = rfc3339(i64::try_from(b.created.unwrap_or(0)).unwrap_or(i64::MAX));
     let mut subject_notes = Vec::new();
     if let Some(s) = &b.subject.stage {
         subject_notes.push(format!("stagetrail:stage={s}"));
