@@ -288,5 +288,6 @@ fn worker_platform_ids() {
         variant: Some("v7".into()),
     };
     assert_eq!(p.id(), "linux/arm/v7");
-    assert_eq!(p.to_pb().variant, "v7");
+    let platform = crate::convert::Platform::parse(&p.id()).unwrap();
+    assert_eq!(platform.to_pb().variant, "v7");
 }

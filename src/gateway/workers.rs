@@ -3,8 +3,6 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use crate::proto::pb;
-
 /// A platform as BuildKit's JSON spells it (`{"architecture","os","variant"?}`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct WorkerPlatform {
@@ -23,16 +21,6 @@ impl WorkerPlatform {
         match self.variant.as_deref().filter(|v| !v.is_empty()) {
             Some(v) => format!("{}/{}/{}", self.os, self.architecture, v),
             None => format!("{}/{}", self.os, self.architecture),
-        }
-    }
-
-    /// The LLB wire form.
-    pub fn to_pb(&self) -> pb::Platform {
-        pb::Platform {
-            architecture: self.architecture.clone(),
-            os: self.os.clone(),
-            variant: self.variant.clone().unwrap_or_default(),
-            ..Default::default()
         }
     }
 }
