@@ -2,8 +2,8 @@
 //! plus a 90-package dpkg status — from a temporary directory. Goal: under one second.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use stagetrail::catalog::fs::LocalFs;
-use stagetrail::catalog::scan;
+use stagetrail_sbom::catalog::fs::LocalFs;
+use stagetrail_sbom::catalog::scan;
 use std::path::Path;
 
 fn put(root: &Path, path: &str, content: &str) {

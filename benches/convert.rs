@@ -1,9 +1,9 @@
 //! Parse + convert of a 1,000-line multi-stage Dockerfile (goal: median < 10 ms).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use stagetrail::convert::{convert, NoResolver, Options};
-use stagetrail::dockerfile::parse;
-use stagetrail::llb;
+use stagetrail_convert::{convert, NoResolver, Options};
+use stagetrail_dockerfile::parse;
+use stagetrail_llb as llb;
 
 /// Ten stages of 100 lines each, mixing every common instruction kind;
 /// each stage copies from the previous one, so all stages are reachable.

@@ -1,5 +1,8 @@
-//! The `stagetrail` binary: see [`stagetrail::cli`].
+//! The `stagetrail` binary: the BuildKit frontend (`stagetrail frontend`, the image's
+//! entrypoint) and the CLI around it. Each command lives in [`cli`].
+
+mod cli;
 
 fn main() {
-    std::process::exit(stagetrail::cli::main());
+    std::process::exit(cli::main());
 }

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::attest::cosign::export;
-use crate::attest::keys::read_signing_key;
-use crate::registry::{ClientConfig, Reference, RegistryClient, RegistryImage};
+use stagetrail_oci::signing::cosign::export;
+use stagetrail_oci::signing::keys::read_signing_key;
+use stagetrail_oci::{ClientConfig, Reference, RegistryClient, RegistryImage};
 
 /// Arguments of `stagetrail attest-export`.
 #[derive(Args, Debug)]

@@ -14,8 +14,8 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::verify::{now, policy_and_keys};
-use crate::policy::audit::{audit_all, table, AuditOptions, AuditRow};
-use crate::registry::{ClientConfig, RegistryClient};
+use stagetrail_oci::{ClientConfig, RegistryClient};
+use stagetrail_policy::audit::{audit_all, table, AuditOptions, AuditRow};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -108,7 +108,7 @@ fn audit(args: &AuditArgs) -> Result<i32, String> {
         options.keys = args
             .keys
             .iter()
-            .map(|k| crate::attest::keys::PublicKey::read(k))
+            .map(|k| stagetrail_oci::signing::keys::PublicKey::read(k))
             .collect::<Result<_, _>>()
             .map_err(|e| e.to_string())?;
     }

@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 
-use crate::convert::{self, MapResolver, NamedContext, NoResolver, Options, Platform, Resolver};
-use crate::dockerfile;
-use crate::llb;
+use stagetrail_convert::{
+    self as convert, MapResolver, NamedContext, NoResolver, Options, Platform, Resolver,
+};
+use stagetrail_dockerfile as dockerfile;
+use stagetrail_llb as llb;
 
 /// Output format of `convert`.
 #[derive(Clone, Copy, Debug, ValueEnum)]

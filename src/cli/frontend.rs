@@ -22,7 +22,7 @@ pub fn main() -> i32 {
             return 1;
         }
     };
-    let outcome = runtime.block_on(crate::gateway::frontend::run());
+    let outcome = runtime.block_on(stagetrail_frontend::run());
     // A blocking read on stdin would keep a normal runtime shutdown waiting forever.
     runtime.shutdown_background();
     match outcome {

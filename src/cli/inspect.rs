@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use crate::registry::attestations::{self, Attestation, DiscoverOptions, ImageAttestations};
-use crate::registry::{
+use stagetrail_oci::attestations::{self, Attestation, DiscoverOptions, ImageAttestations};
+use stagetrail_oci::{
     ClientConfig, ImageSource, Limits, OciLayout, OciTar, Reference, RegistryClient, RegistryError,
     RegistryImage,
 };
@@ -111,7 +111,7 @@ fn print_statements(
     format: Format,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    let statements: Vec<&crate::registry::attestations::statement::Statement> = found
+    let statements: Vec<&stagetrail_oci::attestations::statement::Statement> = found
         .all()
         .filter(|a| a.predicate_type.as_deref() == Some(predicate_type))
         .filter_map(|a| a.content.as_ref().and_then(|c| c.statement.as_ref()))

@@ -1,7 +1,7 @@
 //! `stagetrail sbom <dir>`: catalog a local root filesystem and print an SBOM or a table.
 
-use crate::attest::sbom::{source_date_epoch, SbomBuilder, Subject};
-use crate::catalog::{self, fs::LocalFs, Catalog};
+use stagetrail_sbom::catalog::{self, fs::LocalFs, Catalog};
+use stagetrail_sbom::document::{source_date_epoch, SbomBuilder, Subject};
 use std::io::Write;
 use std::path::PathBuf;
 

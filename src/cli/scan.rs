@@ -9,10 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::attest::sbom::{source_date_epoch, SbomBuilder, Subject};
-use crate::attest::stages::CYCLONEDX_PREDICATE;
-use crate::attest::stages::{self, statement, ScanPlan, StageDocuments, SPDX_PREDICATE};
-use crate::catalog::{self, fs::Fs, fs::LocalFs};
+use stagetrail_sbom::catalog::{self, fs::Fs, fs::LocalFs};
+use stagetrail_sbom::document::{source_date_epoch, SbomBuilder, Subject};
+use stagetrail_sbom::stages::CYCLONEDX_PREDICATE;
+use stagetrail_sbom::stages::{self, statement, ScanPlan, StageDocuments, SPDX_PREDICATE};
 
 /// Arguments of `stagetrail scan`.
 #[derive(Debug, Default, clap::Args)]

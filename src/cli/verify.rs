@@ -6,12 +6,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 
-use crate::attest::keys::PublicKey;
-use crate::policy::model::Signatures;
-use crate::policy::{evaluate, gather, opa, Distill, Policy, PolicyError};
-use crate::registry::{
+use stagetrail_oci::signing::keys::PublicKey;
+use stagetrail_oci::{
     ClientConfig, ImageSource, Limits, OciLayout, OciTar, Reference, RegistryClient, RegistryImage,
 };
+use stagetrail_policy::model::Signatures;
+use stagetrail_policy::{evaluate, gather, opa, Distill, Policy, PolicyError};
 
 /// Arguments of `stagetrail verify`.
 #[derive(Args, Debug)]

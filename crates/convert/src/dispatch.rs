@@ -1,0 +1,386 @@
+//! The per-platform driver: plan the stages, resolve bases, dispatch every
+//! reachable stage's instructions, then assemble the [`PlatformBuild`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::context::main_context;
+use super::facts::InstructionFacts;
+use super::platform::{default_path_env, Platform};
+use super::resolver::{ResolvedImage, Resolver};
+use super::state::{StageBase, StageState, Step, StepKind};
+use super::{err, lower_copy, lower_meta, lower_run, Error, Options, PlatformBuild, StageBuild};
+use stagetrail_dockerfile::ast::{Command, Dockerfile, Instruction};
+use stagetrail_dockerfile::expand::Lexer;
+use stagetrail_llb as llb;
+use stagetrail_llb::pb;
+use stagetrail_oci::civil_time::rfc3339;
+
+/// Inputs of one platform build.
+pub(crate) struct Setup<'a> {
+    pub df: &'a Dockerfile,
+    pub opts: &'a Options,
+    pub resolver: &'a dyn Resolver,
+    pub build_platform: Platform,
+    pub target_platform: Platform,
+    /// No `--platform` was requested: image platform comes from the base image.
+    pub implicit_target: bool,
+    /// Several target platforms: progress names get a platform prefix.
+    pub multi_platform: bool,
+}
+
+/// Mutable conversion state for one pass over one platform.
+pub(crate) struct Ctx<'a> {
+    pub s: &'a Setup<'a>,
+    pub lexer: Lexer,
+    /// Global ARGs (platform args first), values after build-arg overrides.
+    pub meta_args: Vec<(String, Option<String>)>,
+    pub proxy: Option<pb::ProxyEnv>,
+    /// History `created` time.
+    pub epoch: Option<String>,
+    pub states: Vec<StageState>,
+    pub by_name: BTreeMap<String, usize>,
+    /// Source states of `COPY --from` / `RUN --mount`, per (state, instruction).
+    pub sources: BTreeMap<(usize, usize), Vec<usize>>,
+    pub target: usize,
+    pub reachable: BTreeSet<usize>,
+    pub build_context: llb::State,
+    pub cache: &'a mut BTreeMap<(String, String), Result<ResolvedImage, String>>,
+}
+
+impl Ctx<'_> {
+    /// Resolves an image once per reference and platform.
+    pub fn resolve(
+        &mut self,
+        reference: &str,
+        platform: &Platform,
+    ) -> Result<ResolvedImage, String> {
+        let key = (reference.to_string(), platform.id());
+        if let Some(r) = self.cache.get(&key) {
+            return r.clone();
+        }
+        let r = self.s.resolver.resolve(reference, platform);
+        self.cache.insert(key, r.clone());
+        r
+    }
+
+    /// The global ARGs as an expansion environment (unset values are "").
+    pub fn meta_env(&self) -> BTreeMap<String, String> {
+        self.meta_args
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
+            .collect()
+    }
+
+    /// The stage's platform (target platform until set).
+    pub fn platform_of(&self, i: usize) -> Platform {
+        self.states[i].platform_or(&self.s.target_platform)
+    }
+}
+
+fn proxy_env(args: &BTreeMap<String, String>) -> Option<pb::ProxyEnv> {
+    let mut pe = pb::ProxyEnv::default();
+    let mut set = false;
+    for (k, v) in args {
+        let slot = match k.to_ascii_lowercase().as_str() {
+            "http_proxy" => &mut pe.http_proxy,
+            "https_proxy" => &mut pe.https_proxy,
+            "ftp_proxy" => &mut pe.ftp_proxy,
+            "no_proxy" => &mut pe.no_proxy,
+            "all_proxy" => &mut pe.all_proxy,
+            _ => continue,
+        };
+        slot.clone_from(v);
+        set = true;
+    }
+    set.then_some(pe)
+}
+
+fn run_pass<'a>(
+    s: &'a Setup<'a>,
+    build_context: llb::State,
+    cache: &'a mut BTreeMap<(String, String), Result<ResolvedImage, String>>,
+) -> Result<Ctx<'a>, Error> {
+    let mut ctx = Ctx {
+        s,
+        lexer: Lexer::new(s.df.directives.escape),
+        meta_args: Vec::new(),
+        proxy: proxy_env(&s.opts.build_args),
+        epoch: s.opts.source_date_epoch.map(rfc3339),
+        states: Vec::new(),
+        by_name: BTreeMap::new(),
+        sources: BTreeMap::new(),
+        target: 0,
+        reachable: BTreeSet::new(),
+        build_context,
+        cache,
+    };
+    ctx.plan()?;
+    ctx.resolve_bases()?;
+    for i in 0..ctx.states.len() {
+        if ctx.reachable.contains(&i) && !ctx.states[i].done {
+            dispatch_stage(&mut ctx, i)?;
+        }
+    }
+    Ok(ctx)
+}
+
+/// Converts the Dockerfile for one target platform.
+pub(crate) fn build_platform(s: &Setup) -> Result<PlatformBuild, Error> {
+    let mut cache = BTreeMap::new();
+    // First pass: learn which context paths are used (for `local.followpaths`).
+    let used: BTreeSet<String> = {
+        let ctx = run_pass(s, main_context(s.opts, &BTreeSet::new()), &mut cache)?;
+        ctx.states
+            .iter()
+            .filter(|d| ctx.reachable.contains(&d.index))
+            .flat_map(|d| d.ctx_paths.iter().cloned())
+            .collect()
+    };
+    let mut ctx = run_pass(s, main_context(s.opts, &used), &mut cache)?;
+    finish(&mut ctx)
+}
+
+fn finish(ctx: &mut Ctx) -> Result<PlatformBuild, Error> {
+    let s = ctx.s;
+    let t = ctx.target;
+    let target_platform = s.target_platform.clone();
+    {
+        let img = &mut ctx.states[t].image;
+        for (k, v) in &s.opts.labels {
+            img.config.labels.insert(k.clone(), v.clone());
+        }
+        if !s.implicit_target || img.os.is_empty() || img.architecture.is_empty() {
+            img.os.clone_from(&target_platform.os);
+            img.architecture.clone_from(&target_platform.architecture);
+            img.variant = target_platform.variant_str().to_string();
+            img.os_version.clear();
+        }
+    }
+    let definition = llb::marshal(&ctx.states[t].state, source_info(s.opts));
+    let stages = ctx
+        .states
+        .iter()
+        .filter(|d| d.stage.is_some() && ctx.reachable.contains(&d.index))
+        .map(|d| StageBuild {
+            index: d.stage.unwrap_or_default(),
+            name: d.name.clone(),
+            state: d.state.clone(),
+            base: d.base_kind.clone(),
+            copy_from: d
+                .deps
+                .iter()
+                .filter_map(|(dep, _)| ctx.states[*dep].stage)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            span: d.span,
+            platform: d.platform_or(&target_platform),
+            build_args: d.build_args.clone(),
+            instructions: d.facts.clone(),
+            from_state: d.from_state.clone(),
+            steps: d.steps.clone(),
+            sbom_scan_stage: sbom_arg(ctx, d, SBOM_SCAN_STAGE),
+            sbom_scan_context: sbom_arg(ctx, d, SBOM_SCAN_CONTEXT),
+        })
+        .collect();
+    Ok(PlatformBuild {
+        platform: target_platform,
+        definition,
+        image_config: ctx.states[t].image.to_json(),
+        stages,
+        context: ctx.build_context.clone(),
+    })
+}
+
+/// The ARG that picks the stages BuildKit scans for SBOMs.
+const SBOM_SCAN_STAGE: &str = "BUILDKIT_SBOM_SCAN_STAGE";
+/// The ARG that asks for an SBOM of the build context.
+const SBOM_SCAN_CONTEXT: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
+
+/// The value of `key` as a stage sees it (upstream: global ARGs, then the stage's own ARGs,
+/// the last declaration winning); a `build-arg:` without any ARG declaring it counts too.
+fn sbom_arg(ctx: &Ctx, d: &StageState, key: &str) -> Option<String> {
+    ctx.meta_args
+        .iter()
+        .chain(d.build_args.iter())
+        .rfind(|(k, _)| k == key)
+        .map(|(_, v)| v.clone().unwrap_or_default())
+        .or_else(|| ctx.s.opts.build_args.get(key).cloned())
+}
+
+/// `Definition.Source.infos[0]`: the Dockerfile, with the definition that loads it.
+fn source_info(opts: &Options) -> Option<pb::SourceInfo> {
+    let data = opts.dockerfile_source.clone()?;
+    let name = opts.filename();
+    let mut follow = vec![name.to_string(), format!("{name}.dockerignore")];
+    if name.rsplit('/').next() == Some("Dockerfile") {
+        let dir = name.strip_suffix("Dockerfile").unwrap_or("");
+        let lower = format!("{dir}dockerfile");
+        follow.push(lower.trim_start_matches("./").to_string());
+    }
+    let mut attrs = BTreeMap::new();
+    attrs.insert(
+        "local.followpaths".to_string(),
+        super::gofmt::json_string_list(&follow),
+    );
+    attrs.insert("local.sharedkeyhint".into(), "dockerfile".into());
+    attrs.insert("local.differ".into(), "none".into());
+    if let Some(sid) = &opts.session_id {
+        attrs.insert("local.session".into(), sid.clone());
+    }
+    let st = llb::State::source(
+        "local://dockerfile",
+        attrs,
+        None,
+        llb::OpMeta::named(format!("[internal] load build definition from {name}")),
+    );
+    Some(pb::SourceInfo {
+        filename: name.to_string(),
+        data,
+        definition: Some(llb::marshal(&st, None)),
+        language: "Dockerfile".into(),
+    })
+}
+
+fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
+    ctx.states[i].done = true;
+    if let Some(b) = ctx.states[i].base {
+        let base = ctx.states[b].clone();
+        let d = &mut ctx.states[i];
+        d.state = base.state;
+        d.platform = base.platform;
+        d.image = base.image;
+        d.base_img = base.base_img;
+        d.env = base.env;
+        d.dir = base.dir;
+        d.user = base.user;
+        d.hostname = base.hostname;
+        d.network = base.network;
+        d.base_kind = StageBase::Stage(base.stage.unwrap_or(b));
+    }
+    let platform = ctx.platform_of(i);
+    let span = ctx.states[i].span;
+    {
+        let d = &mut ctx.states[i];
+        d.platform = Some(platform.clone());
+        if !d
+            .image
+            .config
+            .env
+            .iter()
+            .any(|e| e.split('=').next() == Some("PATH"))
+        {
+            d.image
+                .config
+                .env
+                .push(format!("PATH={}", default_path_env(&platform.os)));
+        }
+        for e in d.image.config.env.clone() {
+            let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
+            d.env.add(k, v);
+        }
+        if let Some(h) = &ctx.s.opts.hostname {
+            d.hostname.clone_from(h);
+        }
+        if !d.image.config.working_dir.is_empty() {
+            let wd = lower_meta::normalize_workdir(
+                &d.image.config.working_dir,
+                &d.image.config.working_dir.clone(),
+            );
+            d.image.config.working_dir.clone_from(&wd);
+            d.dir = wd;
+        }
+        if !d.image.config.user.is_empty() {
+            d.user.clone_from(&d.image.config.user);
+        }
+        d.network = network_mode(ctx.s.opts.network_mode.as_deref())
+            .map_err(|e| err(span, e, "use sandbox, host or none"))?;
+    }
+    let triggers = std::mem::take(&mut ctx.states[i].image.config.on_build);
+    for trigger in &triggers {
+        dispatch_trigger(ctx, i, trigger).map_err(|e| {
+            Error::new(
+                span,
+                format!(
+                    "ONBUILD trigger {trigger:?} of the base image failed: {}",
+                    e.message
+                ),
+            )
+            .with_hint(
+                e.hint
+                    .unwrap_or_else(|| "fix or rebuild the base image".into()),
+            )
+        })?;
+    }
+    let Some(si) = ctx.states[i].stage else {
+        return Ok(());
+    };
+    ctx.states[i].from_state = ctx.states[i].state.clone();
+    let df = ctx.s.df;
+    for (ii, instr) in df.stages[si].instructions.iter().enumerate() {
+        let sources = ctx.sources.get(&(i, ii)).cloned().unwrap_or_default();
+        dispatch(ctx, i, instr, &sources)?;
+    }
+    Ok(())
+}
+
+/// `force-network-mode` as upstream `parseNetMode`.
+fn network_mode(v: Option<&str>) -> Result<pb::NetMode, String> {
+    match v.unwrap_or("") {
+        "" | "sandbox" => Ok(pb::NetMode::Unset),
+        "host" => Ok(pb::NetMode::Host),
+        "none" => Ok(pb::NetMode::None),
+        other => Err(format!("invalid netmode {other}")),
+    }
+}
+
+/// Parses and dispatches one ONBUILD trigger of the base image (upstream
+/// `dispatchOnBuildTriggers`; its locations are lines of the trigger text).
+fn dispatch_trigger(ctx: &mut Ctx, i: usize, trigger: &str) -> Result<(), Error> {
+    let text = format!("FROM scratch\n{trigger}\n");
+    let parsed = stagetrail_dockerfile::parse(&text)?;
+    let mut instrs = parsed
+        .stages
+        .into_iter()
+        .flat_map(|s| s.instructions)
+        .collect::<Vec<_>>();
+    if instrs.len() != 1 {
+        return Err(Error::new(
+            Default::default(),
+            "onbuild trigger should be a single expression",
+        ));
+    }
+    let mut instr = instrs.remove(0);
+    instr.span.start_line -= 1;
+    instr.span.end_line -= 1;
+    let sources = ctx.trigger_sources(&instr)?;
+    dispatch(ctx, i, &instr, &sources)?;
+    if let Some(f) = ctx.states[i].facts.last_mut() {
+        f.onbuild = true;
+    }
+    Ok(())
+}
+
+/// Dispatches one instruction on state `i`.
+pub(crate) fn dispatch(
+    ctx: &mut Ctx,
+    i: usize,
+    instr: &Instruction,
+    sources: &[usize],
+) -> Result<(), Error> {
+    ctx.states[i].facts.push(InstructionFacts::new(instr));
+    match &instr.command {
+        Command::Run(r) => {
+            lower_run::dispatch_run(ctx, i, instr, r, sources)?;
+            ctx.states[i].steps.push(Step {
+                line: instr.span.start_line,
+                kind: StepKind::Run,
+                text: instr.original.trim().to_string(),
+            });
+            Ok(())
+        }
+        Command::Copy(c) => lower_copy::dispatch_copy(ctx, i, instr, c, sources),
+        Command::Add(a) => lower_copy::dispatch_add(ctx, i, instr, a),
+        _ => lower_meta::dispatch_meta(ctx, i, instr),
+    }
+}

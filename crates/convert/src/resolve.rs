@@ -1,0 +1,127 @@
+//! Base resolution: scratch, named contexts and registry images (digest-pinned
+//! when the resolver knows the digest), as upstream's per-stage errgroup does.
+
+use std::collections::BTreeMap;
+
+use super::dispatch::Ctx;
+use super::image::Image;
+use super::names::prefix_command;
+use super::reference::Reference;
+use super::state::{EnvList, StageBase};
+use super::{err, ranges, Error};
+use stagetrail_llb as llb;
+
+impl Ctx<'_> {
+    /// Gives every state without a stage base its starting filesystem and config.
+    pub(crate) fn resolve_bases(&mut self) -> Result<(), Error> {
+        for i in 0..self.states.len() {
+            if self.states[i].base.is_some() || self.states[i].done {
+                continue;
+            }
+            self.resolve_base(i)?;
+        }
+        Ok(())
+    }
+
+    fn resolve_base(&mut self, i: usize) -> Result<(), Error> {
+        let target = self.s.target_platform.clone();
+        let span = self.states[i].span;
+        let reachable = self.reachable.contains(&i);
+        if self.states[i].base_name == "scratch" {
+            let d = &mut self.states[i];
+            d.state = llb::State::scratch();
+            d.image = Image::empty(&target);
+            d.platform = Some(target);
+            d.base_kind = StageBase::Scratch;
+            d.done = d.unregistered;
+            return Ok(());
+        }
+        let orig = self.states[i].base_name.clone();
+        let parsed = Reference::parse_normalized(&orig).map_err(|e| {
+            err(
+                span,
+                format!("failed to parse stage name {orig:?}: {e}"),
+                format!(
+                    "use an image reference, scratch, or a stage name; {}",
+                    self.stage_names()
+                ),
+            )
+        })?;
+        let platform = self.states[i].platform_or(&target);
+        let tagged = parsed.clone().tag_name_only();
+        let tagged_name = tagged.to_string();
+        if let Some(c) = self.named_context(&tagged_name, &platform, span)? {
+            let d = &mut self.states[i];
+            d.image = c.image.unwrap_or_else(|| Image::empty(&target));
+            d.state = c.state.with_platform(platform.to_pb());
+            d.platform = Some(platform);
+            d.base_kind = StageBase::Context(tagged.familiar_without_latest());
+            d.done = d.unregistered;
+            return Ok(());
+        }
+        let mut name = tagged_name.clone();
+        let mut is_scratch = false;
+        let mut digest = None;
+        if reachable {
+            let resolved = self.resolve(&tagged_name, &platform).map_err(|e| {
+                err(
+                    span,
+                    format!("{orig}: {e}"),
+                    format!("check the image name and tag; {}", self.stage_names()),
+                )
+            })?;
+            let mut img = Image::from_json(&resolved.config)
+                .map_err(|e| err(span, e, "the resolver returned an invalid image config"))?;
+            self.states[i].base_img = Some(img.clone());
+            img.created = None;
+            if let Some(d) = &resolved.digest {
+                name = tagged.clone().with_digest(d).to_string();
+            }
+            digest.clone_from(&resolved.digest);
+            // Only a config that describes its layers can prove the image empty.
+            is_scratch = resolved.config.get("rootfs").is_some() && img.has_no_layers();
+            self.states[i].image = img;
+        }
+        let multi = self.s.multi_platform;
+        let mut attrs = BTreeMap::new();
+        if let Some(mode) = self.s.opts.image_resolve_mode.as_deref() {
+            if mode == "pull" || mode == "local" {
+                attrs.insert("image.resolvemode".to_string(), mode.to_string());
+            }
+        }
+        let d = &mut self.states[i];
+        d.base_name.clone_from(&name);
+        d.base_kind = StageBase::Image {
+            reference: tagged_name,
+            digest,
+        };
+        if is_scratch {
+            d.state = llb::State::scratch();
+        } else {
+            let custom = prefix_command(
+                d,
+                &format!("FROM {name}"),
+                multi,
+                Some(&platform),
+                &EnvList::default(),
+            );
+            let mut meta = llb::OpMeta::named(custom);
+            meta.description.insert(
+                "com.docker.dockerfile.v1.command".to_string(),
+                d.source_code.clone(),
+            );
+            if d.has_location {
+                meta.locations = ranges(span);
+            }
+            d.state = llb::State::source(
+                &format!("docker-image://{name}"),
+                attrs,
+                Some(platform.to_pb()),
+                meta,
+            );
+        }
+        d.platform = Some(platform);
+        d.done = d.unregistered;
+        Ok(())
+    }
+}

@@ -1,0 +1,69 @@
+//! Expansion helpers around [`stagetrail_dockerfile::expand::Lexer`] for the ways the
+//! dispatcher uses it (plain words, progress names, raw heredoc bodies).
+
+use stagetrail_dockerfile::expand::{Env, Lexer};
+
+/// Expands one word with `env` (upstream `ProcessWord`), error text as upstream.
+pub fn word(lexer: &Lexer, w: &str, env: &dyn Env) -> Result<String, String> {
+    lexer.process_word(w, env).map_err(|e| e.message)
+}
+
+/// Upstream `processCmdEnv` with `RawQuotes` and `SkipUnsetEnv`: expands a command
+/// for its progress name, leaving it unchanged when expansion fails.
+pub fn cmd_env(lexer: &Lexer, cmd: &str, env: &dyn Env) -> String {
+    let mut l = lexer.clone();
+    l.raw_quotes = true;
+    l.skip_unset_env = true;
+    l.process_word(cmd, env).unwrap_or_else(|_| cmd.to_string())
+}
+
+/// Expands a heredoc body as upstream `ExpandRaw` does: escape `\`, quotes not
+/// processed (`SkipProcessQuotes`). Quotes are escaped first so the lexer keeps them.
+pub fn heredoc_body(data: &str, env: &dyn Env) -> Result<String, String> {
+    let mut guarded = String::with_capacity(data.len());
+    let mut chars = data.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                guarded.push(c);
+                if let Some(n) = chars.next() {
+                    guarded.push(n);
+                }
+            }
+            '\'' | '"' => {
+                guarded.push('\\');
+                guarded.push(c);
+            }
+            c => guarded.push(c),
+        }
+    }
+    word(&Lexer::new('\\'), &guarded, env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> Vec<(String, String)> {
+        vec![("FOO".into(), "bar".into())]
+    }
+
+    #[test]
+    fn heredoc_bodies_keep_quotes_and_expand_inside_them() {
+        assert_eq!(
+            heredoc_body("echo '$FOO' \"$FOO\"\n", &env()).unwrap(),
+            "echo 'bar' \"bar\"\n"
+        );
+        assert_eq!(heredoc_body("a \\$FOO\n", &env()).unwrap(), "a $FOO\n");
+    }
+
+    #[test]
+    fn progress_names_keep_unset_vars_and_quotes() {
+        let l = Lexer::new('\\');
+        assert_eq!(
+            cmd_env(&l, "RUN echo \"$FOO\" $NOPE", &env()),
+            "RUN echo \"bar\" $NOPE"
+        );
+        assert_eq!(word(&l, "'$FOO'", &env()).unwrap(), "$FOO");
+    }
+}

@@ -1,0 +1,168 @@
+//! The build step of frontend mode: frontend options → `convert::Options`,
+//! base images resolved over the bridge, one Solve per platform, and the
+//! `BuildResult` (refs, image configs, `refs.platforms`).
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use tokio::runtime::Handle;
+use tonic::Code;
+
+use super::attest_record;
+use super::failure::{warn, Failure};
+use super::sbom::{self, SbomRequest};
+use super::solve_errors::{needs_entitlement, solve_failure};
+use crate::bridge::caps::ids;
+use crate::bridge::Bridge;
+use crate::bridge::{BuildResult, Refs};
+use crate::options::load::LoadedDockerfile;
+use crate::options::{FrontendOpts, ResolveMode};
+use stagetrail_convert::{self as convert, Options, Platform, ResolvedImage, Resolver};
+use stagetrail_dockerfile::ast::Dockerfile;
+use stagetrail_llb::pb;
+
+/// Metadata key of the image config (suffixed `/<platformID>` for multi-platform).
+const IMAGE_CONFIG_KEY: &str = "containerimage.config";
+/// Metadata key listing the result's platforms.
+const PLATFORMS_KEY: &str = "refs.platforms";
+
+/// Converts `df` for every target platform, solves each, and assembles the result.
+pub async fn build(
+    bridge: &Bridge,
+    opts: &FrontendOpts,
+    loaded: &LoadedDockerfile,
+    df: &Dockerfile,
+    context_excludes: Vec<String>,
+    source: &pb::SourceInfo,
+) -> Result<BuildResult, Failure> {
+    let options = convert_options(opts, loaded, context_excludes);
+    let resolver = BridgeResolver {
+        bridge,
+        mode: opts.image_resolve_mode,
+        handle: Handle::current(),
+    };
+    let converted =
+        convert::convert(df, &options, &resolver).map_err(|e| Failure::dockerfile(&e, source))?;
+    for (span, message) in &converted.warnings {
+        warn(bridge, &loaded.vertex, source, *span, message).await;
+    }
+    attest_record::warn_credentials(bridge, loaded, source, &converted.builds).await;
+    let mut attest_plan = attest_record::plan(opts, loaded, &converted.builds)?;
+
+    let sbom = SbomRequest::from_opts(opts)?;
+    // BuildKit checks entitlements when it loads the LLB, which a plain Solve defers
+    // until after Return; evaluate such builds here so a refusal names its RUN line.
+    let evaluate = needs_entitlement(df) && bridge.has_cap(ids::SOLVE_EVALUATE);
+    let mut attestations = BTreeMap::new();
+    let multi = opts.multi_platform || converted.builds.len() > 1;
+    let mut refs = BTreeMap::new();
+    let mut single = String::new();
+    let mut metadata = BTreeMap::new();
+    let mut platforms = Vec::new();
+    let mut platform_ids = Vec::new();
+    for b in converted.builds {
+        let id = b.platform.id();
+        platform_ids.push(id.clone());
+        let ref_id = bridge
+            .solve_with(b.definition.clone(), &opts.cache_imports, evaluate)
+            .await
+            .map_err(|e| solve_failure(e, df, source))?;
+        if let Some(req) = &sbom {
+            let docs = sbom::attest(bridge, req, opts, &b).await?;
+            attest_record::add_sbom_digests(bridge, &mut attest_plan, &b, &docs).await?;
+            attestations.insert(id.clone(), docs);
+        }
+        let config = serde_json::to_vec(&b.image_config).map_err(|e| {
+            Failure::new(
+                Code::Internal,
+                format!("cannot encode the image config: {e}"),
+            )
+        })?;
+        if multi {
+            metadata.insert(format!("{IMAGE_CONFIG_KEY}/{id}"), config);
+            refs.insert(id.clone(), ref_id);
+        } else {
+            metadata.insert(IMAGE_CONFIG_KEY.to_string(), config);
+            single = ref_id;
+        }
+        platforms.push(json!({"ID": id, "Platform": platform_json(&b.platform)}));
+    }
+    metadata.insert(
+        PLATFORMS_KEY.to_string(),
+        serde_json::to_vec(&json!({ "Platforms": platforms })).unwrap_or_default(),
+    );
+    for (platform, ours) in attest_record::attach(bridge, opts, attest_plan, &platform_ids).await? {
+        attestations.entry(platform).or_default().extend(ours);
+    }
+    Ok(BuildResult {
+        refs: if multi {
+            Refs::PerPlatform(refs)
+        } else {
+            Refs::Single(single)
+        },
+        metadata,
+        attestations,
+    })
+}
+
+/// An OCI platform object as exptypes spells it (`variant` only when set).
+fn platform_json(p: &Platform) -> serde_json::Value {
+    let mut v = json!({"architecture": p.architecture, "os": p.os});
+    if let Some(variant) = &p.variant {
+        v["variant"] = json!(variant);
+    }
+    v
+}
+
+/// Maps typed frontend options onto the converter's options.
+pub fn convert_options(
+    opts: &FrontendOpts,
+    loaded: &LoadedDockerfile,
+    context_excludes: Vec<String>,
+) -> Options {
+    Options {
+        filename: opts.filename.clone(),
+        target: opts.target.clone(),
+        build_args: opts.build_args.clone(),
+        labels: opts.labels.clone(),
+        target_platforms: opts.platforms.clone(),
+        build_platform: opts.build_platform.clone(),
+        named_contexts: opts.named_contexts.clone(),
+        context_excludes,
+        session_id: opts.session_id.clone(),
+        no_cache: opts.no_cache.clone(),
+        image_resolve_mode: Some(opts.image_resolve_mode.as_str().to_string()),
+        network_mode: opts.force_network_mode.clone(),
+        extra_hosts: opts.extra_hosts.clone(),
+        hostname: opts.hostname.clone(),
+        shm_size: opts.shm_size,
+        ulimits: opts.ulimits.clone(),
+        cgroup_parent: opts.cgroup_parent.clone(),
+        source_date_epoch: opts.source_date_epoch,
+        dockerfile_source: Some(loaded.data.clone()),
+    }
+}
+
+/// Resolves base images with `ResolveImageConfig`, blocking the converter's
+/// (synchronous) thread on the async call; needs a multi-thread runtime.
+struct BridgeResolver<'a> {
+    bridge: &'a Bridge,
+    mode: ResolveMode,
+    handle: Handle,
+}
+
+impl Resolver for BridgeResolver<'_> {
+    fn resolve(&self, reference: &str, platform: &Platform) -> Result<ResolvedImage, String> {
+        let call =
+            self.bridge
+                .resolve_image_config(reference, Some(platform.to_pb()), self.mode.as_str());
+        let (digest, config) = tokio::task::block_in_place(|| self.handle.block_on(call))
+            .map_err(|e| e.to_string())?;
+        let config = serde_json::from_slice(&config)
+            .map_err(|e| format!("image config of {reference} is not valid JSON: {e}"))?;
+        Ok(ResolvedImage {
+            digest: Some(digest).filter(|d| !d.is_empty()),
+            config,
+        })
+    }
+}

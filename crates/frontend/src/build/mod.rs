@@ -1,0 +1,15 @@
+//! The build: convert the Dockerfile, solve each platform, scan each stage for SBOMs, add our
+//! own attestations (build record, custom), and map solve errors back to Dockerfile lines.
+
+mod attest_record;
+#[allow(clippy::module_inception)]
+mod build;
+mod custom;
+mod failure;
+mod record_attestation;
+mod sbom;
+mod sbom_exec;
+pub mod serve;
+mod solve_errors;
+
+pub use failure::Failure;

@@ -1,0 +1,326 @@
+//! `--sbom=true` in frontend mode: per-stage SBOM attestations for every platform build.
+//!
+//! [`SbomRequest::from_opts`] reads `attest:sbom` (or `build-arg:BUILDKIT_ATTEST_SBOM`);
+//! [`plan`] turns a converted platform build into an [`attest::stages::ScanPlan`] honouring
+//! `BUILDKIT_SBOM_SCAN_STAGE` / `BUILDKIT_SBOM_SCAN_CONTEXT`; [`attest`] reads the stage
+//! filesystems with the chosen [`Reader`] and returns the attestations of one platform.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use super::failure::Failure;
+use super::sbom_exec;
+use crate::bridge::Bridge;
+use crate::bridge::BridgeFs;
+use crate::options::FrontendOpts;
+use crate::proto::gateway as gw;
+use stagetrail_convert::{PlatformBuild, StageBase, StepKind};
+use stagetrail_llb as llb;
+use stagetrail_sbom::catalog::fs::Fs;
+use stagetrail_sbom::stages::{
+    self, PlanBase, PlanStage, PlanStep, ScanPlan, StageDocuments, CONTEXT_KEY,
+    CYCLONEDX_PREDICATE, SPDX_PREDICATE,
+};
+
+/// The build-arg that picks how stage filesystems are read (`exec` or `gateway`).
+pub const READER_ARG: &str = "STAGETRAIL_SBOM_READER";
+
+/// How the frontend reads stage filesystems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// One exec of the frontend's own image with every filesystem mounted read-only
+    /// (`stagetrail scan`); BuildKit caches it like any step.
+    Exec,
+    /// `ReadDir` / `ReadFile` / `StatFile` on solved refs, from the frontend process.
+    Gateway,
+}
+
+/// What the client asked for with `attest:sbom`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SbomRequest {
+    /// The filesystem reader.
+    pub reader: Reader,
+    /// Document time: `SOURCE_DATE_EPOCH` (build-arg, else the frontend's environment).
+    pub epoch: Option<u64>,
+    /// The image to run the scanner from (the frontend's own image, opt `source`).
+    pub scanner_image: Option<String>,
+}
+
+impl SbomRequest {
+    /// `None` unless SBOMs were asked for. The reader defaults to [`Reader::Exec`] when the
+    /// frontend knows its own image, else [`Reader::Gateway`]; `STAGETRAIL_SBOM_READER`
+    /// (build-arg) or the `reader=` attest parameter overrides it.
+    pub fn from_opts(opts: &FrontendOpts) -> Result<Option<SbomRequest>, Failure> {
+        let Some(params) = opts.attests.get("sbom") else {
+            return Ok(None);
+        };
+        let param = params
+            .split(',')
+            .filter_map(|f| f.split_once('='))
+            .find(|(k, _)| k.trim() == "reader")
+            .map(|(_, v)| v.trim().to_string());
+        let chosen = opts.build_args.get(READER_ARG).cloned().or(param);
+        let scanner_image = opts.source.clone().filter(|s| !s.is_empty());
+        let reader = match chosen.as_deref() {
+            None | Some("") if scanner_image.is_some() => Reader::Exec,
+            None | Some("") => Reader::Gateway,
+            Some("exec") if scanner_image.is_some() => Reader::Exec,
+            Some("exec") => {
+                return Err(Failure::new(
+                    tonic::Code::InvalidArgument,
+                    format!("{READER_ARG}=exec needs the frontend image (opt \"source\"); use the frontend through # syntax= or BUILDKIT_SYNTAX"),
+                ))
+            }
+            Some("gateway") => Reader::Gateway,
+            Some(other) => {
+                return Err(Failure::new(
+                    tonic::Code::InvalidArgument,
+                    format!("{READER_ARG}={other:?}: use exec or gateway"),
+                ))
+            }
+        };
+        let epoch = opts
+            .source_date_epoch
+            .and_then(|e| u64::try_from(e).ok())
+            .or_else(stagetrail_sbom::document::source_date_epoch);
+        Ok(Some(SbomRequest {
+            reader,
+            epoch,
+            scanner_image,
+        }))
+    }
+}
+
+/// strconv.ParseBool, else a comma list naming `stage` (upstream `isEnabledForStage`).
+pub fn enabled_for_stage(stage: &str, value: &str) -> bool {
+    match value {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => true,
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => false,
+        list => list.split(',').any(|v| v == stage),
+    }
+}
+
+/// The stage's report name: its `AS` name, else `stage-<index>`.
+fn stage_name(name: &Option<String>, index: usize) -> String {
+    name.clone().unwrap_or_else(|| format!("stage-{index}"))
+}
+
+/// The scan plan of one platform build, and the LLB state behind every key.
+pub fn plan(b: &PlatformBuild, epoch: Option<u64>) -> (ScanPlan, BTreeMap<String, llb::State>) {
+    let target = b.stages.last().map(|s| s.index);
+    let mut states = BTreeMap::new();
+    let mut stages = Vec::new();
+    for st in &b.stages {
+        let name = stage_name(&st.name, st.index);
+        let is_final = Some(st.index) == target;
+        let emit = is_final
+            || st
+                .sbom_scan_stage
+                .as_deref()
+                .is_none_or(|v| enabled_for_stage(&name, v));
+        let base = match &st.base {
+            StageBase::Scratch => PlanBase::Scratch,
+            StageBase::Stage(i) => PlanBase::Stage(*i),
+            StageBase::Image { .. } | StageBase::Context(_) => PlanBase::Image,
+        };
+        let steps = st
+            .steps
+            .iter()
+            .map(|s| match &s.kind {
+                StepKind::Run => PlanStep {
+                    line: s.line,
+                    dest: None,
+                    from_stage: None,
+                    text: s.text.clone(),
+                },
+                StepKind::Copy { dest, from_stage } => PlanStep {
+                    line: s.line,
+                    dest: Some(dest.clone()),
+                    from_stage: *from_stage,
+                    text: s.text.clone(),
+                },
+            })
+            .collect();
+        let ps = PlanStage {
+            index: st.index,
+            name,
+            emit,
+            is_final,
+            from_line: st.span.start_line,
+            base,
+            steps,
+        };
+        states.insert(ps.key(), st.state.clone());
+        if ps.base == PlanBase::Image {
+            states.insert(ps.base_key(), st.from_state.clone());
+        }
+        stages.push(ps);
+    }
+    let context = b.stages.last().is_some_and(|t| {
+        t.sbom_scan_context
+            .as_deref()
+            .is_some_and(|v| enabled_for_stage(&stage_name(&t.name, t.index), v))
+    });
+    if context {
+        states.insert(CONTEXT_KEY.to_string(), b.context.clone());
+    }
+    let plan = ScanPlan {
+        platform: b.platform.id(),
+        epoch,
+        stages,
+        context,
+    };
+    (plan, states)
+}
+
+/// The metadata every SBOM attestation carries.
+fn metadata() -> BTreeMap<String, Vec<u8>> {
+    BTreeMap::from([
+        ("reason".to_string(), b"sbom".to_vec()),
+        ("sbom-core".to_string(), b"sbom".to_vec()),
+    ])
+}
+
+/// The SBOM attestations of one platform build.
+pub async fn attest(
+    bridge: &Bridge,
+    req: &SbomRequest,
+    opts: &FrontendOpts,
+    b: &PlatformBuild,
+) -> Result<Vec<gw::Attestation>, Failure> {
+    let (plan, states) = plan(b, req.epoch);
+    let started = Instant::now();
+    let out = match (req.reader, &req.scanner_image) {
+        (Reader::Exec, Some(image)) => {
+            sbom_exec::attest(bridge, opts, image, &plan, &states, metadata()).await?
+        }
+        _ => gateway_attest(bridge, &plan, &states).await?,
+    };
+    tracing::info!(
+        "stagetrail: SBOMs of {} ({} stages, reader {:?}) in {} ms",
+        plan.platform,
+        plan.stages.len(),
+        req.reader,
+        started.elapsed().as_millis()
+    );
+    Ok(out)
+}
+
+/// Reads every filesystem over the gateway, renders the documents in this process and
+/// returns one InToto attestation per document (predicate files in one solved FileOp).
+async fn gateway_attest(
+    bridge: &Bridge,
+    plan: &ScanPlan,
+    states: &BTreeMap<String, llb::State>,
+) -> Result<Vec<gw::Attestation>, Failure> {
+    let mut refs = BTreeMap::new();
+    for (key, st) in states {
+        let id = if st.is_scratch() {
+            String::new()
+        } else {
+            bridge.solve(llb::marshal(st, None)).await?
+        };
+        refs.insert(key.clone(), id);
+    }
+    let started = Instant::now();
+    let calls = AtomicU64::new(0);
+    let docs = {
+        let mut open = |key: &str| -> Result<Box<dyn Fs + '_>, String> {
+            let id = refs.get(key).cloned().unwrap_or_default();
+            Ok(Box::new(BridgeFs::new(bridge, id, &calls)))
+        };
+        stages::generate(plan, &mut open)
+    };
+    tracing::info!(
+        "stagetrail: gateway reader cataloged {} filesystems with {} gateway calls in {} ms",
+        refs.len(),
+        calls.load(Ordering::Relaxed),
+        started.elapsed().as_millis()
+    );
+    log_warnings(&docs);
+    let files = predicate_files(&docs, plan.epoch)?;
+    let ref_id = bridge.solve(llb::marshal(&files.0, None)).await?;
+    Ok(files
+        .1
+        .into_iter()
+        .map(|(path, predicate_type)| gw::Attestation {
+            kind: gw::AttestationKind::InToto as i32,
+            metadata: metadata(),
+            r#ref: Some(gw::Ref {
+                id: ref_id.clone(),
+                def: None,
+            }),
+            path,
+            in_toto_predicate_type: predicate_type.to_string(),
+            in_toto_subjects: Vec::new(),
+        })
+        .collect())
+}
+
+/// Writes a few warnings per document to the build log.
+pub fn log_warnings(docs: &[StageDocuments]) {
+    for d in docs {
+        for w in d.warnings.iter().take(5) {
+            tracing::warn!("{}: {w}", d.stem);
+        }
+        if d.warnings.len() > 5 {
+            tracing::warn!("{}: {} more warnings", d.stem, d.warnings.len() - 5);
+        }
+    }
+}
+
+/// A FileOp holding every document's predicate file, and `(path, predicate type)` pairs.
+type PredicateFiles = (llb::State, Vec<(String, &'static str)>);
+
+fn predicate_files(docs: &[StageDocuments], epoch: Option<u64>) -> Result<PredicateFiles, Failure> {
+    let encode = |v: &serde_json::Value| {
+        serde_json::to_vec(v).map_err(|e| {
+            Failure::new(
+                tonic::Code::Internal,
+                format!("cannot encode an SBOM document: {e}"),
+            )
+        })
+    };
+    let timestamp = epoch
+        .and_then(|e| i64::try_from(e).ok())
+        .map(|e| e * 1_000_000_000);
+    let mut actions = llb::FileActions::new();
+    let mut paths = Vec::new();
+    for d in docs {
+        for (ext, predicate, doc) in [
+            ("spdx.json", SPDX_PREDICATE, &d.spdx),
+            ("cdx.json", CYCLONEDX_PREDICATE, &d.cyclonedx),
+        ] {
+            let path = format!("{}.{ext}", d.stem);
+            actions = actions.mkfile(llb::MkfileInfo {
+                path: format!("/{path}"),
+                mode: 0o644,
+                data: encode(doc)?,
+                owner: None,
+                timestamp,
+            });
+            paths.push((path, predicate));
+        }
+    }
+    let st = llb::State::scratch().file(
+        actions,
+        llb::OpMeta::named("[internal] stagetrail: SBOM documents"),
+    );
+    Ok((st, paths))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_stage_values_follow_upstream() {
+        assert!(enabled_for_stage("build", "true"));
+        assert!(enabled_for_stage("build", "1"));
+        assert!(!enabled_for_stage("build", "false"));
+        assert!(enabled_for_stage("build", "deps,build"));
+        assert!(!enabled_for_stage("build", "deps"));
+        assert!(!enabled_for_stage("build", ""));
+    }
+}

@@ -1,0 +1,230 @@
+//! The exec reader: one ExecOp of the frontend's own image runs `stagetrail scan` with every
+//! stage filesystem mounted read-only at `/run/src/<key>` and the plan at `/run/plan/plan.json`;
+//! it writes full in-toto statements to `/run/out` (SPDX) and `/run/out-cdx` (CycloneDX), which
+//! come back as two Bundle attestations (PROTOCOL.md §5a, §5c).
+
+use std::collections::BTreeMap;
+
+use tonic::Code;
+
+use super::failure::Failure;
+use crate::bridge::Bridge;
+use crate::options::FrontendOpts;
+use crate::proto::{gateway as gw, pb};
+use stagetrail_convert::{Platform, Reference};
+use stagetrail_llb::{self as llb, Exec, Mount, MountKind};
+use stagetrail_sbom::stages::{ScanPlan, CYCLONEDX_PREDICATE, SPDX_PREDICATE};
+
+/// Where the plan is mounted.
+pub const PLAN_DIR: &str = "/run/plan";
+/// Where the filesystems are mounted.
+pub const SRC_DIR: &str = "/run/src";
+/// Where SPDX statements are written.
+pub const OUT_SPDX: &str = "/run/out";
+/// Where CycloneDX statements are written.
+pub const OUT_CDX: &str = "/run/out-cdx";
+
+fn internal(m: impl Into<String>) -> Failure {
+    Failure::new(Code::Internal, m)
+}
+
+/// The scanner's command line: the image's entrypoint binary with `scan` arguments.
+fn command(binary: &str) -> Vec<String> {
+    [
+        binary,
+        "scan",
+        "--plan",
+        &format!("{PLAN_DIR}/plan.json"),
+        "--src",
+        SRC_DIR,
+        "--out",
+        OUT_SPDX,
+        "--out-cyclonedx",
+        OUT_CDX,
+    ]
+    .map(str::to_string)
+    .to_vec()
+}
+
+/// The scanner exec: `(SPDX output, CycloneDX output)` states. `ignore_cache` re-runs it
+/// (upstream does so when the target or a scanned stage is `--no-cache`).
+pub fn scanner_states(
+    image: &str,
+    binary: &str,
+    platform: &Platform,
+    plan: &ScanPlan,
+    states: &BTreeMap<String, llb::State>,
+    ignore_cache: bool,
+) -> Result<(llb::State, llb::State), String> {
+    let plan_json = serde_json::to_vec(plan).map_err(|e| format!("cannot encode the plan: {e}"))?;
+    let plan_state = llb::State::scratch().file(
+        llb::FileActions::new().mkfile(llb::MkfileInfo {
+            path: "/plan.json".into(),
+            mode: 0o644,
+            data: plan_json,
+            owner: None,
+            timestamp: Some(0),
+        }),
+        llb::OpMeta::named(format!("[{}] stagetrail: SBOM scan plan", plan.platform)),
+    );
+    let root = llb::State::source(
+        &format!("docker-image://{image}"),
+        BTreeMap::new(),
+        Some(platform.to_pb()),
+        llb::OpMeta::named(format!("[internal] stagetrail scanner {image}")),
+    );
+    let mut mounts = vec![Mount {
+        dest: PLAN_DIR.into(),
+        source: plan_state,
+        selector: String::new(),
+        readonly: true,
+        kind: MountKind::Bind,
+    }];
+    for (key, st) in states {
+        mounts.push(Mount {
+            dest: format!("{SRC_DIR}/{key}"),
+            source: st.clone(),
+            selector: String::new(),
+            readonly: true,
+            kind: MountKind::Bind,
+        });
+    }
+    for dest in [OUT_SPDX, OUT_CDX] {
+        mounts.push(Mount {
+            dest: dest.into(),
+            source: llb::State::scratch(),
+            selector: String::new(),
+            readonly: false,
+            kind: MountKind::Bind,
+        });
+    }
+    let mut op_meta = llb::OpMeta::named(format!(
+        "[{}] stagetrail: cataloging {} filesystems",
+        plan.platform,
+        states.len()
+    ));
+    op_meta.ignore_cache = ignore_cache;
+    let exec = Exec {
+        meta: pb::Meta {
+            args: command(binary),
+            env: vec!["PATH=/usr/local/bin:/usr/bin:/bin".into()],
+            cwd: "/".into(),
+            ..Default::default()
+        },
+        mounts,
+        network: pb::NetMode::None,
+        platform: Some(platform.to_pb()),
+        op_meta,
+        ..Default::default()
+    };
+    let out = root.run(exec);
+    let n = out.mounts.len();
+    match (
+        out.mounts.get(n - 2).cloned().flatten(),
+        out.mounts.get(n - 1).cloned().flatten(),
+    ) {
+        (Some(spdx), Some(cdx)) => Ok((spdx, cdx)),
+        _ => Err("the scanner exec has no output mounts".into()),
+    }
+}
+
+/// The image's entrypoint binary (its first `Entrypoint` word).
+fn entrypoint(config: &[u8]) -> Result<String, String> {
+    let v: serde_json::Value =
+        serde_json::from_slice(config).map_err(|e| format!("image config is not JSON: {e}"))?;
+    v["config"]["Entrypoint"][0]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| "the image has no Entrypoint".into())
+}
+
+/// Runs the scanner exec for one platform and returns its two Bundle attestations.
+pub async fn attest(
+    bridge: &Bridge,
+    opts: &FrontendOpts,
+    image: &str,
+    plan: &ScanPlan,
+    states: &BTreeMap<String, llb::State>,
+    metadata: BTreeMap<String, Vec<u8>>,
+) -> Result<Vec<gw::Attestation>, Failure> {
+    let platform = opts.build_platform.clone().unwrap_or_default();
+    let reference = Reference::parse_normalized(image)
+        .map_err(|e| internal(format!("frontend image {image:?}: {e}")))?
+        .tag_name_only();
+    let (digest, config) = bridge
+        .resolve_image_config(
+            &reference.to_string(),
+            Some(platform.to_pb()),
+            opts.image_resolve_mode.as_str(),
+        )
+        .await?;
+    let binary =
+        entrypoint(&config).map_err(|e| internal(format!("frontend image {image}: {e}")))?;
+    let pinned = if digest.is_empty() || reference.to_string().contains('@') {
+        reference.to_string()
+    } else {
+        reference.with_digest(&digest).to_string()
+    };
+    let ignore_cache = opts
+        .no_cache
+        .as_ref()
+        .is_some_and(|l| l.is_empty() || plan.stages.iter().any(|s| l.contains(&s.name)));
+    let (spdx, cdx) = scanner_states(&pinned, &binary, &platform, plan, states, ignore_cache)
+        .map_err(internal)?;
+    let mut out = Vec::new();
+    for (st, predicate) in [(spdx, SPDX_PREDICATE), (cdx, CYCLONEDX_PREDICATE)] {
+        let id = bridge.solve(llb::marshal(&st, None)).await?;
+        out.push(gw::Attestation {
+            kind: gw::AttestationKind::Bundle as i32,
+            metadata: metadata.clone(),
+            r#ref: Some(gw::Ref { id, def: None }),
+            path: String::new(),
+            in_toto_predicate_type: predicate.to_string(),
+            in_toto_subjects: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entrypoints_and_commands() {
+        let cfg = br#"{"config":{"Entrypoint":["/bin/stagetrail","frontend"]}}"#;
+        assert_eq!(entrypoint(cfg).unwrap(), "/bin/stagetrail");
+        assert!(entrypoint(br#"{"config":{}}"#).is_err());
+        assert!(entrypoint(b"nope").is_err());
+        assert_eq!(command("/bin/stagetrail")[1], "scan");
+    }
+
+    #[test]
+    fn scanner_exec_mounts_every_filesystem_read_only() {
+        let plan = ScanPlan {
+            platform: "linux/amd64".into(),
+            ..ScanPlan::default()
+        };
+        let img = llb::State::source(
+            "docker-image://docker.io/library/debian:bookworm",
+            BTreeMap::new(),
+            None,
+            llb::OpMeta::default(),
+        );
+        let states = BTreeMap::from([("stage-0".to_string(), img)]);
+        let (spdx, _) = scanner_states(
+            "example.com/stagetrail:1",
+            "/bin/stagetrail",
+            &Platform::linux_amd64(),
+            &plan,
+            &states,
+            false,
+        )
+        .unwrap();
+        let def = llb::marshal(&spdx, None);
+        let dump = llb::dump_json(&def).to_string();
+        assert!(dump.contains("/run/src/stage-0"), "{dump}");
+        assert!(dump.contains("docker-image://example.com/stagetrail:1"));
+        assert!(dump.contains("\"readonly\":true"));
+    }
+}

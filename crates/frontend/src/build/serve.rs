@@ -1,0 +1,87 @@
+//! `stagetrail frontend`: the gateway frontend's life — connect, Ping, check caps,
+//! answer subrequests, read the Dockerfile, build, and `Return` exactly once.
+
+use tonic::Code;
+
+use super::build::build;
+use crate::bridge::caps::ids;
+
+use super::failure::{source_info, Failure};
+use crate::bridge::BuildResult;
+use crate::bridge::{transport, Bridge, BridgeError};
+use crate::options::load::{load_context_dockerignore, load_dockerfile};
+use crate::options::subrequests;
+use crate::options::{FrontendOpts, OptsError};
+use stagetrail_dockerfile::{self as dockerfile, dockerignore};
+
+/// Caps without which stagetrail cannot build at all.
+const REQUIRED_CAPS: &[&str] = &[
+    ids::SOLVE_BASE,
+    ids::READ_FILE,
+    ids::RESOLVE_IMAGE,
+    ids::RETURN,
+];
+
+/// Runs the frontend over stdin/stdout with options from the environment.
+/// `Ok` once a result or an error was handed back with `Return`.
+pub async fn run() -> Result<(), BridgeError> {
+    let opts = FrontendOpts::from_env();
+    let version = opts.as_ref().ok().and_then(|o| o.buildkit_version());
+    let channel = transport::connect_stdio().await?;
+    let bridge = Bridge::connect(channel, version).await?;
+    serve(&bridge, opts).await
+}
+
+/// Builds with a connected `bridge` and hands the outcome back with `Return` (once).
+pub async fn serve(
+    bridge: &Bridge,
+    opts: Result<FrontendOpts, OptsError>,
+) -> Result<(), BridgeError> {
+    match build_or_fail(bridge, opts).await {
+        Ok(res) => bridge.return_result(res).await,
+        Err(f) => {
+            tracing::error!("{}", f.message);
+            bridge
+                .return_error(f.code as i32, &f.message, f.details)
+                .await
+        }
+    }
+}
+
+async fn build_or_fail(
+    bridge: &Bridge,
+    opts: Result<FrontendOpts, OptsError>,
+) -> Result<BuildResult, Failure> {
+    bridge.require_caps(REQUIRED_CAPS)?;
+    let opts = opts?;
+    if let Some(req) = &opts.request_id {
+        if req == subrequests::DESCRIBE {
+            return Ok(subrequests::describe());
+        }
+        return Err(Failure::new(
+            Code::Unimplemented,
+            subrequests::unsupported(req),
+        ));
+    }
+    if let Some(ctx) = &opts.main_context {
+        return Err(Failure::new(
+            Code::Unimplemented,
+            format!(
+                "build context {ctx:?} (git or URL) is not supported by stagetrail yet; build from a local directory"
+            ),
+        ));
+    }
+    let loaded = load_dockerfile(bridge, &opts).await?;
+    let text = String::from_utf8_lossy(&loaded.data).into_owned();
+    let source = source_info(&opts, &loaded);
+    let parsed = dockerfile::parse(&text).map_err(|e| Failure::dockerfile(&e, &source))?;
+    let ignore = match &loaded.dockerignore {
+        Some(d) => d.clone(),
+        None => load_context_dockerignore(bridge, &opts).await?,
+    };
+    let excludes = dockerignore::parse(&String::from_utf8_lossy(&ignore));
+    build(bridge, &opts, &loaded, &parsed, excludes, &source).await
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,204 @@
+//! The frontend's life against a fake buildkitd: caps errors, option errors,
+//! subrequests, Dockerfile errors, and `Return` exactly once.
+
+use std::collections::BTreeMap;
+
+use prost::Message as _;
+
+use super::serve;
+use crate::bridge::fake_bridge::Fake;
+use crate::options::FrontendOpts;
+use crate::proto::gateway::{result::Result as R, ReturnRequest};
+use stagetrail_llb::pb;
+
+fn opts(pairs: &[(&str, &str)]) -> FrontendOpts {
+    let map: BTreeMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    FrontendOpts::parse(&map, Some("sess-1".into()), None).expect("valid opts")
+}
+
+/// Runs the frontend against `fake` and returns the single Return it sent.
+async fn run(fake: &Fake, o: Result<FrontendOpts, crate::options::OptsError>) -> ReturnRequest {
+    let bridge = fake.start().await;
+    serve(&bridge, o).await.expect("Return succeeded");
+    let mut log = fake.log.lock().expect("log");
+    assert_eq!(log.returns.len(), 1, "Return must be called exactly once");
+    log.returns.remove(0)
+}
+
+fn error_of(r: &ReturnRequest) -> (i32, String) {
+    assert!(r.result.is_none(), "result and error are exclusive");
+    let e = r.error.as_ref().expect("an error");
+    (e.code, e.message.clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_caps_name_the_cap_and_the_version() {
+    let fake = Fake {
+        caps: vec!["return", "readfile", "resolveimage"],
+        version: "v0.3.4".into(),
+        ..Fake::default()
+    };
+    let r = run(&fake, Ok(opts(&[]))).await;
+    let (code, msg) = error_of(&r);
+    assert_eq!(code, tonic::Code::Unimplemented as i32);
+    assert!(msg.contains("\"solve.base\""), "{msg}");
+    assert!(msg.contains("v0.3.4"), "{msg}");
+    assert!(fake.log.lock().expect("log").solves.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_option_is_returned_as_an_error() {
+    let fake = Fake::full(&[]);
+    let bad = FrontendOpts::parse(
+        &BTreeMap::from([("shm-size".to_string(), "big".to_string())]),
+        None,
+        None,
+    );
+    let (code, msg) = error_of(&run(&fake, bad).await);
+    assert_eq!(code, tonic::Code::InvalidArgument as i32);
+    assert!(msg.contains("\"shm-size\""), "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parse_error_names_dockerfile_line() {
+    let fake = Fake::full(&[("Dockerfile", "FROM alpine\nFORM scratch\n")]);
+    let (_, msg) = error_of(&run(&fake, Ok(opts(&[]))).await);
+    assert!(msg.starts_with("Dockerfile:2:"), "{msg}");
+
+    let log = fake.log.lock().expect("log");
+    let def = log.solves[0].definition.as_ref().expect("definition");
+    let op = pb::Op::decode(def.def[0].as_slice()).expect("op");
+    let Some(pb::op::Op::Source(src)) = op.op else {
+        panic!("first op is not a source: {op:?}");
+    };
+    assert_eq!(src.identifier, "local://dockerfile");
+    assert_eq!(src.attrs["local.session"], "sess-1");
+    assert_eq!(src.attrs["local.sharedkeyhint"], "dockerfile");
+    assert_eq!(src.attrs["local.differ"], "none");
+    assert_eq!(
+        src.attrs["local.followpaths"],
+        r#"["Dockerfile","Dockerfile.dockerignore","dockerfile"]"#
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_filename_in_errors() {
+    let fake = Fake::full(&[("build/App.df", "FROM alpine\nFORM x\n")]);
+    let (_, msg) = error_of(&run(&fake, Ok(opts(&[("filename", "build/App.df")]))).await);
+    assert!(msg.starts_with("build/App.df:2:"), "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_dockerfile_is_a_clear_error() {
+    let fake = Fake::full(&[]);
+    let (_, msg) = error_of(&run(&fake, Ok(opts(&[]))).await);
+    assert!(
+        msg.contains("ReadFile") && msg.contains("Dockerfile"),
+        "{msg}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subrequests() {
+    let fake = Fake::full(&[]);
+    let (code, msg) = error_of(&run(&fake, Ok(opts(&[("requestid", "frontend.outline")]))).await);
+    assert_eq!(code, tonic::Code::Unimplemented as i32);
+    assert!(msg.contains("not supported by stagetrail"), "{msg}");
+
+    let fake = Fake::full(&[]);
+    let r = run(
+        &fake,
+        Ok(opts(&[("requestid", "frontend.subrequests.describe")])),
+    )
+    .await;
+    let res = r.result.expect("a result");
+    let list: serde_json::Value =
+        serde_json::from_slice(&res.metadata["result.json"]).expect("json");
+    assert_eq!(list[0]["name"], "frontend.subrequests.describe");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn returns_ref_config_and_platforms() {
+    let fake = Fake::full(&[
+        ("Dockerfile", "FROM alpine\n"),
+        (".dockerignore", "*.log\n"),
+    ]);
+    let r = run(&fake, Ok(opts(&[]))).await;
+    let res = r.result.expect("a result");
+    assert!(matches!(res.result, Some(R::Ref(_))), "{res:?}");
+    assert!(res.metadata.contains_key("containerimage.config"));
+    let platforms: serde_json::Value =
+        serde_json::from_slice(&res.metadata["refs.platforms"]).expect("json");
+    assert_eq!(platforms["Platforms"][0]["ID"], "linux/amd64");
+    let log = fake.log.lock().expect("log");
+    assert!(log.reads.contains(&".dockerignore".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversion_error_names_dockerfile_line() {
+    let df = "FROM alpine AS a\nCOPY --from=b / /\nFROM alpine AS b\nCOPY --from=a / /\n";
+    let fake = Fake::full(&[("Dockerfile", df)]);
+    let (_, msg) = error_of(&run(&fake, Ok(opts(&[]))).await);
+    assert!(msg.starts_with("Dockerfile:"), "{msg}");
+    assert!(msg.contains("circular dependency"), "{msg}");
+    assert!(
+        fake.log.lock().expect("log").solves.len() <= 2,
+        "no build solve"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unresolvable_base_image_names_its_from_line() {
+    let df = "FROM alpine\nRUN true\n\nFROM doesnotexist/img:1\n";
+    let fake = Fake::full(&[("Dockerfile", df)]);
+    let (_, msg) = error_of(&run(&fake, Ok(opts(&[]))).await);
+    assert!(msg.starts_with("Dockerfile:4:"), "{msg}");
+    assert!(msg.contains("doesnotexist/img:1"), "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_platform_returns_refs_per_platform() {
+    let fake = Fake::full(&[("Dockerfile", "FROM alpine\nRUN echo hi\n")]);
+    let r = run(&fake, Ok(opts(&[("platform", "linux/amd64,linux/arm64")]))).await;
+    let res = r.result.expect("a result");
+    let Some(R::Refs(refs)) = &res.result else {
+        panic!("expected refs: {res:?}");
+    };
+    let keys: Vec<_> = refs.refs.keys().cloned().collect();
+    assert_eq!(keys, ["linux/amd64", "linux/arm64"]);
+    assert!(res
+        .metadata
+        .contains_key("containerimage.config/linux/arm64"));
+    let platforms: serde_json::Value =
+        serde_json::from_slice(&res.metadata["refs.platforms"]).expect("json");
+    assert_eq!(
+        platforms["Platforms"][1]["Platform"]["architecture"],
+        "arm64"
+    );
+    let log = fake.log.lock().expect("log");
+    let resolved: Vec<_> = log.resolves.iter().map(String::as_str).collect();
+    assert!(
+        resolved.contains(&"docker.io/library/alpine:latest"),
+        "{resolved:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_warning_is_sent_once_with_its_source() {
+    let df = "FROM alpine\nRUN echo a \\\n\n  b\n";
+    let fake = Fake::full(&[("Dockerfile", df)]);
+    let r = run(&fake, Ok(opts(&[]))).await;
+    assert!(r.result.is_some(), "{r:?}");
+    let log = fake.log.lock().expect("log");
+    assert_eq!(log.warns.len(), 1, "{:?}", log.warns);
+    let w = &log.warns[0];
+    assert!(String::from_utf8_lossy(&w.short).contains("Empty continuation"));
+    assert_eq!(w.level, 1);
+    assert_eq!(w.info.as_ref().expect("info").filename, "Dockerfile");
+    assert_eq!(w.ranges[0].start.expect("start").line, 3);
+    let def = log.solves[0].definition.as_ref().expect("definition");
+    assert_eq!(w.digest, crate::options::load::head_digest(def));
+}

@@ -1,0 +1,167 @@
+//! Reading the Dockerfile and `.dockerignore` through the gateway
+//! (dockerui `ReadEntrypoint` / `MainContext`, PROTOCOL.md §2).
+
+use std::collections::BTreeMap;
+
+use super::opts::FrontendOpts;
+use crate::bridge::caps::ids;
+use crate::bridge::{Bridge, BridgeError};
+use stagetrail_llb::{self as llb, pb, OpMeta, State};
+
+/// The Dockerfile as read from the client.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadedDockerfile {
+    /// Its bytes.
+    pub data: Vec<u8>,
+    /// The Definition it was read from (for `SourceInfo.definition`).
+    pub definition: pb::Definition,
+    /// Digest of that Definition's head vertex (what `Warn` attaches to).
+    pub vertex: String,
+    /// `<filename>.dockerignore` beside it, when present.
+    pub dockerignore: Option<Vec<u8>>,
+}
+
+/// The digest of the op a Definition's terminal op points at (`""` if empty).
+pub fn head_digest(def: &pb::Definition) -> String {
+    use prost::Message as _;
+    def.def
+        .last()
+        .and_then(|b| pb::Op::decode(b.as_slice()).ok())
+        .and_then(|op| op.inputs.first().map(|i| i.digest.clone()))
+        .unwrap_or_default()
+}
+
+fn local(name: &str, opts: &FrontendOpts, attrs: &[(&str, String)], title: String) -> State {
+    let mut all: BTreeMap<String, String> = attrs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    if let Some(sid) = &opts.session_id {
+        all.insert("local.session".to_string(), sid.clone());
+    }
+    State::source(&format!("local://{name}"), all, None, OpMeta::named(title))
+}
+
+fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// Reads the Dockerfile: from frontend input `dockerfile` when the client sent one
+/// (and `dockerfilekey` does not force the local), else from the local named by
+/// `dockerfilekey`; also reads `<filename>.dockerignore` from the same place.
+pub async fn load_dockerfile(
+    bridge: &Bridge,
+    opts: &FrontendOpts,
+) -> Result<LoadedDockerfile, BridgeError> {
+    let filename = opts.filename.as_str();
+    let mut input = None;
+    if !opts.force_local_dockerfile && bridge.has_cap(ids::FRONTEND_INPUTS) {
+        input = bridge.inputs().await?.remove(&opts.dockerfile_key);
+    }
+    let lower = lowercase_fallback(filename);
+    let definition = match input {
+        Some(def) => def,
+        None => {
+            let mut follow = vec![filename.to_string(), format!("{filename}.dockerignore")];
+            follow.extend(lower.clone());
+            let st = local(
+                &opts.dockerfile_key,
+                opts,
+                &[
+                    ("local.differ", "none".to_string()),
+                    ("local.followpaths", json_list(&follow)),
+                    ("local.sharedkeyhint", opts.dockerfile_key.clone()),
+                ],
+                format!("[internal] load build definition from {filename}"),
+            );
+            llb::marshal(&st, None)
+        }
+    };
+    let vertex = head_digest(&definition);
+    let ref_id = bridge.solve(definition.clone()).await?;
+    let data = match bridge.read_file(&ref_id, filename, None).await {
+        Ok(d) => d,
+        Err(e) => match &lower {
+            Some(l) => bridge.read_file(&ref_id, l, None).await.map_err(|_| e)?,
+            None => return Err(e),
+        },
+    };
+    let dockerignore = bridge
+        .read_file(&ref_id, &format!("{filename}.dockerignore"), None)
+        .await
+        .ok();
+    Ok(LoadedDockerfile {
+        data,
+        definition,
+        vertex,
+        dockerignore,
+    })
+}
+
+/// `dir/dockerfile` when the file is named `Dockerfile` (upstream also tries it).
+fn lowercase_fallback(filename: &str) -> Option<String> {
+    let (dir, base) = match filename.rsplit_once('/') {
+        Some((d, b)) => (Some(d), b),
+        None => (None, filename),
+    };
+    (base == "Dockerfile").then(|| match dir {
+        Some(d) => format!("{d}/dockerfile"),
+        None => "dockerfile".to_string(),
+    })
+}
+
+/// Reads `.dockerignore` at the root of the main context (`local://context`);
+/// a missing file reads as empty.
+pub async fn load_context_dockerignore(
+    bridge: &Bridge,
+    opts: &FrontendOpts,
+) -> Result<Vec<u8>, BridgeError> {
+    let st = local(
+        "context",
+        opts,
+        &[
+            ("local.differ", "none".to_string()),
+            (
+                "local.followpaths",
+                json_list(&[".dockerignore".to_string()]),
+            ),
+            ("local.sharedkeyhint", "context-.dockerignore".to_string()),
+        ],
+        "[internal] load .dockerignore".to_string(),
+    );
+    let ref_id = bridge.solve(llb::marshal(&st, None)).await?;
+    Ok(bridge
+        .read_file(&ref_id, ".dockerignore", None)
+        .await
+        .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowercase_fallback_only_for_dockerfile() {
+        assert_eq!(
+            lowercase_fallback("Dockerfile").as_deref(),
+            Some("dockerfile")
+        );
+        assert_eq!(
+            lowercase_fallback("a/Dockerfile").as_deref(),
+            Some("a/dockerfile")
+        );
+        assert_eq!(lowercase_fallback("Dockerfile.prod"), None);
+    }
+
+    #[test]
+    fn local_source_definition_points_at_the_source() {
+        let opts = FrontendOpts {
+            session_id: Some("s1".into()),
+            ..Default::default()
+        };
+        let st = local("dockerfile", &opts, &[], "x".into());
+        let def = llb::marshal(&st, None);
+        assert_eq!(def.def.len(), 2);
+        assert_eq!(head_digest(&def), st.digest().unwrap());
+    }
+}

@@ -1,0 +1,143 @@
+//! The stages a build ran, for `sbom_per_stage`: from a stagetrail build record (a predicate with a
+//! `stages` array), else from the Dockerfile that BuildKit's max-mode provenance embeds
+//! (`…buildkit@v1#metadata`/`buildkit_metadata` `.source.infos[].data`): the stages reachable from
+//! the build target (`args.target`, else the last stage), as BuildKit builds them.
+//!
+//! A stage is named by its `AS` name, else by its index (`"0"`, `"1"`, …).
+
+use std::collections::BTreeSet;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use stagetrail_dockerfile::ast::Command;
+
+/// The stage names of a build record predicate (`stages: [{name}, …]` or `stages: ["name", …]`).
+pub fn from_record(predicate: &Value) -> Option<Vec<String>> {
+    let names: Vec<String> = predicate
+        .get("stages")?
+        .as_array()?
+        .iter()
+        .filter_map(|s| s.get("name").unwrap_or(s).as_str().map(str::to_string))
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
+/// The Dockerfile text and target of a BuildKit SLSA v0.2 or v1 provenance predicate.
+pub fn dockerfile_of(predicate: &Value) -> Option<(String, Option<String>)> {
+    let v02 = predicate.pointer("/metadata/https:~1~1mobyproject.org~1buildkit@v1#metadata");
+    let v1 = predicate.pointer("/runDetails/metadata/buildkit_metadata");
+    let infos = v02.or(v1)?.pointer("/source/infos")?.as_array()?;
+    let info = infos.iter().find(|i| {
+        i.get("language").and_then(Value::as_str) == Some("Dockerfile")
+            || i.get("filename")
+                .and_then(Value::as_str)
+                .is_some_and(|f| f.to_ascii_lowercase().ends_with("dockerfile"))
+    })?;
+    let data = base64::engine::general_purpose::STANDARD
+        .decode(info.get("data")?.as_str()?)
+        .ok()?;
+    let target = predicate
+        .pointer("/invocation/parameters/args/target")
+        .or(predicate.pointer("/buildDefinition/externalParameters/request/args/target"))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
+    Some((String::from_utf8_lossy(&data).into_owned(), target))
+}
+
+/// The stages reachable from `target` (else the last stage), in file order.
+pub fn reachable_stages(dockerfile: &str, target: Option<&str>) -> Result<Vec<String>, String> {
+    let parsed = stagetrail_dockerfile::parse(dockerfile).map_err(|e| e.to_string())?;
+    let stages = &parsed.stages;
+    if stages.is_empty() {
+        return Err("the Dockerfile has no stages".into());
+    }
+    let name_of = |i: usize| stages[i].from.name.clone().unwrap_or_else(|| i.to_string());
+    let find = |reference: &str, before: usize| -> Option<usize> {
+        let r = reference.to_ascii_lowercase();
+        (0..before)
+            .find(|&i| stages[i].from.name.as_deref() == Some(r.as_str()))
+            .or_else(|| r.parse::<usize>().ok().filter(|&i| i < before))
+    };
+    let start = match target {
+        Some(t) => find(t, stages.len()).ok_or_else(|| format!("target stage {t:?} not found"))?,
+        None => stages.len() - 1,
+    };
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![start];
+    while let Some(i) = todo.pop() {
+        if !seen.insert(i) {
+            continue;
+        }
+        let stage = &stages[i];
+        // FROM sees earlier stages only; --from and mount from= see every stage (as upstream).
+        todo.extend(find(&stage.from.base, i));
+        for ins in &stage.instructions {
+            let refs: Vec<&str> = match &ins.command {
+                Command::Copy(c) => c.from.as_deref().into_iter().collect(),
+                Command::Run(r) => r.mounts.iter().filter_map(|m| mount_from(m)).collect(),
+                _ => Vec::new(),
+            };
+            todo.extend(refs.into_iter().filter_map(|r| find(r, stages.len())));
+        }
+    }
+    Ok(seen.into_iter().map(name_of).collect())
+}
+
+/// The `from=` of a raw `--mount` value.
+fn mount_from(raw: &str) -> Option<&str> {
+    raw.split(',').find_map(|f| {
+        let (k, v) = f.trim_matches('"').split_once('=')?;
+        k.eq_ignore_ascii_case("from")
+            .then_some(v)
+            .filter(|v| !v.is_empty())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const DF: &str = "FROM debian AS base\nRUN true\nFROM base AS build\nRUN --mount=type=cache,from=tools,target=/t true\n\
+FROM alpine AS tools\nFROM alpine AS unused\nFROM scratch\nCOPY --from=build /b /b\n";
+
+    #[test]
+    fn reachable_from_the_last_stage_or_target() {
+        // `--mount from=` may name a later stage, as in BuildKit; `unused` is not built.
+        assert_eq!(
+            reachable_stages(DF, None).unwrap(),
+            ["base", "build", "tools", "4"]
+        );
+        assert_eq!(
+            reachable_stages(DF, Some("build")).unwrap(),
+            ["base", "build", "tools"]
+        );
+        assert!(reachable_stages(DF, Some("nope"))
+            .unwrap_err()
+            .contains("not found"));
+        let df = "FROM alpine AS tools\nFROM debian\nRUN --mount=from=tools,target=/t true\nCOPY --from=0 /a /a\n";
+        assert_eq!(reachable_stages(df, None).unwrap(), ["tools", "1"]);
+    }
+
+    #[test]
+    fn reads_provenance_and_records() {
+        let data = base64::engine::general_purpose::STANDARD.encode(DF);
+        let v02 = json!({"invocation": {"parameters": {"args": {"target": "build"}}},
+            "metadata": {"https://mobyproject.org/buildkit@v1#metadata": {"source": {"infos": [
+                {"filename": "Dockerfile", "language": "Dockerfile", "data": data}]}}}});
+        let (text, target) = dockerfile_of(&v02).unwrap();
+        assert_eq!(text, DF);
+        assert_eq!(target.as_deref(), Some("build"));
+        let v1 = json!({"runDetails": {"metadata": {"buildkit_metadata": {"source": {"infos": [
+                {"filename": "Dockerfile", "data": data}]}}}}});
+        assert_eq!(dockerfile_of(&v1).unwrap().1, None);
+        assert_eq!(dockerfile_of(&json!({"builder": {"id": ""}})), None);
+        assert_eq!(
+            from_record(&json!({"stages": [{"name": "a"}, "b"]})),
+            Some(vec!["a".to_string(), "b".to_string()])
+        );
+        assert_eq!(from_record(&json!({"stages": []})), None);
+    }
+}

@@ -1,0 +1,105 @@
+//! Per-stage SBOMs of one platform build: a [`ScanPlan`] says which filesystems exist (every
+//! reachable stage, image bases, the context) and what each stage's instructions did; [`generate`]
+//! catalogs each filesystem once, works out every package's lineage ([`lineage`]) and renders one
+//! CycloneDX and one SPDX document per stage that is to be reported.
+//!
+//! The same code runs in the frontend (filesystems read over the gateway) and in the scanner
+//! exec (`stagetrail scan`, filesystems mounted at `/run/src/<key>`).
+
+pub mod lineage;
+mod plan;
+mod statement;
+
+pub use plan::{PlanBase, PlanStage, PlanStep, ScanPlan};
+pub use statement::{statement, CYCLONEDX_PREDICATE, SPDX_PREDICATE, STATEMENT_TYPE};
+
+use std::collections::BTreeMap;
+
+use crate::catalog::fs::Fs;
+use crate::catalog::{self, Catalog, Warning};
+use crate::document::{SbomBuilder, Subject};
+
+/// The key of the build context's filesystem.
+pub const CONTEXT_KEY: &str = "context";
+
+/// One stage's pair of documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageDocuments {
+    /// File stem: `sbom` for the final image, `sbom-<stage>`, `sbom-context`.
+    pub stem: String,
+    /// The SPDX 2.3 document.
+    pub spdx: serde_json::Value,
+    /// The CycloneDX 1.6 document.
+    pub cyclonedx: serde_json::Value,
+    /// Cataloger warnings of this filesystem.
+    pub warnings: Vec<Warning>,
+}
+
+/// Opens the filesystem stored under a plan key (`stage-<i>`, `base-<i>`, `context`).
+pub type Opener<'a> = dyn FnMut(&str) -> Result<Box<dyn Fs + 'a>, String> + 'a;
+
+/// Catalogs every filesystem the plan names and renders the documents it asks for, final
+/// image first, then stages in plan order, then the context. A filesystem that cannot be
+/// opened yields an empty catalog with a warning.
+pub fn generate(plan: &ScanPlan, open: &mut Opener<'_>) -> Vec<StageDocuments> {
+    let mut catalogs: BTreeMap<String, Catalog> = BTreeMap::new();
+    for key in plan.keys() {
+        let cat = match open(&key) {
+            Ok(fs) => catalog::scan(fs.as_ref()),
+            Err(message) => Catalog {
+                warnings: vec![Warning {
+                    location: String::new(),
+                    message: format!("cannot read filesystem {key}: {message}"),
+                }],
+                ..Catalog::default()
+            },
+        };
+        catalogs.insert(key, cat);
+    }
+    let tracer = lineage::Tracer::new(plan, &catalogs);
+    let mut docs = Vec::new();
+    let mut ordered: Vec<&PlanStage> = plan.stages.iter().filter(|s| s.is_final).collect();
+    ordered.extend(plan.stages.iter().filter(|s| !s.is_final && s.emit));
+    for st in ordered {
+        let Some(cat) = catalogs.get(&st.key()) else {
+            continue;
+        };
+        let subject = Subject {
+            name: st.name.clone(),
+            stage: Some(st.name.clone()),
+            platform: Some(plan.platform.clone()),
+        };
+        let mut b = SbomBuilder::new(subject, cat);
+        b.created(plan.epoch);
+        for p in &cat.packages {
+            b.lineage(&p.purl, tracer.trace(st.index, p));
+        }
+        docs.push(StageDocuments {
+            stem: st.stem(),
+            spdx: b.spdx(),
+            cyclonedx: b.cyclonedx(),
+            warnings: cat.warnings.clone(),
+        });
+    }
+    if plan.context {
+        if let Some(cat) = catalogs.get(CONTEXT_KEY) {
+            let subject = Subject {
+                name: CONTEXT_KEY.into(),
+                stage: None,
+                platform: Some(plan.platform.clone()),
+            };
+            let mut b = SbomBuilder::new(subject, cat);
+            b.created(plan.epoch);
+            docs.push(StageDocuments {
+                stem: format!("sbom-{CONTEXT_KEY}"),
+                spdx: b.spdx(),
+                cyclonedx: b.cyclonedx(),
+                warnings: cat.warnings.clone(),
+            });
+        }
+    }
+    docs
+}
+
+#[cfg(test)]
+mod tests;

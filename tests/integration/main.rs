@@ -1,0 +1,22 @@
+//! stagetrail's integration tests, one binary: the CLI, the conversion corpus, the catalogers,
+//! the registry client, and the end-to-end suites that drive the real Docker Engine + BuildKit
+//! and registry started by `scripts/stack` (`parity`, `sbom_e2e`, `record_e2e`, `policy_e2e`,
+//! `registry_e2e`). Shared helpers live in [`support`].
+
+mod support;
+
+mod catalog;
+mod cli_convert;
+mod cli_sbom;
+mod cli_verify;
+mod dpkg_host;
+mod fixtures;
+mod parity;
+mod policy_e2e;
+mod record_e2e;
+mod record_schema;
+mod registry_e2e;
+mod registry_errors;
+mod registry_layout;
+mod sbom_e2e;
+mod sbom_validate;

@@ -1,0 +1,509 @@
+//! `verify`, `audit` and `attest-export` against the real stack: images built and pushed by the real
+//! BuildKit with max-mode provenance, attestations signed by the real cosign 2.5 and checked by it.
+
+use crate::support::push;
+use crate::support::stack;
+
+use std::path::{Path, PathBuf};
+
+use push::{add_statements, cyclonedx, spdx, tamper_att, write};
+use serde_json::{json, Value};
+use stack::{stack, Stack};
+
+const PW: [(&str, &str); 1] = [("COSIGN_PASSWORD", "")];
+
+/// A fresh single-platform image `repo:1` with provenance; returns (dir, image, index digest).
+fn image(s: &Stack, name: &str) -> (PathBuf, String, String) {
+    let dir = s.context(name);
+    let repo = format!("stagetrail-test/policy-{name}");
+    let image = format!("{}/{repo}:1", s.registry);
+    s.build_push(&dir, &image, None);
+    let digest = s.digest_of(&repo, "1");
+    s.run("cosign", &["generate-key-pair"], &dir, &PW);
+    s.run(
+        "cosign",
+        &["generate-key-pair", "--output-key-prefix", "other"],
+        &dir,
+        &PW,
+    );
+    (dir, image, digest)
+}
+
+/// `cosign attest` of a SLSA v0.2 predicate (builder `https://ci.example/builder`, finished now).
+fn cosign_attest(s: &Stack, dir: &Path, pinned: &str) {
+    let now = s.run("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"], dir, &[]);
+    let predicate = json!({
+        "builder": {"id": "https://ci.example/builder"},
+        "buildType": "https://mobyproject.org/buildkit@v1",
+        "metadata": {"buildFinishedOn": String::from_utf8_lossy(&now.stdout).trim()},
+    });
+    write(dir, "prov.json", &predicate.to_string());
+    s.run(
+        "cosign",
+        &[
+            "attest",
+            "--key",
+            "cosign.key",
+            "--tlog-upload=false",
+            "--allow-insecure-registry",
+            "-y",
+            "--type",
+            "slsaprovenance",
+            "--predicate",
+            "prov.json",
+            pinned,
+        ],
+        dir,
+        &PW,
+    );
+}
+
+fn verify(s: &Stack, dir: &Path, image: &str, policy: &str, key: &str) -> (i32, String) {
+    write(dir, "policy.yaml", policy);
+    let (code, out, err) = s.stagetrail(
+        &["verify", image, "--policy", "policy.yaml", "--key", key],
+        dir,
+    );
+    (code, format!("{out}{err}"))
+}
+
+const SIGNED_PROVENANCE: &str = "required_predicate_types: [slsaprovenance]\n\
+     trusted_builders: ['https://ci.example/*']\nmax_age: 1h\n";
+
+#[test]
+fn cosign_signed_attestation_verifies_and_a_wrong_key_fails() {
+    let s = stack();
+    let (dir, image, digest) = image(&s, "signed");
+    let pinned = image.replace(":1", &format!("@{digest}"));
+    cosign_attest(&s, &dir, &pinned);
+    let (code, out) = verify(&s, &dir, &image, SIGNED_PROVENANCE, "cosign.pub");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("passes policy.yaml"), "{out}");
+
+    let (code, out) = verify(&s, &dir, &image, SIGNED_PROVENANCE, "other.pub");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("signatures: ")
+            && l.contains("https://slsa.dev/provenance/v0.2 (cosign-att")
+            && l.ends_with("the signature does not verify with other.pub")),
+        "{out}"
+    );
+    assert!(
+        out.contains("required_predicate_types: linux/amd64: no https://slsa.dev/provenance/v0.2 attestation signed by a trusted key"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_tampered_payload_fails() {
+    let s = stack();
+    let (dir, image, digest) = image(&s, "tampered");
+    let pinned = image.replace(":1", &format!("@{digest}"));
+    cosign_attest(&s, &dir, &pinned);
+    let repo = "stagetrail-test/policy-tampered";
+    let tag = format!("{}.att", digest.replace(':', "-"));
+    tamper_att(&s, repo, &tag, |st| {
+        st["predicate"]["builder"]["id"] = json!("https://ci.example/evil")
+    });
+    let (code, out) = verify(&s, &dir, &image, SIGNED_PROVENANCE, "cosign.pub");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("signatures: ")
+            && l.ends_with("the signature does not verify with cosign.pub")),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_subject_for_another_digest_fails() {
+    let s = stack();
+    let (dir, image, digest) = image(&s, "subject");
+    let pinned = image.replace(":1", &format!("@{digest}"));
+    cosign_attest(&s, &dir, &pinned);
+    // A second image in the same repository gets a copy of the first one's .att manifest.
+    let repo = "stagetrail-test/policy-subject";
+    write(&dir, "data.txt", "another image\n");
+    let other = format!("{}/{repo}:2", s.registry);
+    s.build_push(&dir, &other, None);
+    let other_digest = s.digest_of(repo, "2");
+    let att = s.raw_manifest(repo, &format!("{}.att", digest.replace(':', "-")));
+    push::put_manifest(
+        &s,
+        repo,
+        &format!("{}.att", other_digest.replace(':', "-")),
+        &att,
+    );
+    let (code, out) = verify(&s, &dir, &other, SIGNED_PROVENANCE, "cosign.pub");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("subjects_match: ")
+            && l.contains(&format!("is about {digest}, not {other_digest}"))),
+        "{out}"
+    );
+}
+
+#[test]
+fn expired_untrusted_and_missing_types_fail_with_their_reasons() {
+    let s = stack();
+    let (dir, image, _) = image(&s, "rules");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    write(
+        &dir,
+        "p.yaml",
+        "required_predicate_types: [slsaprovenance, cyclonedx]\n\
+         trusted_builders: ['https://ci.example/*']\nmax_age: 1s\nsbom_per_stage: true\n",
+    );
+    let (code, out, err) = s.stagetrail(&["verify", &image, "--policy", "p.yaml"], &dir);
+    assert_eq!(code, 1, "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(
+        lines[0].starts_with("max_age: linux/amd64: built ")
+            && lines[0].contains("older than max_age 1s"),
+        "{out}"
+    );
+    assert_eq!(
+        lines[1], "required_predicate_types: linux/amd64: no https://cyclonedx.org/bom attestation",
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("sbom_per_stage: linux/amd64: stage(s) \"0\" have no SBOM"),
+        "{out}"
+    );
+    assert!(
+        lines[3].starts_with(
+            "trusted_builders: linux/amd64: https://slsa.dev/provenance/v0.2 (buildkit "
+        ) && lines[3]
+            .ends_with("names builder \"\", which is not trusted (trusted: https://ci.example/*)"),
+        "{out}"
+    );
+    assert!(err.contains("4 rule violation(s)"), "{err}");
+
+    // The OPA input has the BuildKit provenance; a broken policy is an error (exit 2).
+    write(&dir, "ok.yaml", "required_predicate_types: [provenance]\n");
+    let (code, _, err) = s.stagetrail(
+        &[
+            "verify",
+            &image,
+            "--policy",
+            "ok.yaml",
+            "--opa-input",
+            "opa.json",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    let opa: Value = serde_json::from_slice(&std::fs::read(dir.join("opa.json")).unwrap()).unwrap();
+    assert_eq!(
+        opa["predicateTypes"],
+        json!(["https://slsa.dev/provenance/v0.2"])
+    );
+    assert_eq!(opa["attestations"][0]["predicate"]["builder"]["id"], "");
+    assert_eq!(opa["attestations"][0]["subjectMatches"], true);
+    write(&dir, "bad.yaml", "max_age: soon\n");
+    let (code, _, err) = s.stagetrail(&["verify", &image, "--policy", "bad.yaml"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.yaml:1:"), "{err}");
+}
+
+const MULTI_STAGE: &str = "FROM 127.0.0.1:REG/library/debian:bookworm AS base\nRUN echo base > /base\n\
+FROM base AS build\nRUN echo build > /build\nFROM scratch AS final\nCOPY --from=build /build /build\nCOPY data.txt /\n";
+
+#[test]
+fn attest_export_is_accepted_by_cosign_for_provenance_spdx_and_cyclonedx() {
+    let s = stack();
+    let dir = s.context("export");
+    let port = s.registry.rsplit(':').next().unwrap();
+    write(&dir, "Dockerfile", &MULTI_STAGE.replace("REG", port));
+    let repo = "stagetrail-test/policy-export";
+    let image = format!("{}/{repo}:1", s.registry);
+    s.build_push(&dir, &image, None);
+    let platform = add_statements(
+        &s,
+        repo,
+        "1",
+        &[
+            (
+                "https://spdx.dev/Document",
+                spdx("base", &["pkg:deb/debian/openssl@3.0.11-1?arch=amd64"]),
+            ),
+            ("https://spdx.dev/Document", spdx("build", &[])),
+            (
+                "https://cyclonedx.org/bom",
+                cyclonedx(&["pkg:npm/lodash@4.17.21"]),
+            ),
+        ],
+    );
+    s.run("cosign", &["generate-key-pair"], &dir, &PW);
+    let pinned = format!("{}/{repo}@{platform}", s.registry);
+    // Something cosign attached before: attest-export must append to it.
+    write(&dir, "custom.json", "{\"ok\":true}");
+    s.run(
+        "cosign",
+        &[
+            "attest",
+            "--key",
+            "cosign.key",
+            "--tlog-upload=false",
+            "--allow-insecure-registry",
+            "-y",
+            "--type",
+            "https://example.com/custom/v1",
+            "--predicate",
+            "custom.json",
+            &pinned,
+        ],
+        &dir,
+        &PW,
+    );
+
+    let (code, out, err) = s.stagetrail(&["attest-export", &image, "--key", "cosign.key"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.lines().count(), 4, "{out}");
+    assert!(
+        out.lines()
+            .all(|l| l.starts_with(&pinned) && l.ends_with(" added")),
+        "{out}"
+    );
+    let att = s.raw_manifest(repo, &format!("{}.att", platform.replace(':', "-")));
+    let layers = att["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 5, "{att}");
+    assert_eq!(
+        layers[0]["annotations"]["predicateType"],
+        "https://example.com/custom/v1"
+    );
+    for l in layers {
+        assert_eq!(l["mediaType"], "application/vnd.dsse.envelope.v1+json");
+        assert_eq!(l["annotations"]["dev.cosignproject.cosign/signature"], "");
+    }
+    for kind in ["slsaprovenance", "spdxjson", "cyclonedx"] {
+        let out = s.run(
+            "cosign",
+            &[
+                "verify-attestation",
+                "--key",
+                "cosign.pub",
+                "--type",
+                kind,
+                "--insecure-ignore-tlog",
+                "--allow-insecure-registry",
+                &pinned,
+            ],
+            &dir,
+            &[],
+        );
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            text.contains("The signatures were verified against the specified public key"),
+            "{kind}: {text}"
+        );
+    }
+    // Exporting again adds nothing (ECDSA signatures are deterministic, RFC 6979).
+    let (code, out, _) = s.stagetrail(&["attest-export", &image, "--key", "cosign.key"], &dir);
+    assert_eq!(code, 0);
+    assert!(
+        out.lines().all(|l| l.ends_with(" already present")),
+        "{out}"
+    );
+
+    // Our verify accepts the exported signatures, sees every stage's SBOM, and finds the denied package.
+    let policy = "required_predicate_types: [slsaprovenance, spdx, cyclonedx]\nsbom_per_stage: true\n\
+                  denied_packages: [{purl: 'pkg:deb/*/openssl', version: '<3.0.12', reason: CVE-2023-5678}]\n";
+    write(&dir, "p.yaml", policy);
+    let (code, out, err) = s.stagetrail(
+        &[
+            "verify",
+            &image,
+            "--policy",
+            "p.yaml",
+            "--key",
+            "cosign.pub",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with("denied_packages: linux/amd64: https://spdx.dev/Document stage base (cosign-att ")
+        && out.trim_end().ends_with("contains pkg:deb/debian/openssl@3.0.11-1?arch=amd64, denied by pkg:deb/*/openssl <3.0.12: CVE-2023-5678"), "{out}");
+    write(&dir, "p.yaml", &policy.replace("<3.0.12", "<3.0.11"));
+    let (code, out, err) = s.stagetrail(
+        &[
+            "verify",
+            &image,
+            "--policy",
+            "p.yaml",
+            "--key",
+            "cosign.pub",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn audit_reads_arguments_files_and_stdin() {
+    let s = stack();
+    let (dir, image, _) = image(&s, "audit");
+    write(
+        &dir,
+        "list.txt",
+        &format!(
+            "{image}\n{image} {}/stagetrail-test/policy-missing:1\n",
+            s.registry
+        ),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stagetrail"))
+        .args(["audit", "--file", "list.txt", "-", "--format", "json"])
+        .current_dir(&dir)
+        .stdin(std::fs::File::open(dir.join("list.txt")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["image"], image.as_str());
+    assert_eq!(rows[0]["provenance"], 1);
+    assert_eq!(rows[0]["signature"], "none");
+    assert_eq!(
+        rows[0]["stageSboms"],
+        json!({"covered": 0, "stages": 1, "missing": ["0"]})
+    );
+    assert!(
+        rows[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not found (HTTP 404)"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).is_empty(),
+        "no progress bar when stderr is not a tty"
+    );
+
+    s.run(
+        "cosign",
+        &[
+            "sign",
+            "--key",
+            "cosign.key",
+            "--tlog-upload=false",
+            "--allow-insecure-registry",
+            "-y",
+            &image,
+        ],
+        &dir,
+        &PW,
+    );
+    write(
+        &dir,
+        "p.yaml",
+        "required_predicate_types: [provenance]\nsignatures: {image: true, attestations: false}\n",
+    );
+    let (code, out, err) = s.stagetrail(
+        &["audit", &image, "--policy", "p.yaml", "--key", "cosign.pub"],
+        &dir,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let row = out.lines().nth(1).unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells,
+        [image.as_str(), "verified", "0/1", "0", "1", "0/1", "pass"],
+        "{out}"
+    );
+}
+
+/// Peak resident memory (kB) of a child, sampled from /proc until it exits (VmHWM is a high-water mark).
+fn run_measured(
+    cmd: &mut std::process::Command,
+) -> (std::process::Output, u64, std::time::Duration) {
+    use std::io::Read;
+    let start = std::time::Instant::now();
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        stdout.read_to_end(&mut v).unwrap();
+        v
+    });
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            if let Some(kb) = text.lines().find_map(|l| l.strip_prefix("VmHWM:")) {
+                peak = peak.max(
+                    kb.trim()
+                        .trim_end_matches(" kB")
+                        .trim()
+                        .parse()
+                        .unwrap_or(0),
+                );
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let elapsed = start.elapsed();
+    let stdout = reader.join().unwrap();
+    let mut output = child.wait_with_output().unwrap();
+    output.stdout = stdout;
+    (output, peak, elapsed)
+}
+
+#[test]
+fn audit_of_50_images_is_fast_and_small() {
+    let s = stack();
+    let (dir, _, _) = image(&s, "audit50");
+    let repo = "stagetrail-test/policy-audit50";
+    let index = s.raw_manifest(repo, "1");
+    let mut names = Vec::new();
+    for i in 0..50 {
+        // Distinct indexes (an annotation each) over the same platform manifest and provenance.
+        let mut copy = index.clone();
+        copy["annotations"] = json!({"org.example.copy": i.to_string()});
+        push::put_manifest(&s, repo, &format!("copy-{i}"), &copy);
+        names.push(format!("{}/{repo}:copy-{i}", s.registry));
+    }
+    write(&dir, "images.txt", &names.join("\n"));
+    write(
+        &dir,
+        "p.yaml",
+        "required_predicate_types: [provenance]\nmax_age: 1d\n",
+    );
+    let (out, peak_kb, elapsed) = run_measured(
+        std::process::Command::new(env!("CARGO_BIN_EXE_stagetrail"))
+            .args(["audit", "--file", "images.txt", "--policy", "p.yaml"])
+            .current_dir(&dir),
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{table}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(table.lines().count(), 51, "{table}");
+    assert!(
+        table
+            .lines()
+            .skip(1)
+            .all(|l| l.trim_end().ends_with("pass")),
+        "{table}"
+    );
+    eprintln!(
+        "audit of 50 images: {:.2} s, peak RSS {} kB",
+        elapsed.as_secs_f64(),
+        peak_kb
+    );
+    assert!(peak_kb < 100 * 1024, "peak RSS {peak_kb} kB");
+}
