@@ -9,10 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
+use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
 use stagetrail_sbom::catalog::{self, fs::Fs, fs::LocalFs};
 use stagetrail_sbom::document::{source_date_epoch, SbomBuilder, Subject};
-use stagetrail_sbom::stages::CYCLONEDX_PREDICATE;
-use stagetrail_sbom::stages::{self, statement, ScanPlan, StageDocuments, SPDX_PREDICATE};
+use stagetrail_sbom::stages::{self, statement, ScanPlan, StageDocuments};
 
 /// Arguments of `stagetrail scan`.
 #[derive(Debug, Default, clap::Args)]
@@ -99,16 +99,11 @@ fn run_plan(plan_path: &Path, args: &Args) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| args.out.clone());
     for d in &docs {
-        write(
-            &args.out,
-            &format!("{}.spdx.json", d.stem),
-            SPDX_PREDICATE,
-            &d.spdx,
-        )?;
+        write(&args.out, &format!("{}.spdx.json", d.stem), SPDX, &d.spdx)?;
         write(
             &cdx_dir,
             &format!("{}.cdx.json", d.stem),
-            CYCLONEDX_PREDICATE,
+            CYCLONEDX,
             &d.cyclonedx,
         )?;
     }
@@ -159,7 +154,7 @@ pub fn run_protocol(env: &ProtocolEnv) -> Result<(), String> {
         write(
             &env.destination,
             &format!("{name}.spdx.json"),
-            SPDX_PREDICATE,
+            SPDX,
             &b.spdx(),
         )?;
     }
@@ -220,7 +215,7 @@ mod tests {
             &std::fs::read(t.path().join("out/sbom-build.spdx.json")).unwrap(),
         )
         .unwrap();
-        assert_eq!(st["predicateType"], SPDX_PREDICATE);
+        assert_eq!(st["predicateType"], SPDX);
         assert!(st["predicate"]["packages"]
             .to_string()
             .contains("pkg:cargo/x@1.0.0"));

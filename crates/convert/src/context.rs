@@ -3,16 +3,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::dispatch::Ctx;
+use super::ctx::Ctx;
 use super::gitref::{git_source, parse_git_ref};
 use super::gofmt::json_string_list;
 use super::image::Image;
 use super::options::{NamedContext, Options};
 use super::platform::Platform;
-use super::reference::Reference;
 use super::{err, Error};
 use stagetrail_dockerfile::ast::Span;
 use stagetrail_llb as llb;
+use stagetrail_oci::reference::Reference;
 
 /// `normalizeContextPaths`: relative, sorted; empty when the whole context is used.
 fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
@@ -111,7 +111,7 @@ impl Ctx<'_> {
                     });
                 }
                 let named = Reference::parse_normalized(r)
-                    .map_err(|e| err(span, e, hint))?
+                    .map_err(|e| err(span, e.to_string(), hint))?
                     .tag_name_only();
                 let resolved = self
                     .resolve(&named.to_string(), platform)
@@ -121,7 +121,7 @@ impl Ctx<'_> {
                 let state = llb::State::source(
                     &format!("docker-image://{named}"),
                     BTreeMap::new(),
-                    Some(platform.to_pb()),
+                    Some(llb::pb::Platform::from(platform)),
                     llb::OpMeta::named(format!("[context {key}] {r}")),
                 );
                 Ok(NamedCtx {
@@ -166,17 +166,15 @@ impl Ctx<'_> {
                 })?;
                 let store = store.split(':').next().unwrap_or(store);
                 let name = key.split("::").next().unwrap_or(key);
-                let dummy = Reference::parse_normalized(name)
-                    .map_err(|e| {
-                        err(
-                            span,
-                            format!("could not parse oci-layout reference {name:?}: {e}"),
-                            hint,
-                        )
-                    })?
-                    .with_digest(digest);
+                let dummy = Reference::parse_normalized(name).map_err(|e| {
+                    err(
+                        span,
+                        format!("could not parse oci-layout reference {name:?}: {e}"),
+                        hint,
+                    )
+                })?;
                 let resolved = self
-                    .resolve(&dummy.to_string(), platform)
+                    .resolve(&format!("{dummy}@{digest}"), platform)
                     .map_err(|e| err(span, e, hint))?;
                 let img = Image::from_json(&resolved.config).map_err(|e| err(span, e, hint))?;
                 let mut attrs = BTreeMap::new();
@@ -187,7 +185,7 @@ impl Ctx<'_> {
                 let state = llb::State::source(
                     &format!("oci-layout://{dummy}"),
                     attrs,
-                    Some(platform.to_pb()),
+                    Some(llb::pb::Platform::from(platform)),
                     llb::OpMeta::named(format!("[context {key}] OCI load from client")),
                 );
                 Ok(NamedCtx {

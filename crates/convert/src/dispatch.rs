@@ -4,78 +4,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::main_context;
+use super::ctx::{Ctx, Setup};
 use super::facts::InstructionFacts;
-use super::platform::{default_path_env, Platform};
-use super::resolver::{ResolvedImage, Resolver};
+use super::platform::default_path_env;
+use super::resolver::ResolvedImage;
 use super::state::{StageBase, StageState, Step, StepKind};
 use super::{err, lower_copy, lower_meta, lower_run, Error, Options, PlatformBuild, StageBuild};
-use stagetrail_dockerfile::ast::{Command, Dockerfile, Instruction};
+use stagetrail_dockerfile::ast::{Command, Instruction};
 use stagetrail_dockerfile::expand::Lexer;
 use stagetrail_llb as llb;
 use stagetrail_llb::pb;
 use stagetrail_oci::civil_time::rfc3339;
-
-/// Inputs of one platform build.
-pub(crate) struct Setup<'a> {
-    pub df: &'a Dockerfile,
-    pub opts: &'a Options,
-    pub resolver: &'a dyn Resolver,
-    pub build_platform: Platform,
-    pub target_platform: Platform,
-    /// No `--platform` was requested: image platform comes from the base image.
-    pub implicit_target: bool,
-    /// Several target platforms: progress names get a platform prefix.
-    pub multi_platform: bool,
-}
-
-/// Mutable conversion state for one pass over one platform.
-pub(crate) struct Ctx<'a> {
-    pub s: &'a Setup<'a>,
-    pub lexer: Lexer,
-    /// Global ARGs (platform args first), values after build-arg overrides.
-    pub meta_args: Vec<(String, Option<String>)>,
-    pub proxy: Option<pb::ProxyEnv>,
-    /// History `created` time.
-    pub epoch: Option<String>,
-    pub states: Vec<StageState>,
-    pub by_name: BTreeMap<String, usize>,
-    /// Source states of `COPY --from` / `RUN --mount`, per (state, instruction).
-    pub sources: BTreeMap<(usize, usize), Vec<usize>>,
-    pub target: usize,
-    pub reachable: BTreeSet<usize>,
-    pub build_context: llb::State,
-    pub cache: &'a mut BTreeMap<(String, String), Result<ResolvedImage, String>>,
-}
-
-impl Ctx<'_> {
-    /// Resolves an image once per reference and platform.
-    pub fn resolve(
-        &mut self,
-        reference: &str,
-        platform: &Platform,
-    ) -> Result<ResolvedImage, String> {
-        let key = (reference.to_string(), platform.id());
-        if let Some(r) = self.cache.get(&key) {
-            return r.clone();
-        }
-        let r = self.s.resolver.resolve(reference, platform);
-        self.cache.insert(key, r.clone());
-        r
-    }
-
-    /// The global ARGs as an expansion environment (unset values are "").
-    pub fn meta_env(&self) -> BTreeMap<String, String> {
-        self.meta_args
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
-            .collect()
-    }
-
-    /// The stage's platform (target platform until set).
-    pub fn platform_of(&self, i: usize) -> Platform {
-        self.states[i].platform_or(&self.s.target_platform)
-    }
-}
 
 fn proxy_env(args: &BTreeMap<String, String>) -> Option<pb::ProxyEnv> {
     let mut pe = pb::ProxyEnv::default();

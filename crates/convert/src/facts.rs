@@ -2,7 +2,6 @@
 //! paths, stages, images, git and http sources, mounts by id), collected while
 //! lowering for the build record. Ids only, never secret values.
 
-use super::state::{StageBase, StageState};
 use stagetrail_dockerfile::ast::{Instruction, Span};
 
 /// Where an input's bytes come from.
@@ -110,29 +109,5 @@ impl InstructionFacts {
             inputs: Vec::new(),
             args: Vec::new(),
         }
-    }
-}
-
-/// The source a dispatch state stands for when an instruction reads from it.
-pub(crate) fn source_of_state(states: &[StageState], i: usize) -> InputSource {
-    let s = &states[i];
-    if let Some(stage) = s.stage {
-        return InputSource::Stage(stage);
-    }
-    match &s.base_kind {
-        StageBase::Image { reference, digest } => InputSource::Image {
-            reference: reference.clone(),
-            digest: digest.clone(),
-        },
-        StageBase::Context(name) => InputSource::NamedContext(name.clone()),
-        StageBase::Stage(k) => InputSource::Stage(*k),
-        StageBase::Scratch => InputSource::Scratch,
-    }
-}
-
-/// Adds `input` to the facts of the instruction being dispatched on `state`.
-pub(crate) fn record_input(state: &mut StageState, input: Input) {
-    if let Some(f) = state.facts.last_mut() {
-        f.inputs.push(input);
     }
 }

@@ -6,6 +6,7 @@
 //! target stage and its image config.
 
 mod context;
+mod ctx;
 mod dispatch;
 mod facts;
 mod gitref;
@@ -21,7 +22,6 @@ mod plan;
 mod platform;
 pub mod record;
 pub mod redact;
-mod reference;
 mod resolve;
 mod resolver;
 mod state;
@@ -31,7 +31,6 @@ pub use facts::{Input, InputKind, InputSource, InstructionFacts};
 pub use image::Image;
 pub use options::{NamedContext, Options};
 pub use platform::Platform;
-pub use reference::Reference;
 pub use resolver::{MapResolver, NoResolver, ResolvedImage, Resolver};
 pub use state::{StageBase, Step, StepKind};
 
@@ -114,7 +113,7 @@ pub fn convert(
     let multi = targets.len() > 1;
     let mut builds = Vec::with_capacity(targets.len());
     for target in targets {
-        let setup = dispatch::Setup {
+        let setup = ctx::Setup {
             df,
             opts,
             resolver,
@@ -129,6 +128,29 @@ pub fn convert(
         builds,
         warnings: df.warnings.clone(),
     })
+}
+
+/// The stages a build of `df` runs for `target` (else the last stage) — those reachable from
+/// it through `FROM`, `COPY --from` and `RUN --mount from=` — in file order, each by its `AS`
+/// name, else its index. Base images are not resolved.
+pub fn stages_built(df: &Dockerfile, target: Option<&str>) -> Result<Vec<String>, Error> {
+    let opts = Options {
+        target: target.map(str::to_string),
+        ..Options::default()
+    };
+    let converted = convert(df, &opts, &NoResolver)?;
+    let mut stages: Vec<(usize, String)> = converted.builds[0]
+        .stages
+        .iter()
+        .map(|s| {
+            (
+                s.index,
+                s.name.clone().unwrap_or_else(|| s.index.to_string()),
+            )
+        })
+        .collect();
+    stages.sort();
+    Ok(stages.into_iter().map(|(_, name)| name).collect())
 }
 
 /// A located error with a hint.

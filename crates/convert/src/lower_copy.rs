@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest as _, Sha256};
 
-use super::dispatch::Ctx;
-use super::facts::{record_input, source_of_state, Input, InputKind, InputSource};
+use super::ctx::Ctx;
+use super::facts::{Input, InputKind, InputSource};
 use super::gitref::{clean_abs, git_source, parse_git_ref};
 use super::names::{prefix_command, uppercase_cmd};
 use super::state::{Step, StepKind};
@@ -131,7 +131,7 @@ pub(crate) fn dispatch_copy(
     let mut source = ctx.build_context.clone();
     let mut from = InputSource::Context;
     if let Some(&src) = sources.first() {
-        from = source_of_state(&ctx.states, src);
+        from = ctx.states[src].as_source();
         if !ctx.states[src].done {
             return Err(err(
                 instr.span,
@@ -489,7 +489,7 @@ fn lower(
     }
     d.image.commit(&msg, true, true, created.as_deref());
     for input in inputs {
-        record_input(d, input);
+        d.record_input(input);
     }
     d.steps.push(Step {
         line: span.start_line,

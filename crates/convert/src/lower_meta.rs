@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::dispatch::Ctx;
+use super::ctx::Ctx;
 use super::gitref::clean_abs;
 use super::gofmt;
 use super::image::{add_env, Healthcheck};

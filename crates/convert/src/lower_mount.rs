@@ -1,8 +1,8 @@
 //! `RUN --mount` lowering (upstream `dispatchRunMounts`, `dispatchSecret`,
 //! `dispatchSSH`): bind/cache/tmpfs/secret/ssh mounts with their defaults.
 
-use super::dispatch::Ctx;
-use super::facts::{record_input, source_of_state, Input, InputKind, InputSource};
+use super::ctx::Ctx;
+use super::facts::{Input, InputKind, InputSource};
 use super::gitref::clean_abs;
 use super::words;
 use stagetrail_dockerfile::mount::{parse_mount, MountSpec, MountType, Sharing};
@@ -55,16 +55,13 @@ pub(crate) fn run_mounts(
                     _ if m.target.is_empty() => format!("/run/secrets/{}", base(&id)),
                     _ => m.target.clone(),
                 };
-                record_input(
-                    &mut ctx.states[i],
-                    Input {
-                        kind: InputKind::SecretMount,
-                        source: None,
-                        id: Some(id.clone()),
-                        paths: Vec::new(),
-                        dest,
-                    },
-                );
+                ctx.states[i].record_input(Input {
+                    kind: InputKind::SecretMount,
+                    source: None,
+                    id: Some(id.clone()),
+                    paths: Vec::new(),
+                    dest,
+                });
                 if let Some(name) = &m.env {
                     secret_env.push(pb::SecretEnv {
                         id: id.clone(),
@@ -93,20 +90,17 @@ pub(crate) fn run_mounts(
                 } else {
                     String::new()
                 };
-                record_input(
-                    &mut ctx.states[i],
-                    Input {
-                        kind: InputKind::SshMount,
-                        source: None,
-                        id: Some(if id.is_empty() {
-                            "default".into()
-                        } else {
-                            id.clone()
-                        }),
-                        paths: Vec::new(),
-                        dest: m.target.clone(),
-                    },
-                );
+                ctx.states[i].record_input(Input {
+                    kind: InputKind::SshMount,
+                    source: None,
+                    id: Some(if id.is_empty() {
+                        "default".into()
+                    } else {
+                        id.clone()
+                    }),
+                    paths: Vec::new(),
+                    dest: m.target.clone(),
+                });
                 mounts.push(forwarded_mount(&m, m.target.clone(), id));
                 continue;
             }
@@ -130,7 +124,7 @@ pub(crate) fn run_mounts(
             source = sd.state.clone();
             fact_source = match (&m.from, m.kind) {
                 (None, MountType::Cache) => None,
-                _ => Some(source_of_state(&ctx.states, src)),
+                _ => Some(ctx.states[src].as_source()),
             };
         }
         let mut fact_id = None;
@@ -199,16 +193,13 @@ pub(crate) fn run_mounts(
             readonly: m.readonly,
             kind,
         });
-        record_input(
-            &mut ctx.states[i],
-            Input {
-                kind: fact_kind,
-                source: fact_source,
-                id: fact_id,
-                paths: m.source.iter().map(|_| src_path.clone()).collect(),
-                dest: mounts.last().map(|m| m.dest.clone()).unwrap_or_default(),
-            },
-        );
+        ctx.states[i].record_input(Input {
+            kind: fact_kind,
+            source: fact_source,
+            id: fact_id,
+            paths: m.source.iter().map(|_| src_path.clone()).collect(),
+            dest: mounts.last().map(|m| m.dest.clone()).unwrap_or_default(),
+        });
         if from.is_none() {
             ctx.states[i].ctx_paths.insert(src_path);
         }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::dispatch::Ctx;
+use super::ctx::Ctx;
 use super::lower_meta::with_shell;
 use super::lower_mount::run_mounts;
 use super::names::{prefix_command, uppercase_cmd};
@@ -206,7 +206,7 @@ pub(crate) fn dispatch_run(
         network,
         security,
         secret_env,
-        platform: Some(platform.to_pb()),
+        platform: Some(pb::Platform::from(&platform)),
         op_meta,
     });
     d.state = out.root;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::dispatch::Ctx;
+use super::ctx::Ctx;
 use super::platform::{platform_args, Platform};
 use super::state::{StageBase, StageState};
 use super::{err, words, Error};
@@ -158,6 +158,7 @@ impl Ctx<'_> {
                                 os: img.os.clone(),
                                 architecture: img.architecture.clone(),
                                 variant: (!img.variant.is_empty()).then(|| img.variant.clone()),
+                                os_version: None,
                             });
                         }
                         ds.image = img;

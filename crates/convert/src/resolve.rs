@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::dispatch::Ctx;
+use super::ctx::Ctx;
 use super::image::Image;
 use super::names::prefix_command;
-use super::reference::Reference;
 use super::state::{EnvList, StageBase};
 use super::{err, ranges, Error};
 use stagetrail_llb as llb;
+use stagetrail_oci::reference::Reference;
 
 impl Ctx<'_> {
     /// Gives every state without a stage base its starting filesystem and config.
@@ -53,7 +53,7 @@ impl Ctx<'_> {
         if let Some(c) = self.named_context(&tagged_name, &platform, span)? {
             let d = &mut self.states[i];
             d.image = c.image.unwrap_or_else(|| Image::empty(&target));
-            d.state = c.state.with_platform(platform.to_pb());
+            d.state = c.state.with_platform(llb::pb::Platform::from(&platform));
             d.platform = Some(platform);
             d.base_kind = StageBase::Context(tagged.familiar_without_latest());
             d.done = d.unregistered;
@@ -75,7 +75,7 @@ impl Ctx<'_> {
             self.states[i].base_img = Some(img.clone());
             img.created = None;
             if let Some(d) = &resolved.digest {
-                name = tagged.clone().with_digest(d).to_string();
+                name = format!("{tagged}@{d}");
             }
             digest.clone_from(&resolved.digest);
             // Only a config that describes its layers can prove the image empty.
@@ -116,7 +116,7 @@ impl Ctx<'_> {
             d.state = llb::State::source(
                 &format!("docker-image://{name}"),
                 attrs,
-                Some(platform.to_pb()),
+                Some(llb::pb::Platform::from(&platform)),
                 meta,
             );
         }

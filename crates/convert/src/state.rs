@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::facts::InstructionFacts;
+use super::facts::{Input, InputSource, InstructionFacts};
 use super::image::Image;
 use super::platform::Platform;
 use stagetrail_dockerfile::ast::Span;
@@ -156,6 +156,29 @@ pub struct StageState {
 }
 
 impl StageState {
+    /// The source this state stands for when an instruction reads from it.
+    pub(crate) fn as_source(&self) -> InputSource {
+        if let Some(stage) = self.stage {
+            return InputSource::Stage(stage);
+        }
+        match &self.base_kind {
+            StageBase::Image { reference, digest } => InputSource::Image {
+                reference: reference.clone(),
+                digest: digest.clone(),
+            },
+            StageBase::Context(name) => InputSource::NamedContext(name.clone()),
+            StageBase::Stage(k) => InputSource::Stage(*k),
+            StageBase::Scratch => InputSource::Scratch,
+        }
+    }
+
+    /// Adds `input` to the facts of the instruction being dispatched on this state.
+    pub(crate) fn record_input(&mut self, input: Input) {
+        if let Some(f) = self.facts.last_mut() {
+            f.inputs.push(input);
+        }
+    }
+
     /// A fresh state.
     pub fn new(index: usize, span: Span) -> StageState {
         StageState {

@@ -15,6 +15,7 @@ pub mod mount;
 mod directives;
 mod flags;
 mod heredoc;
+mod instruction_ctx;
 mod instructions;
 mod json_form;
 mod lexer;

@@ -3,7 +3,8 @@
 
 use super::ast::{Command, Dockerfile, Instruction, Stage};
 use super::error::Error;
-use super::instructions::{parse_instruction, Ctx, Parsed};
+use super::instruction_ctx::Ctx;
+use super::instructions::{parse_instruction, Parsed};
 use super::reader::read;
 
 /// Parses a Dockerfile into its syntax tree.

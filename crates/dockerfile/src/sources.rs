@@ -4,7 +4,7 @@ use super::ast::{Add, Copy, Heredoc, SourcesAndDest};
 use super::error::Error;
 use super::flags::FlagKind;
 use super::heredoc::{chomp_content, is_heredoc};
-use super::instructions::Ctx;
+use super::instruction_ctx::Ctx;
 
 /// `parseSourcesAndDest`: heredoc words become inline sources, the rest paths.
 fn sources_and_dest(ctx: &Ctx, name: &str) -> Result<SourcesAndDest, Error> {

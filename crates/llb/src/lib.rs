@@ -25,6 +25,19 @@ mod state;
 pub mod pb {
     include!(concat!(env!("OUT_DIR"), "/pb.rs"));
 }
+
+impl From<&stagetrail_oci::Platform> for pb::Platform {
+    /// The LLB wire form of a platform.
+    fn from(p: &stagetrail_oci::Platform) -> pb::Platform {
+        pb::Platform {
+            architecture: p.architecture.clone(),
+            os: p.os.clone(),
+            variant: p.variant.clone().unwrap_or_default(),
+            os_version: p.os_version.clone().unwrap_or_default(),
+        }
+    }
+}
+
 pub use dump::dump_json;
 pub use exec::{Exec, ExecOutput, Mount, MountKind};
 pub use file::{chown_by_name, CopyInfo, FileActions, MkdirInfo, MkfileInfo, RmInfo};

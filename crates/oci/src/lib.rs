@@ -34,6 +34,7 @@ pub mod error;
 pub mod local;
 pub mod manifest;
 pub mod media;
+pub mod platform;
 pub mod reference;
 pub mod signing;
 pub mod source;
@@ -44,8 +45,7 @@ pub use self::credentials::DockerCredentials;
 pub use self::digest::Digest;
 pub use self::error::{RegistryError, Result};
 pub use self::local::{LocalImage, OciLayout, OciTar};
-pub use self::manifest::{
-    Descriptor, FetchedManifest, ImageIndex, ImageManifest, Manifest, Platform,
-};
+pub use self::manifest::{Descriptor, FetchedManifest, ImageIndex, ImageManifest, Manifest};
+pub use self::platform::Platform;
 pub use self::reference::Reference;
 pub use self::source::{ImageSource, Limits};

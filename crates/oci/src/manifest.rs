@@ -1,13 +1,13 @@
 //! OCI / Docker schema 2 manifests, indexes, descriptors and platforms as serde types.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use super::digest::Digest;
 use super::error::{Location, RegistryError, Result};
 use super::media;
+use super::platform::Platform;
 
 /// An OCI content descriptor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,38 +34,6 @@ impl Descriptor {
     /// An annotation's value.
     pub fn annotation(&self, key: &str) -> Option<&str> {
         self.annotations.get(key).map(String::as_str)
-    }
-}
-
-/// A platform as in OCI descriptors and image configs.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Platform {
-    /// CPU architecture (`amd64`, `arm64`, `unknown`).
-    #[serde(default)]
-    pub architecture: String,
-    /// Operating system (`linux`, `unknown`).
-    #[serde(default)]
-    pub os: String,
-    /// Variant (`v7`, `v8`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
-    /// OS version (Windows).
-    #[serde(
-        default,
-        rename = "os.version",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub os_version: Option<String>,
-}
-
-impl fmt::Display for Platform {
-    /// `os/arch[/variant]`, as in `--platform`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.os, self.architecture)?;
-        if let Some(v) = &self.variant {
-            write!(f, "/{v}")?;
-        }
-        Ok(())
     }
 }
 

@@ -1,4 +1,7 @@
-//! Image references parsed and normalised like Docker's (`alpine` → `docker.io/library/alpine:latest`).
+//! Image references parsed and normalised as Docker's `distribution/reference` does it
+//! (`ParseNormalizedNamed`, `TagNameOnly`, `FamiliarString`): `alpine` →
+//! `docker.io/library/alpine:latest`, with upstream's error wording. The one reference type of
+//! stagetrail: the converter names base images with it, the registry client fetches by it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,6 +13,27 @@ use super::error::{RegistryError, Result};
 pub const DOCKER_HUB: &str = "docker.io";
 /// The host that actually serves Docker Hub's distribution API.
 pub const DOCKER_HUB_API: &str = "registry-1.docker.io";
+/// Docker Hub's old name, normalised to [`DOCKER_HUB`].
+const LEGACY_DOCKER_HUB: &str = "index.docker.io";
+/// The namespace of Docker Hub's official images.
+const OFFICIAL_REPO_PREFIX: &str = "library/";
+
+/// Why a reference does not parse, in `distribution/reference`'s words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReferenceError {
+    /// A bare 64-digit hex string (an image ID, not a name).
+    #[error("invalid repository name ({0}), cannot specify 64-byte hexadecimal strings")]
+    HexName(String),
+    /// Upper-case letters in the repository name.
+    #[error("invalid reference format: repository name ({0}) must be lowercase")]
+    Uppercase(String),
+    /// `domain/path` is longer than 255 characters.
+    #[error("repository name must not be more than 255 characters")]
+    NameTooLong,
+    /// Anything else that is not `[domain/]path[:tag][@digest]`.
+    #[error("invalid reference format")]
+    Format,
+}
 
 /// A normalised image reference: registry, repository, and a tag and/or digest.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -18,61 +42,100 @@ pub struct Reference {
     pub registry: String,
     /// Repository path, e.g. `library/alpine`.
     pub repository: String,
-    /// The tag; `latest` when the text named neither tag nor digest.
+    /// The tag, if any (see [`Reference::tag_name_only`]).
     pub tag: Option<String>,
     /// The digest, when pinned.
     pub digest: Option<Digest>,
 }
 
 impl Reference {
-    /// Parses and normalises `text` as Docker does.
+    /// Parses a user-written reference and adds `:latest` when it names neither tag nor
+    /// digest: what to fetch from a registry.
     pub fn parse(text: &str) -> Result<Reference> {
-        let bad = |reason: String| RegistryError::InvalidReference {
-            at: text.into(),
-            reason,
-        };
-        if text.is_empty() {
-            return Err(bad("empty reference".into()));
+        Reference::parse_normalized(text)
+            .map(Reference::tag_name_only)
+            .map_err(|e| RegistryError::InvalidReference {
+                at: text.into(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Parses a user-written reference (`alpine`, `ghcr.io/x/y:1@sha256:…`) into its
+    /// normalised form without adding a tag (`ParseNormalizedNamed`).
+    pub fn parse_normalized(s: &str) -> std::result::Result<Reference, ReferenceError> {
+        if s.len() == 64 && s.chars().all(|c| matches!(c, 'a'..='f' | '0'..='9')) {
+            return Err(ReferenceError::HexName(s.to_string()));
         }
-        let (rest, digest) = match text.split_once('@') {
-            Some((rest, d)) => (rest, Some(Digest::parse(d, text)?)),
-            None => (text, None),
+        let (domain, remainder) = split_docker_domain(s);
+        let remote_name = match remainder.find(':') {
+            Some(i) => &remainder[..i],
+            None => remainder.as_str(),
         };
-        let (name, tag) = match rest.rfind(':') {
-            Some(i) if !rest[i + 1..].contains('/') => (&rest[..i], Some(&rest[i + 1..])),
+        if remote_name.to_lowercase() != remote_name {
+            return Err(ReferenceError::Uppercase(remote_name.to_string()));
+        }
+        let (rest, digest) = match remainder.split_once('@') {
+            Some((r, d)) => (r, Some(d)),
+            None => (remainder.as_str(), None),
+        };
+        let (path, tag) = match rest.rfind(':') {
+            Some(i) if !rest[i..].contains('/') => (&rest[..i], Some(rest[i + 1..].to_string())),
             _ => (rest, None),
         };
-        if let Some(tag) = tag {
-            check_tag(tag).map_err(bad)?;
+        if path.is_empty() || !path.split('/').all(is_path_component) || !is_domain(&domain) {
+            return Err(ReferenceError::Format);
         }
-        if name.len() > 255 {
-            return Err(bad("repository name longer than 255 characters".into()));
+        if domain.len() + 1 + path.len() > 255 {
+            return Err(ReferenceError::NameTooLong);
         }
-        let (registry, path) = split_domain(name);
-        if let Some(registry) = registry {
-            check_domain(registry).map_err(bad)?;
+        if tag.as_deref().is_some_and(|t| !is_tag(t)) {
+            return Err(ReferenceError::Format);
         }
-        check_path(path).map_err(bad)?;
-        let registry = match registry {
-            None | Some("index.docker.io") => DOCKER_HUB.to_string(),
-            Some(r) => r.to_string(),
-        };
-        let repository = if registry == DOCKER_HUB && !path.contains('/') {
-            format!("library/{path}")
-        } else {
-            path.to_string()
-        };
-        let tag = match (tag, &digest) {
-            (Some(t), _) => Some(t.to_string()),
-            (None, None) => Some("latest".to_string()),
-            (None, Some(_)) => None,
+        let digest = match digest {
+            Some(d) if is_digest(d) => {
+                Some(Digest::parse(d, s).map_err(|_| ReferenceError::Format)?)
+            }
+            Some(_) => return Err(ReferenceError::Format),
+            None => None,
         };
         Ok(Reference {
-            registry,
-            repository,
+            registry: domain,
+            repository: path.to_string(),
             tag,
             digest,
         })
+    }
+
+    /// Adds `:latest` when neither tag nor digest is present (`reference.TagNameOnly`).
+    pub fn tag_name_only(mut self) -> Reference {
+        if self.tag.is_none() && self.digest.is_none() {
+            self.tag = Some("latest".into());
+        }
+        self
+    }
+
+    /// The short form users write (`alpine`, `user/app:1`), `:latest` trimmed, as the
+    /// named-context lookup uses it.
+    pub fn familiar_without_latest(&self) -> String {
+        let mut name = if self.registry == DOCKER_HUB {
+            match self.repository.strip_prefix(OFFICIAL_REPO_PREFIX) {
+                Some(short) if !short.contains('/') => short.to_string(),
+                _ => self.repository.clone(),
+            }
+        } else {
+            self.name()
+        };
+        if let Some(t) = &self.tag {
+            name.push(':');
+            name.push_str(t);
+        }
+        if let Some(d) = &self.digest {
+            name.push('@');
+            name.push_str(&d.to_string());
+        }
+        name.strip_suffix(":latest")
+            .map(str::to_string)
+            .unwrap_or(name)
     }
 
     /// The same repository pinned to `digest` (tag dropped).
@@ -158,111 +221,113 @@ impl FromStr for Reference {
     }
 }
 
-/// Splits off the registry host when the first component looks like one (has `.` or `:`, is
-/// `localhost`, or has uppercase letters), as Docker's `splitDockerDomain` does.
-fn split_domain(name: &str) -> (Option<&str>, &str) {
-    match name.split_once('/') {
-        Some((first, rest))
-            if first.contains(['.', ':'])
-                || first == "localhost"
-                || first.to_lowercase() != first =>
-        {
-            (Some(first), rest)
-        }
-        _ => (None, name),
-    }
+fn is_alnum_lower(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit()
 }
 
-fn check_domain(domain: &str) -> std::result::Result<(), String> {
-    let (host, port) = if let Some(rest) = domain.strip_prefix('[') {
-        let (ip, after) = rest
-            .split_once(']')
-            .ok_or(format!("registry host {domain:?} has no closing `]`"))?;
-        if ip.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!("registry host {domain:?} is not an IPv6 address"));
-        }
-        (None, after.strip_prefix(':'))
-    } else {
-        match domain.split_once(':') {
-            Some((h, p)) => (Some(h), Some(p)),
-            None => (Some(domain), None),
-        }
-    };
-    if let Some(host) = host {
-        let label_ok = |l: &str| {
-            !l.is_empty()
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        };
-        if !host.split('.').all(label_ok) {
-            return Err(format!("registry host {domain:?} is not a valid host name"));
-        }
-    }
-    if let Some(port) = port {
-        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("registry port in {domain:?} is not a number"));
-        }
-    }
-    Ok(())
-}
-
-fn check_path(path: &str) -> std::result::Result<(), String> {
-    if path.is_empty() {
-        return Err("repository name is empty".into());
-    }
-    for component in path.split('/') {
-        if component.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(format!("repository name must be lowercase: {path:?}"));
-        }
-        if !component_ok(component) {
-            return Err(format!(
-                "repository path component {component:?} must be lowercase letters and digits, \
-                 separated by `.`, `_`, `__` or dashes"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
-fn component_ok(c: &str) -> bool {
-    let b = c.as_bytes();
-    let alnum = |x: u8| x.is_ascii_lowercase() || x.is_ascii_digit();
-    if b.is_empty() || !alnum(b[0]) || !alnum(b[b.len() - 1]) {
+/// `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`
+fn is_path_component(s: &str) -> bool {
+    let b: Vec<char> = s.chars().collect();
+    if b.is_empty() || !is_alnum_lower(b[0]) || !is_alnum_lower(b[b.len() - 1]) {
         return false;
     }
     let mut i = 0;
     while i < b.len() {
-        if alnum(b[i]) {
+        if is_alnum_lower(b[i]) {
             i += 1;
             continue;
         }
+        // a separator: ".", "_", "__" or a run of "-"
         let start = i;
-        while i < b.len() && !alnum(b[i]) {
+        if b[i] == '-' {
+            while i < b.len() && b[i] == '-' {
+                i += 1;
+            }
+        } else if b[i] == '.' {
             i += 1;
+        } else if b[i] == '_' {
+            i += 1;
+            if i < b.len() && b[i] == '_' {
+                i += 1;
+            }
+        } else {
+            return false;
         }
-        let sep = &c[start..i];
-        if !(sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|x| x == b'-')) {
+        if i == start || i >= b.len() || !is_alnum_lower(b[i]) {
             return false;
         }
     }
     true
 }
 
-fn check_tag(tag: &str) -> std::result::Result<(), String> {
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let b = tag.as_bytes();
-    if b.is_empty()
-        || b.len() > 128
-        || !word(b[0])
-        || !b.iter().all(|&x| word(x) || x == b'.' || x == b'-')
-    {
-        return Err(format!(
-            "invalid tag {tag:?}: up to 128 of [A-Za-z0-9_.-], not starting with `.` or `-`"
-        ));
+fn is_domain_component(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_domain(s: &str) -> bool {
+    let (host_ok, port) = if let Some(rest) = s.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((v6, port)) => (
+                !v6.is_empty() && v6.chars().all(|c| c.is_ascii_hexdigit() || c == ':'),
+                port,
+            ),
+            None => return false,
+        }
+    } else {
+        let end = s.find(':').unwrap_or(s.len());
+        (s[..end].split('.').all(is_domain_component), &s[end..])
+    };
+    let port_ok = match port.strip_prefix(':') {
+        Some(p) => !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()),
+        None => port.is_empty(),
+    };
+    host_ok && port_ok
+}
+
+fn is_tag(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_alphanumeric() || c == '_' => {}
+        _ => return false,
     }
-    Ok(())
+    s.len() <= 128 && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+}
+
+fn is_digest(s: &str) -> bool {
+    let Some((alg, hex)) = s.split_once(':') else {
+        return false;
+    };
+    let alg_ok = alg.split(['-', '_', '+', '.']).all(|p| {
+        let mut c = p.chars();
+        matches!(c.next(), Some(f) if f.is_ascii_alphabetic())
+            && c.all(|x| x.is_ascii_alphanumeric())
+    });
+    alg_ok && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn split_docker_domain(name: &str) -> (String, String) {
+    let (mut domain, mut remainder) = match name.find('/') {
+        Some(i) => {
+            let first = &name[..i];
+            if !first.contains(['.', ':']) && first != "localhost" && first.to_lowercase() == first
+            {
+                (DOCKER_HUB.to_string(), name.to_string())
+            } else {
+                (first.to_string(), name[i + 1..].to_string())
+            }
+        }
+        None => (DOCKER_HUB.to_string(), name.to_string()),
+    };
+    if domain == LEGACY_DOCKER_HUB {
+        domain = DOCKER_HUB.to_string();
+    }
+    if domain == DOCKER_HUB && !remainder.contains('/') {
+        remainder = format!("{OFFICIAL_REPO_PREFIX}{remainder}");
+    }
+    (domain, remainder)
 }
 
 #[cfg(test)]
@@ -338,5 +403,67 @@ mod tests {
             let err = Reference::parse(bad).unwrap_err();
             assert!(err.to_string().contains("invalid"), "{bad}: {err}");
         }
+    }
+
+    // distribution/reference behaviour, as the converter relies on it.
+
+    fn normalized(s: &str) -> String {
+        Reference::parse_normalized(s)
+            .unwrap()
+            .tag_name_only()
+            .to_string()
+    }
+
+    #[test]
+    fn normalizes_docker_hub_names() {
+        assert_eq!(normalized("alpine"), "docker.io/library/alpine:latest");
+        assert_eq!(normalized("alpine:3.19"), "docker.io/library/alpine:3.19");
+        assert_eq!(normalized("user/app"), "docker.io/user/app:latest");
+        assert_eq!(
+            normalized("index.docker.io/alpine"),
+            "docker.io/library/alpine:latest"
+        );
+        assert_eq!(normalized("ghcr.io/a/b:1"), "ghcr.io/a/b:1");
+        assert_eq!(normalized("localhost/app"), "localhost/app:latest");
+        assert_eq!(normalized("localhost:5000/app:x"), "localhost:5000/app:x");
+        let d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            normalized(&format!("alpine@{d}")),
+            format!("docker.io/library/alpine@{d}")
+        );
+        assert_eq!(
+            normalized(&format!("alpine:3@{d}")),
+            format!("docker.io/library/alpine:3@{d}")
+        );
+    }
+
+    #[test]
+    fn familiar_names() {
+        let f = |s: &str| {
+            Reference::parse_normalized(s)
+                .unwrap()
+                .tag_name_only()
+                .familiar_without_latest()
+        };
+        assert_eq!(f("alpine"), "alpine");
+        assert_eq!(f("docker.io/library/alpine:3"), "alpine:3");
+        assert_eq!(f("user/app"), "user/app");
+        assert_eq!(f("ghcr.io/a/b"), "ghcr.io/a/b");
+    }
+
+    #[test]
+    fn rejects_invalid() {
+        assert!(Reference::parse_normalized("Alpine")
+            .unwrap_err()
+            .to_string()
+            .contains("must be lowercase"));
+        assert!(Reference::parse_normalized("alpine:").is_err());
+        assert!(Reference::parse_normalized("a b").is_err());
+        assert!(Reference::parse_normalized("$FOO").is_err());
+        assert!(Reference::parse_normalized("").is_err());
+        assert!(Reference::parse_normalized(&"a".repeat(64))
+            .unwrap_err()
+            .to_string()
+            .contains("64-byte"));
     }
 }

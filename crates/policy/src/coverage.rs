@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::evidence::Evidence;
-use super::model::{CYCLONEDX, SPDX};
+use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
 
 /// Which stages have an SBOM.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

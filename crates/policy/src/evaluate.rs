@@ -13,10 +13,12 @@ use serde::Serialize;
 
 use super::coverage::coverage;
 use super::evidence::{Evidence, ImageFacts, PlatformFacts, Signed};
-use super::model::{Policy, StageSboms, CYCLONEDX, SLSA_V02, SLSA_V1, SPDX};
-use super::purl::{glob_match, Purl};
+use super::model::{Policy, StageSboms};
+use super::package_match::glob_match;
 use super::time::{parse_rfc3339, Duration};
+use stagetrail_oci::attestations::statement::{CYCLONEDX, SLSA_V02, SLSA_V1, SPDX};
 use stagetrail_oci::attestations::AttestationKind;
+use stagetrail_sbom::purl::Purl;
 
 /// One failed check.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

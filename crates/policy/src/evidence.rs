@@ -4,9 +4,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::model::{CYCLONEDX, SLSA_V02, SLSA_V1, SPDX};
 use super::stages;
 use stagetrail_oci::attestations::stage::stage_of;
+use stagetrail_oci::attestations::statement::{CYCLONEDX, SLSA_V02, SLSA_V1, SPDX};
 use stagetrail_oci::attestations::{Attestation, AttestationKind, Content};
 use stagetrail_oci::signing::dsse::{verify_blob, verify_envelope, SignatureCheck};
 use stagetrail_oci::signing::keys::PublicKey;

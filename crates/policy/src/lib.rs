@@ -22,7 +22,7 @@ pub mod evidence;
 mod gather;
 pub mod model;
 pub mod opa;
-pub mod purl;
+pub mod package_match;
 pub mod stages;
 pub mod time;
 

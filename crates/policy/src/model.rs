@@ -6,17 +6,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::PolicyError;
-use super::purl::VersionRange;
+use super::package_match::VersionRange;
 use super::time::Duration;
-
-/// SLSA provenance v0.2.
-pub const SLSA_V02: &str = "https://slsa.dev/provenance/v0.2";
-/// SLSA provenance v1.
-pub const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
-/// SPDX documents.
-pub const SPDX: &str = "https://spdx.dev/Document";
-/// CycloneDX BOMs.
-pub const CYCLONEDX: &str = "https://cyclonedx.org/bom";
+use stagetrail_oci::attestations::statement::{CYCLONEDX, SLSA_V02, SLSA_V1, SPDX};
 
 /// A verification policy.
 #[derive(Debug, Clone, Default, Deserialize)]

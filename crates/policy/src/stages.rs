@@ -5,12 +5,8 @@
 //!
 //! A stage is named by its `AS` name, else by its index (`"0"`, `"1"`, …).
 
-use std::collections::BTreeSet;
-
 use base64::Engine as _;
 use serde_json::Value;
-
-use stagetrail_dockerfile::ast::Command;
 
 /// The stage names of a build record predicate (`stages: [{name}, …]` or `stages: ["name", …]`).
 pub fn from_record(predicate: &Value) -> Option<Vec<String>> {
@@ -46,53 +42,10 @@ pub fn dockerfile_of(predicate: &Value) -> Option<(String, Option<String>)> {
     Some((String::from_utf8_lossy(&data).into_owned(), target))
 }
 
-/// The stages reachable from `target` (else the last stage), in file order.
+/// The stages a build of `dockerfile` ran for `target` (else the last stage), in file order.
 pub fn reachable_stages(dockerfile: &str, target: Option<&str>) -> Result<Vec<String>, String> {
     let parsed = stagetrail_dockerfile::parse(dockerfile).map_err(|e| e.to_string())?;
-    let stages = &parsed.stages;
-    if stages.is_empty() {
-        return Err("the Dockerfile has no stages".into());
-    }
-    let name_of = |i: usize| stages[i].from.name.clone().unwrap_or_else(|| i.to_string());
-    let find = |reference: &str, before: usize| -> Option<usize> {
-        let r = reference.to_ascii_lowercase();
-        (0..before)
-            .find(|&i| stages[i].from.name.as_deref() == Some(r.as_str()))
-            .or_else(|| r.parse::<usize>().ok().filter(|&i| i < before))
-    };
-    let start = match target {
-        Some(t) => find(t, stages.len()).ok_or_else(|| format!("target stage {t:?} not found"))?,
-        None => stages.len() - 1,
-    };
-    let mut seen = BTreeSet::new();
-    let mut todo = vec![start];
-    while let Some(i) = todo.pop() {
-        if !seen.insert(i) {
-            continue;
-        }
-        let stage = &stages[i];
-        // FROM sees earlier stages only; --from and mount from= see every stage (as upstream).
-        todo.extend(find(&stage.from.base, i));
-        for ins in &stage.instructions {
-            let refs: Vec<&str> = match &ins.command {
-                Command::Copy(c) => c.from.as_deref().into_iter().collect(),
-                Command::Run(r) => r.mounts.iter().filter_map(|m| mount_from(m)).collect(),
-                _ => Vec::new(),
-            };
-            todo.extend(refs.into_iter().filter_map(|r| find(r, stages.len())));
-        }
-    }
-    Ok(seen.into_iter().map(name_of).collect())
-}
-
-/// The `from=` of a raw `--mount` value.
-fn mount_from(raw: &str) -> Option<&str> {
-    raw.split(',').find_map(|f| {
-        let (k, v) = f.trim_matches('"').split_once('=')?;
-        k.eq_ignore_ascii_case("from")
-            .then_some(v)
-            .filter(|v| !v.is_empty())
-    })
+    stagetrail_convert::stages_built(&parsed, target).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -100,23 +53,28 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const DF: &str = "FROM debian AS base\nRUN true\nFROM base AS build\nRUN --mount=type=cache,from=tools,target=/t true\n\
-FROM alpine AS tools\nFROM alpine AS unused\nFROM scratch\nCOPY --from=build /b /b\n";
+    const DF: &str = "FROM debian AS base\nRUN true\nFROM alpine AS tools\nFROM base AS build\n\
+RUN --mount=type=cache,from=tools,target=/t true\nFROM alpine AS unused\nFROM scratch\nCOPY --from=build /b /b\n";
 
     #[test]
     fn reachable_from_the_last_stage_or_target() {
-        // `--mount from=` may name a later stage, as in BuildKit; `unused` is not built.
+        // `unused` is not built; a `--mount from=` stage is.
         assert_eq!(
             reachable_stages(DF, None).unwrap(),
-            ["base", "build", "tools", "4"]
+            ["base", "tools", "build", "4"]
         );
         assert_eq!(
             reachable_stages(DF, Some("build")).unwrap(),
-            ["base", "build", "tools"]
+            ["base", "tools", "build"]
         );
         assert!(reachable_stages(DF, Some("nope"))
             .unwrap_err()
-            .contains("not found"));
+            .contains("nope"));
+        // A mount may not name a later stage (BuildKit refuses the build).
+        let later = "FROM alpine AS a\nRUN --mount=from=b,target=/t true\nFROM alpine AS b\n";
+        assert!(reachable_stages(later, Some("a"))
+            .unwrap_err()
+            .contains("stage needs to be defined before"));
         let df = "FROM alpine AS tools\nFROM debian\nRUN --mount=from=tools,target=/t true\nCOPY --from=0 /a /a\n";
         assert_eq!(reachable_stages(df, None).unwrap(), ["tools", "1"]);
     }

@@ -4,4 +4,5 @@
 
 pub mod catalog;
 pub mod document;
+pub mod purl;
 pub mod stages;

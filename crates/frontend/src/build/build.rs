@@ -153,9 +153,11 @@ struct BridgeResolver<'a> {
 
 impl Resolver for BridgeResolver<'_> {
     fn resolve(&self, reference: &str, platform: &Platform) -> Result<ResolvedImage, String> {
-        let call =
-            self.bridge
-                .resolve_image_config(reference, Some(platform.to_pb()), self.mode.as_str());
+        let call = self.bridge.resolve_image_config(
+            reference,
+            Some(pb::Platform::from(platform)),
+            self.mode.as_str(),
+        );
         let (digest, config) = tokio::task::block_in_place(|| self.handle.block_on(call))
             .map_err(|e| e.to_string())?;
         let config = serde_json::from_slice(&config)

@@ -17,10 +17,10 @@ use crate::options::FrontendOpts;
 use crate::proto::gateway as gw;
 use stagetrail_convert::{PlatformBuild, StageBase, StepKind};
 use stagetrail_llb as llb;
+use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
 use stagetrail_sbom::catalog::fs::Fs;
 use stagetrail_sbom::stages::{
     self, PlanBase, PlanStage, PlanStep, ScanPlan, StageDocuments, CONTEXT_KEY,
-    CYCLONEDX_PREDICATE, SPDX_PREDICATE,
 };
 
 /// The build-arg that picks how stage filesystems are read (`exec` or `gateway`).
@@ -289,8 +289,8 @@ fn predicate_files(docs: &[StageDocuments], epoch: Option<u64>) -> Result<Predic
     let mut paths = Vec::new();
     for d in docs {
         for (ext, predicate, doc) in [
-            ("spdx.json", SPDX_PREDICATE, &d.spdx),
-            ("cdx.json", CYCLONEDX_PREDICATE, &d.cyclonedx),
+            ("spdx.json", SPDX, &d.spdx),
+            ("cdx.json", CYCLONEDX, &d.cyclonedx),
         ] {
             let path = format!("{}.{ext}", d.stem);
             actions = actions.mkfile(llb::MkfileInfo {

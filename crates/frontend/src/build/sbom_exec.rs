@@ -11,9 +11,11 @@ use super::failure::Failure;
 use crate::bridge::Bridge;
 use crate::options::FrontendOpts;
 use crate::proto::{gateway as gw, pb};
-use stagetrail_convert::{Platform, Reference};
+use stagetrail_convert::Platform;
 use stagetrail_llb::{self as llb, Exec, Mount, MountKind};
-use stagetrail_sbom::stages::{ScanPlan, CYCLONEDX_PREDICATE, SPDX_PREDICATE};
+use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
+use stagetrail_oci::Reference;
+use stagetrail_sbom::stages::ScanPlan;
 
 /// Where the plan is mounted.
 pub const PLAN_DIR: &str = "/run/plan";
@@ -70,7 +72,7 @@ pub fn scanner_states(
     let root = llb::State::source(
         &format!("docker-image://{image}"),
         BTreeMap::new(),
-        Some(platform.to_pb()),
+        Some(pb::Platform::from(platform)),
         llb::OpMeta::named(format!("[internal] stagetrail scanner {image}")),
     );
     let mut mounts = vec![Mount {
@@ -113,7 +115,7 @@ pub fn scanner_states(
         },
         mounts,
         network: pb::NetMode::None,
-        platform: Some(platform.to_pb()),
+        platform: Some(pb::Platform::from(platform)),
         op_meta,
         ..Default::default()
     };
@@ -154,7 +156,7 @@ pub async fn attest(
     let (digest, config) = bridge
         .resolve_image_config(
             &reference.to_string(),
-            Some(platform.to_pb()),
+            Some(pb::Platform::from(&platform)),
             opts.image_resolve_mode.as_str(),
         )
         .await?;
@@ -163,7 +165,7 @@ pub async fn attest(
     let pinned = if digest.is_empty() || reference.to_string().contains('@') {
         reference.to_string()
     } else {
-        reference.with_digest(&digest).to_string()
+        format!("{reference}@{digest}")
     };
     let ignore_cache = opts
         .no_cache
@@ -172,7 +174,7 @@ pub async fn attest(
     let (spdx, cdx) = scanner_states(&pinned, &binary, &platform, plan, states, ignore_cache)
         .map_err(internal)?;
     let mut out = Vec::new();
-    for (st, predicate) in [(spdx, SPDX_PREDICATE), (cdx, CYCLONEDX_PREDICATE)] {
+    for (st, predicate) in [(spdx, SPDX), (cdx, CYCLONEDX)] {
         let id = bridge.solve(llb::marshal(&st, None)).await?;
         out.push(gw::Attestation {
             kind: gw::AttestationKind::Bundle as i32,

@@ -158,7 +158,7 @@ fn loop_error<S: ImageSource>(source: &S, chain: &[Digest], next: &Digest) -> Re
 async fn config_platform<S: ImageSource>(
     source: &S,
     manifest: &ImageManifest,
-) -> Option<crate::manifest::Platform> {
+) -> Option<crate::Platform> {
     let mt = media::essence(&manifest.config.media_type);
     if mt != media::OCI_CONFIG && mt != media::DOCKER_CONFIG {
         return None;

@@ -30,8 +30,9 @@ pub use self::discover::discover;
 use self::statement::Subject;
 use super::digest::Digest;
 use super::error::Result;
-use super::manifest::{Descriptor, Platform};
+use super::manifest::Descriptor;
 use super::source::ImageSource;
+use crate::Platform;
 
 /// Where an attestation was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -11,6 +11,15 @@ pub const STATEMENT_V01: &str = "https://in-toto.io/Statement/v0.1";
 /// `_type` of in-toto Statement v1.
 pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
 
+/// Predicate type of SLSA provenance v0.2 (BuildKit's default).
+pub const SLSA_V02: &str = "https://slsa.dev/provenance/v0.2";
+/// Predicate type of SLSA provenance v1.
+pub const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
+/// Predicate type of SPDX documents.
+pub const SPDX: &str = "https://spdx.dev/Document";
+/// Predicate type of CycloneDX BOMs.
+pub const CYCLONEDX: &str = "https://cyclonedx.org/bom";
+
 /// One subject of a statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {

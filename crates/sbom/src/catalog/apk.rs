@@ -1,8 +1,8 @@
 //! Alpine packages: `lib/apk/db/installed` (`K:value` lines, one blank-line-separated record per
 //! package; `F:` directories and `R:` files give the file list).
 
-use super::purl::purl;
 use super::{Cataloger, Context, Package, PackageKind};
+use crate::purl::purl;
 
 /// The apk installed-packages database.
 pub const INSTALLED: &str = "lib/apk/db/installed";

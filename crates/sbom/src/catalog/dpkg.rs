@@ -4,9 +4,9 @@
 
 use super::fs::join;
 use super::license::License;
-use super::purl::purl;
 use super::text::{paragraphs, Paragraph};
 use super::{Cataloger, Context, Package, PackageKind};
+use crate::purl::purl;
 
 /// The dpkg status file.
 pub const STATUS: &str = "var/lib/dpkg/status";

@@ -2,8 +2,8 @@
 //! text: `s.name = "…"`, `s.version = "…"`, `s.licenses = […]`).
 
 use super::license::License;
-use super::purl::purl;
 use super::{Cataloger, Context, Package, PackageKind};
+use crate::purl::purl;
 
 const SPEC_CAP: u64 = 1 << 20;
 

@@ -3,9 +3,9 @@
 //! varint-length strings — the toolchain version and the module info (`path`, `mod`, `dep`,
 //! `=>` replacement and `build` lines between 16-byte sentinels).
 
-use super::purl::purl;
 use super::Package;
 use super::PackageKind;
+use crate::purl::purl;
 
 /// Cataloger name for modules found in Go binaries.
 pub const NAME: &str = "go-module-binary-cataloger";

@@ -4,9 +4,9 @@
 
 use super::fs::FsReader;
 use super::license::License;
-use super::purl::purl;
 use super::text::manifest;
 use super::{Cataloger, Context, Package, PackageKind};
+use crate::purl::purl;
 use std::io::{BufReader, Read, Seek};
 
 const ENTRY_CAP: u64 = 1 << 20;

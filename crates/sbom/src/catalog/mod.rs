@@ -16,7 +16,6 @@ pub mod java;
 pub mod license;
 pub mod npm;
 mod package;
-pub mod purl;
 pub mod python;
 pub mod rpm;
 pub mod rust;

@@ -2,8 +2,8 @@
 //! installed `node_modules/[@scope/]name/package.json` manifests.
 
 use super::license::License;
-use super::purl::purl;
 use super::{Cataloger, Context, Package, PackageKind};
+use crate::purl::purl;
 use serde_json::Value;
 
 const LOCK_CAP: u64 = 64 << 20;

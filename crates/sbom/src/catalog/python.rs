@@ -3,9 +3,9 @@
 
 use super::fs::{components, parent};
 use super::license::License;
-use super::purl::purl;
 use super::text::rfc822;
 use super::{Cataloger, Context, Package, PackageKind};
+use crate::purl::purl;
 
 const METADATA_CAP: u64 = 4 << 20;
 const RECORD_CAP: u64 = 16 << 20;

@@ -1,8 +1,8 @@
 //! Rust crates: `Cargo.lock` files, and the `cargo auditable` dependency list that
 //! [`super::binary`] extracts from an ELF `.dep-v0` section (zlib-compressed JSON).
 
-use super::purl::purl;
 use super::{Cataloger, Context, Package, PackageKind};
+use crate::purl::purl;
 use std::io::Read;
 
 const LOCK_CAP: u64 = 16 << 20;

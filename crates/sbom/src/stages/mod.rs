@@ -11,7 +11,7 @@ mod plan;
 mod statement;
 
 pub use plan::{PlanBase, PlanStage, PlanStep, ScanPlan};
-pub use statement::{statement, CYCLONEDX_PREDICATE, SPDX_PREDICATE, STATEMENT_TYPE};
+pub use statement::statement;
 
 use std::collections::BTreeMap;
 

@@ -290,5 +290,5 @@ fn worker_platform_ids() {
     };
     assert_eq!(p.id(), "linux/arm/v7");
     let platform = stagetrail_convert::Platform::parse(&p.id()).unwrap();
-    assert_eq!(platform.to_pb().variant, "v7");
+    assert_eq!(pb::Platform::from(&platform).variant, "v7");
 }

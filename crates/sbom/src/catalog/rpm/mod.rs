@@ -4,8 +4,8 @@
 
 pub mod header;
 
-use super::purl::purl;
 use super::{Cataloger, Context, Package, PackageKind};
+use crate::purl::purl;
 use header::{tag, Header};
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -1,4 +1,4 @@
-//! Package URL patterns and version ranges for `denied_packages`.
+//! Matching packages for `denied_packages`: purl patterns and version ranges.
 //!
 //! A pattern is `pkg:<type>/<namespace>/<name>` with `*` matching any run of characters (also `/`),
 //! compared with the package's purl without version, qualifiers and subpath, both percent-decoded.
@@ -9,54 +9,6 @@
 //! before the release.
 
 use std::cmp::Ordering;
-
-/// A purl split into its base (`pkg:type/namespace/name`, percent-decoded) and version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Purl {
-    /// `pkg:type/namespace/name`.
-    pub base: String,
-    /// The type (`deb`, `npm`, …), lower-cased.
-    pub kind: String,
-    /// The version, when the purl has one.
-    pub version: Option<String>,
-}
-
-impl Purl {
-    /// Splits `purl`; `None` when it does not start with `pkg:`.
-    pub fn parse(purl: &str) -> Option<Purl> {
-        let rest = purl.trim().strip_prefix("pkg:")?;
-        let rest = rest.split(['?', '#']).next().unwrap_or(rest);
-        let (base, version) = match rest.rsplit_once('@') {
-            Some((b, v)) if b.contains('/') => (b, Some(percent_decode(v))),
-            _ => (rest, None),
-        };
-        let kind = base.split('/').next().unwrap_or("").to_ascii_lowercase();
-        Some(Purl {
-            base: format!("pkg:{}", percent_decode(base)),
-            kind,
-            version,
-        })
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("");
-            if let Ok(v) = u8::from_str_radix(hex, 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 /// `*`-glob match of the whole text.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
@@ -261,20 +213,6 @@ fn verrevcmp(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn purls_split_and_decode() {
-        let p = Purl::parse("pkg:npm/%40babel/core@7.1.0?arch=x").unwrap();
-        assert_eq!(p.base, "pkg:npm/@babel/core");
-        assert_eq!(p.kind, "npm");
-        assert_eq!(p.version.as_deref(), Some("7.1.0"));
-        let p = Purl::parse("pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12")
-            .unwrap();
-        assert_eq!(p.base, "pkg:deb/debian/libssl3");
-        assert_eq!(p.version.as_deref(), Some("3.0.11-1~deb12u2"));
-        assert_eq!(Purl::parse("pkg:generic/x").unwrap().version, None);
-        assert!(Purl::parse("npm/x").is_none());
-    }
 
     #[test]
     fn globs() {

@@ -1,0 +1,262 @@
+//! Platforms (`linux/arm64`) as OCI descriptors and image configs spell them, parsed and
+//! normalized the way containerd's `platforms.Parse` + `platforms.Normalize` do.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A platform like "linux/arm64/v8", normalized as containerd does (arm64 variant v8
+/// dropped, arm gets v7 by default, x86_64 → amd64 …).
+/// Serialized as in OCI descriptors: `architecture`, `os`, `variant`, `os.version`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Platform {
+    /// CPU architecture, e.g. `amd64` (`unknown` on attestation manifests).
+    #[serde(default)]
+    pub architecture: String,
+    /// Operating system, e.g. `linux`.
+    #[serde(default)]
+    pub os: String,
+    /// CPU variant, e.g. `v7`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// OS version (Windows).
+    #[serde(
+        default,
+        rename = "os.version",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub os_version: Option<String>,
+}
+
+impl fmt::Display for Platform {
+    /// `os/arch[/variant]`, as containerd's `platforms.Format` and `--platform`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Default for Platform {
+    fn default() -> Self {
+        Platform::linux_amd64()
+    }
+}
+
+const KNOWN_OS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "windows",
+    "zos",
+];
+
+const KNOWN_ARCH: &[&str] = &[
+    "386",
+    "amd64",
+    "amd64p32",
+    "arm",
+    "armbe",
+    "arm64",
+    "arm64be",
+    "ppc64",
+    "ppc64le",
+    "loong64",
+    "mips",
+    "mipsle",
+    "mips64",
+    "mips64le",
+    "mips64p32",
+    "mips64p32le",
+    "ppc",
+    "riscv",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc64",
+    "wasm",
+];
+
+fn normalize_os(os: &str) -> String {
+    let os = os.to_ascii_lowercase();
+    if os == "macos" {
+        "darwin".into()
+    } else {
+        os
+    }
+}
+
+/// containerd's `normalizeArch`: canonical architecture and variant.
+fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
+    let arch = arch.to_ascii_lowercase();
+    let mut variant = variant.to_ascii_lowercase();
+    let arch = match arch.as_str() {
+        "i386" => {
+            variant.clear();
+            "386".to_string()
+        }
+        "x86_64" | "x86-64" | "amd64" => {
+            if variant == "v1" {
+                variant.clear();
+            }
+            "amd64".into()
+        }
+        "aarch64" | "arm64" => {
+            if variant == "8" || variant == "v8" {
+                variant.clear();
+            }
+            "arm64".into()
+        }
+        "armhf" => {
+            variant = "v7".into();
+            "arm".into()
+        }
+        "armel" => {
+            variant = "v6".into();
+            "arm".into()
+        }
+        "arm" => {
+            match variant.as_str() {
+                "" | "7" => variant = "v7".into(),
+                "5" | "6" | "8" => variant = format!("v{variant}"),
+                _ => {}
+            }
+            "arm".into()
+        }
+        _ => arch,
+    };
+    (arch, variant)
+}
+
+fn is_specifier_part(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl Platform {
+    /// `linux/amd64`, the default build platform.
+    pub fn linux_amd64() -> Platform {
+        Platform {
+            os: "linux".into(),
+            architecture: "amd64".into(),
+            variant: None,
+            os_version: None,
+        }
+    }
+
+    /// Parses a platform specifier (`os`, `arch`, `os/arch`, `os/arch/variant`) and
+    /// normalizes it. A lone OS uses amd64; a lone architecture uses linux.
+    pub fn parse(s: &str) -> Result<Platform, String> {
+        if s.contains('*') {
+            return Err(format!(
+                "{s:?}: wildcards not yet supported: invalid argument"
+            ));
+        }
+        let parts: Vec<&str> = s.split('/').collect();
+        for p in &parts {
+            if !is_specifier_part(p) {
+                return Err(format!(
+                    "{s:?}: invalid path component {p:?} in \"{s}\": must be of the form os/arch/variant"
+                ));
+            }
+        }
+        let (os, arch, variant) = match parts.as_slice() {
+            [one] => {
+                let lower = normalize_os(one);
+                if KNOWN_OS.contains(&lower.as_str()) {
+                    (lower, "amd64".to_string(), String::new())
+                } else {
+                    let (a, v) = normalize_arch(one, "");
+                    if !KNOWN_ARCH.contains(&a.as_str()) {
+                        return Err(format!(
+                            "{s:?}: unknown operating system or architecture: invalid argument"
+                        ));
+                    }
+                    ("linux".to_string(), a, v)
+                }
+            }
+            [os, arch] => {
+                let (a, v) = normalize_arch(arch, "");
+                (normalize_os(os), a, v)
+            }
+            [os, arch, variant] => {
+                let (a, v) = normalize_arch(arch, variant);
+                (normalize_os(os), a, v)
+            }
+            _ => {
+                return Err(format!(
+                    "{s:?}: cannot parse platform specifier: invalid argument"
+                ))
+            }
+        };
+        Ok(Platform {
+            os,
+            architecture: arch,
+            variant: if variant.is_empty() {
+                None
+            } else {
+                Some(variant)
+            },
+            os_version: None,
+        })
+    }
+
+    /// `os/arch[/variant]`, as containerd's `platforms.Format`.
+    pub fn id(&self) -> String {
+        self.to_string()
+    }
+
+    /// The variant or "".
+    pub fn variant_str(&self) -> &str {
+        self.variant.as_deref().unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> String {
+        Platform::parse(s).unwrap().id()
+    }
+
+    #[test]
+    fn normalizes_like_containerd() {
+        assert_eq!(id("linux/amd64"), "linux/amd64");
+        assert_eq!(id("linux/arm64/v8"), "linux/arm64");
+        assert_eq!(id("linux/aarch64"), "linux/arm64");
+        assert_eq!(id("linux/arm"), "linux/arm/v7");
+        assert_eq!(id("linux/arm/v6"), "linux/arm/v6");
+        assert_eq!(id("linux/armhf"), "linux/arm/v7");
+        assert_eq!(id("Linux/x86_64"), "linux/amd64");
+        assert_eq!(id("arm64"), "linux/arm64");
+        assert_eq!(id("linux"), "linux/amd64");
+        assert_eq!(id("macos/arm64"), "darwin/arm64");
+        assert_eq!(id("linux/i386"), "linux/386");
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(Platform::parse("").is_err());
+        assert!(Platform::parse("linux/*").is_err());
+        assert!(Platform::parse("a/b/c/d").is_err());
+        assert!(Platform::parse("nosuchthing").is_err());
+        assert!(Platform::parse("linux/amd 64").is_err());
+    }
+}
