@@ -51,7 +51,7 @@ impl NamedContext {
 
 /// Everything the frontend options say about a build. Default = single platform
 /// linux/amd64 (implicit), no args.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Options {
     /// Dockerfile name for error messages and SourceInfo (default "Dockerfile").
     pub filename: String,

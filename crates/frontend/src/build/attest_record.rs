@@ -40,7 +40,7 @@ pub fn plan(
     loaded: &LoadedDockerfile,
     builds: &[PlatformBuild],
 ) -> Result<AttestPlan, Failure> {
-    let custom = custom::requests(&opts.build_args, first_record)
+    let custom = custom::requests(&opts.convert.build_args, first_record)
         .map_err(|e| Failure::new(Code::InvalidArgument, e.to_string()))?;
     let mut plan = AttestPlan {
         records: Vec::new(),
@@ -51,7 +51,7 @@ pub fn plan(
     plan.secrets.dedup();
     if record_attest::wanted(&opts.attests) {
         let ctx = RecordContext {
-            filename: opts.filename.clone(),
+            filename: opts.convert.filename.clone(),
             dockerfile: loaded.data.clone(),
             frontend_source: opts.source.clone(),
             vcs: opts.vcs.clone(),
@@ -172,6 +172,7 @@ pub async fn attach(
 ) -> Result<BTreeMap<String, Vec<gw::Attestation>>, Failure> {
     let mut out: BTreeMap<String, Vec<gw::Attestation>> = BTreeMap::new();
     let epoch_ns = opts
+        .convert
         .source_date_epoch
         .unwrap_or(0)
         .saturating_mul(1_000_000_000);
@@ -241,7 +242,7 @@ async fn read_custom(
         "local.sharedkeyhint".to_string(),
         "stagetrail-custom-attestations".to_string(),
     );
-    if let Some(sid) = &opts.session_id {
+    if let Some(sid) = &opts.convert.session_id {
         attrs.insert("local.session".to_string(), sid.clone());
     }
     let st = llb::State::source(

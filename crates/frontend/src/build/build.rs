@@ -114,32 +114,16 @@ fn platform_json(p: &Platform) -> serde_json::Value {
     v
 }
 
-/// Maps typed frontend options onto the converter's options.
+/// The converter's options: those parsed with the frontend options, plus what loading found.
 pub fn convert_options(
     opts: &FrontendOpts,
     loaded: &LoadedDockerfile,
     context_excludes: Vec<String>,
 ) -> Options {
     Options {
-        filename: opts.filename.clone(),
-        target: opts.target.clone(),
-        build_args: opts.build_args.clone(),
-        labels: opts.labels.clone(),
-        target_platforms: opts.platforms.clone(),
-        build_platform: opts.build_platform.clone(),
-        named_contexts: opts.named_contexts.clone(),
         context_excludes,
-        session_id: opts.session_id.clone(),
-        no_cache: opts.no_cache.clone(),
-        image_resolve_mode: Some(opts.image_resolve_mode.as_str().to_string()),
-        network_mode: opts.force_network_mode.clone(),
-        extra_hosts: opts.extra_hosts.clone(),
-        hostname: opts.hostname.clone(),
-        shm_size: opts.shm_size,
-        ulimits: opts.ulimits.clone(),
-        cgroup_parent: opts.cgroup_parent.clone(),
-        source_date_epoch: opts.source_date_epoch,
         dockerfile_source: Some(loaded.data.clone()),
+        ..opts.convert.clone()
     }
 }
 

@@ -62,7 +62,7 @@ impl From<OptsError> for Failure {
 /// The Dockerfile as a `SourceInfo` (for warnings).
 pub fn source_info(opts: &FrontendOpts, loaded: &LoadedDockerfile) -> pb::SourceInfo {
     pb::SourceInfo {
-        filename: opts.filename.clone(),
+        filename: opts.convert.filename.clone(),
         data: loaded.data.clone(),
         definition: Some(loaded.definition.clone()),
         language: "Dockerfile".to_string(),

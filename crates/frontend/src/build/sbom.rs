@@ -60,7 +60,7 @@ impl SbomRequest {
             .filter_map(|f| f.split_once('='))
             .find(|(k, _)| k.trim() == "reader")
             .map(|(_, v)| v.trim().to_string());
-        let chosen = opts.build_args.get(READER_ARG).cloned().or(param);
+        let chosen = opts.convert.build_args.get(READER_ARG).cloned().or(param);
         let scanner_image = opts.source.clone().filter(|s| !s.is_empty());
         let reader = match chosen.as_deref() {
             None | Some("") if scanner_image.is_some() => Reader::Exec,
@@ -81,6 +81,7 @@ impl SbomRequest {
             }
         };
         let epoch = opts
+            .convert
             .source_date_epoch
             .and_then(|e| u64::try_from(e).ok())
             .or_else(stagetrail_sbom::document::source_date_epoch);

@@ -149,7 +149,7 @@ pub async fn attest(
     states: &BTreeMap<String, llb::State>,
     metadata: BTreeMap<String, Vec<u8>>,
 ) -> Result<Vec<gw::Attestation>, Failure> {
-    let platform = opts.build_platform.clone().unwrap_or_default();
+    let platform = opts.convert.build_platform.clone().unwrap_or_default();
     let reference = Reference::parse_normalized(image)
         .map_err(|e| internal(format!("frontend image {image:?}: {e}")))?
         .tag_name_only();
@@ -168,6 +168,7 @@ pub async fn attest(
         format!("{reference}@{digest}")
     };
     let ignore_cache = opts
+        .convert
         .no_cache
         .as_ref()
         .is_some_and(|l| l.is_empty() || plan.stages.iter().any(|s| l.contains(&s.name)));

@@ -36,7 +36,7 @@ fn local(name: &str, opts: &FrontendOpts, attrs: &[(&str, String)], title: Strin
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    if let Some(sid) = &opts.session_id {
+    if let Some(sid) = &opts.convert.session_id {
         all.insert("local.session".to_string(), sid.clone());
     }
     State::source(&format!("local://{name}"), all, None, OpMeta::named(title))
@@ -53,7 +53,7 @@ pub async fn load_dockerfile(
     bridge: &Bridge,
     opts: &FrontendOpts,
 ) -> Result<LoadedDockerfile, BridgeError> {
-    let filename = opts.filename.as_str();
+    let filename = opts.convert.filename.as_str();
     let mut input = None;
     if !opts.force_local_dockerfile && bridge.has_cap(ids::FRONTEND_INPUTS) {
         input = bridge.inputs().await?.remove(&opts.dockerfile_key);
@@ -155,10 +155,8 @@ mod tests {
 
     #[test]
     fn local_source_definition_points_at_the_source() {
-        let opts = FrontendOpts {
-            session_id: Some("s1".into()),
-            ..Default::default()
-        };
+        let mut opts = FrontendOpts::default();
+        opts.convert.session_id = Some("s1".into());
         let st = local("dockerfile", &opts, &[], "x".into());
         let def = llb::marshal(&st, None);
         assert_eq!(def.def.len(), 2);

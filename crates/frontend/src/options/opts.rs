@@ -10,8 +10,7 @@ use super::values::{
 use super::workers::parse_workers;
 pub use super::workers::WorkerInfo;
 pub use crate::bridge::CacheImport;
-use stagetrail_convert::{NamedContext, Platform};
-use stagetrail_llb::pb;
+use stagetrail_convert::{NamedContext, Options, Platform};
 
 /// Prefix of the environment variables that carry one `key=value` option each.
 pub const OPT_ENV_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
@@ -59,16 +58,15 @@ impl ResolveMode {
 /// Everything the build request says, typed. Unknown keys stay in `raw`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FrontendOpts {
+    /// What the converter needs, parsed here once: filename, target, target and build
+    /// platforms, build args, labels, named contexts, no-cache, network, hosts, shm, ulimits,
+    /// cgroup parent, `SOURCE_DATE_EPOCH`, session id. The Dockerfile source and the context's
+    /// exclude patterns are filled in once they are loaded.
+    pub convert: Options,
     /// All options as received.
     pub raw: BTreeMap<String, String>,
-    /// `BUILDKIT_SESSION_ID`: the client session for `local://` sources.
-    pub session_id: Option<String>,
     /// `BUILDKIT_WORKERS`.
     pub workers: Vec<WorkerInfo>,
-    /// The default build platform: `workers[0].platforms[0]`, normalized.
-    pub build_platform: Option<Platform>,
-    /// `filename` (default `Dockerfile`).
-    pub filename: String,
     /// `dockerfilekey`: local name of the Dockerfile's directory (default `dockerfile`).
     pub dockerfile_key: String,
     /// True when `dockerfilekey` was given: the Dockerfile must come from that local.
@@ -79,34 +77,10 @@ pub struct FrontendOpts {
     pub main_context: Option<String>,
     /// `contextsubdir`.
     pub context_subdir: Option<String>,
-    /// `target`.
-    pub target: Option<String>,
-    /// `platform`: target platforms (comma list), normalized, in order; empty = build platform.
-    pub platforms: Vec<Platform>,
     /// `multi-platform` / `build-arg:BUILDKIT_MULTI_PLATFORM`, or more than one platform.
     pub multi_platform: bool,
-    /// `build-arg:NAME`.
-    pub build_args: BTreeMap<String, String>,
-    /// `label:NAME`.
-    pub labels: BTreeMap<String, String>,
-    /// `context:NAME` and `context:NAME::PLATFORM`, keyed by what follows `context:`.
-    pub named_contexts: BTreeMap<String, NamedContext>,
-    /// `no-cache`: `Some(empty)` = every stage; else stage names.
-    pub no_cache: Option<Vec<String>>,
     /// `image-resolve-mode`.
     pub image_resolve_mode: ResolveMode,
-    /// `add-hosts`: `(host, ip)` pairs.
-    pub extra_hosts: Vec<(String, String)>,
-    /// `force-network-mode`: `none`, `host` or `sandbox`.
-    pub force_network_mode: Option<String>,
-    /// `hostname` / `build-arg:BUILDKIT_SANDBOX_HOSTNAME`.
-    pub hostname: Option<String>,
-    /// `shm-size` in bytes.
-    pub shm_size: Option<i64>,
-    /// `ulimit`.
-    pub ulimits: Vec<pb::Ulimit>,
-    /// `cgroup-parent`.
-    pub cgroup_parent: Option<String>,
     /// `cache-imports` (JSON) followed by `cache-from` entries.
     pub cache_imports: Vec<CacheImport>,
     /// `attest:TYPE` / `build-arg:BUILDKIT_ATTEST_TYPE`: raw CSV per lowercase type.
@@ -121,8 +95,6 @@ pub struct FrontendOpts {
     pub cmdline: Option<String>,
     /// `vcs:KEY` (e.g. `source`, `revision`).
     pub vcs: BTreeMap<String, String>,
-    /// `build-arg:SOURCE_DATE_EPOCH`.
-    pub source_date_epoch: Option<i64>,
 }
 
 impl FrontendOpts {
@@ -182,33 +154,27 @@ impl FrontendOpts {
             }
         }
 
-        Ok(FrontendOpts {
-            raw: opts.clone(),
-            session_id: session_id.filter(|s| !s.is_empty()),
-            workers,
-            build_platform,
+        let image_resolve_mode = resolve_mode(get("image-resolve-mode").unwrap_or(""))?;
+        let convert = Options {
             filename: non_empty("filename").unwrap_or_else(|| "Dockerfile".to_string()),
-            dockerfile_key: non_empty("dockerfilekey").unwrap_or_else(|| "dockerfile".to_string()),
-            force_local_dockerfile: opts.contains_key("dockerfilekey"),
-            main_context: non_empty(&context_key),
-            context_key,
-            context_subdir: non_empty("contextsubdir"),
             target: non_empty("target"),
-            platforms,
-            multi_platform,
             build_args: with_prefix(opts, "build-arg:"),
             labels: with_prefix(opts, "label:"),
+            target_platforms: platforms,
+            build_platform,
             named_contexts: named_contexts(opts)?,
+            context_excludes: Vec::new(),
+            session_id: session_id.filter(|s| !s.is_empty()),
             no_cache: get("no-cache").map(|v| {
                 v.split(',')
                     .filter(|s| !s.is_empty())
                     .map(str::to_string)
                     .collect()
             }),
-            image_resolve_mode: resolve_mode(get("image-resolve-mode").unwrap_or(""))?,
+            image_resolve_mode: Some(image_resolve_mode.as_str().to_string()),
+            network_mode: force_network_mode,
             extra_hosts: parse_extra_hosts(get("add-hosts").unwrap_or(""))
                 .map_err(|m| bad("add-hosts", m))?,
-            force_network_mode,
             hostname: non_empty("build-arg:BUILDKIT_SANDBOX_HOSTNAME")
                 .or_else(|| non_empty("hostname")),
             shm_size: non_empty("shm-size")
@@ -217,6 +183,23 @@ impl FrontendOpts {
                 .map_err(|m| bad("shm-size", m))?,
             ulimits: parse_ulimits(get("ulimit").unwrap_or("")).map_err(|m| bad("ulimit", m))?,
             cgroup_parent: non_empty("cgroup-parent"),
+            source_date_epoch: non_empty("build-arg:SOURCE_DATE_EPOCH")
+                .map(|v| parse_i64(&v))
+                .transpose()
+                .map_err(|m| bad("build-arg:SOURCE_DATE_EPOCH", m))?,
+            dockerfile_source: None,
+        };
+        Ok(FrontendOpts {
+            convert,
+            raw: opts.clone(),
+            workers,
+            dockerfile_key: non_empty("dockerfilekey").unwrap_or_else(|| "dockerfile".to_string()),
+            force_local_dockerfile: opts.contains_key("dockerfilekey"),
+            main_context: non_empty(&context_key),
+            context_key,
+            context_subdir: non_empty("contextsubdir"),
+            multi_platform,
+            image_resolve_mode,
             cache_imports,
             attests: attests(opts)?,
             request_id: non_empty("requestid"),
@@ -230,10 +213,6 @@ impl FrontendOpts {
             source: non_empty("source"),
             cmdline: non_empty("cmdline"),
             vcs: with_prefix(opts, "vcs:"),
-            source_date_epoch: non_empty("build-arg:SOURCE_DATE_EPOCH")
-                .map(|v| parse_i64(&v))
-                .transpose()
-                .map_err(|m| bad("build-arg:SOURCE_DATE_EPOCH", m))?,
         })
     }
 }

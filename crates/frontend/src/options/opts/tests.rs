@@ -1,6 +1,7 @@
 use super::*;
 use crate::options::workers::WorkerPlatform;
 use pretty_assertions::assert_eq;
+use stagetrail_llb::pb;
 
 fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
@@ -34,16 +35,16 @@ fn env_values_split_on_first_equals() {
 #[test]
 fn defaults() {
     let o = parse(&[]).unwrap();
-    assert_eq!(o.filename, "Dockerfile");
+    assert_eq!(o.convert.filename, "Dockerfile");
     assert_eq!(o.dockerfile_key, "dockerfile");
     assert!(!o.force_local_dockerfile);
     assert_eq!(o.context_key, "context");
     assert_eq!(o.main_context, None);
-    assert!(o.platforms.is_empty());
+    assert!(o.convert.target_platforms.is_empty());
     assert!(!o.multi_platform);
-    assert_eq!(o.no_cache, None);
+    assert_eq!(o.convert.no_cache, None);
     assert_eq!(o.image_resolve_mode, ResolveMode::Default);
-    assert_eq!(o.build_platform, None);
+    assert_eq!(o.convert.build_platform, None);
 }
 
 #[test]
@@ -91,56 +92,67 @@ fn every_listed_option() {
         ),
     )
     .unwrap();
-    assert_eq!(o.session_id.as_deref(), Some("sess"));
-    assert_eq!(o.build_platform.as_ref().unwrap().id(), "linux/arm64");
+    assert_eq!(o.convert.session_id.as_deref(), Some("sess"));
+    assert_eq!(
+        o.convert.build_platform.as_ref().unwrap().id(),
+        "linux/arm64"
+    );
     assert_eq!(o.buildkit_version(), Some("v0.13.2"));
-    assert_eq!(o.filename, "docker/Dockerfile.prod");
+    assert_eq!(o.convert.filename, "docker/Dockerfile.prod");
     assert_eq!(o.dockerfile_key, "df");
     assert!(o.force_local_dockerfile);
     assert_eq!(
         o.main_context.as_deref(),
         Some("https://example.com/ctx.tar")
     );
-    assert_eq!(o.target.as_deref(), Some("final"));
-    let ids: Vec<_> = o.platforms.iter().map(Platform::id).collect();
+    assert_eq!(o.convert.target.as_deref(), Some("final"));
+    let ids: Vec<_> = o
+        .convert
+        .target_platforms
+        .iter()
+        .map(Platform::id)
+        .collect();
     assert_eq!(ids, ["linux/amd64", "linux/arm64", "linux/arm/v7"]);
     assert!(o.multi_platform);
     assert_eq!(
-        o.build_args,
+        o.convert.build_args,
         map(&[
             ("A", "1"),
             ("BUILDKIT_ATTEST_PROVENANCE", "mode=max"),
             ("SOURCE_DATE_EPOCH", "1700000000")
         ])
     );
-    assert_eq!(o.source_date_epoch, Some(1_700_000_000));
-    assert_eq!(o.labels, map(&[("org.x", "y")]));
+    assert_eq!(o.convert.source_date_epoch, Some(1_700_000_000));
+    assert_eq!(o.convert.labels, map(&[("org.x", "y")]));
     assert_eq!(
-        o.named_contexts.get("base"),
+        o.convert.named_contexts.get("base"),
         Some(&NamedContext::Image("alpine:3.19".into()))
     );
     assert_eq!(
-        o.named_contexts.get("base::linux/arm64"),
+        o.convert.named_contexts.get("base::linux/arm64"),
         Some(&NamedContext::Image("arm64v8/alpine".into()))
     );
     assert_eq!(
-        o.named_contexts.get("src"),
+        o.convert.named_contexts.get("src"),
         Some(&NamedContext::Local("srcdir".into()))
     );
-    assert_eq!(o.no_cache, Some(vec!["Build".into(), "test".into()]));
+    assert_eq!(
+        o.convert.no_cache,
+        Some(vec!["Build".into(), "test".into()])
+    );
     assert_eq!(o.image_resolve_mode.as_str(), "pull");
     assert_eq!(
-        o.extra_hosts,
+        o.convert.extra_hosts,
         [
             ("db".into(), "10.0.0.1".into()),
             ("v6".into(), "::1".into())
         ]
     );
-    assert_eq!(o.force_network_mode.as_deref(), Some("none"));
-    assert_eq!(o.hostname.as_deref(), Some("box"));
-    assert_eq!(o.shm_size, Some(67_108_864));
+    assert_eq!(o.convert.network_mode.as_deref(), Some("none"));
+    assert_eq!(o.convert.hostname.as_deref(), Some("box"));
+    assert_eq!(o.convert.shm_size, Some(67_108_864));
     assert_eq!(
-        o.ulimits,
+        o.convert.ulimits,
         [
             pb::Ulimit {
                 name: "nofile".into(),
@@ -154,7 +166,7 @@ fn every_listed_option() {
             },
         ]
     );
-    assert_eq!(o.cgroup_parent.as_deref(), Some("/ci"));
+    assert_eq!(o.convert.cgroup_parent.as_deref(), Some("/ci"));
     let refs: Vec<_> = o
         .cache_imports
         .iter()
@@ -183,7 +195,10 @@ fn every_listed_option() {
 
 #[test]
 fn no_cache_empty_means_all_stages() {
-    assert_eq!(parse(&[("no-cache", "")]).unwrap().no_cache, Some(vec![]));
+    assert_eq!(
+        parse(&[("no-cache", "")]).unwrap().convert.no_cache,
+        Some(vec![])
+    );
 }
 
 #[test]
@@ -193,7 +208,7 @@ fn sandbox_hostname_build_arg_wins() {
         ("build-arg:BUILDKIT_SANDBOX_HOSTNAME", "b"),
     ])
     .unwrap();
-    assert_eq!(o.hostname.as_deref(), Some("b"));
+    assert_eq!(o.convert.hostname.as_deref(), Some("b"));
 }
 
 #[test]
@@ -223,19 +238,25 @@ fn context_sources() {
     ])
     .unwrap();
     assert_eq!(
-        o.named_contexts["a"],
+        o.convert.named_contexts["a"],
         NamedContext::Git("git@github.com:x/y.git".into())
     );
     assert_eq!(
-        o.named_contexts["b"],
+        o.convert.named_contexts["b"],
         NamedContext::Http("https://x/y.tar".into())
     );
     assert_eq!(
-        o.named_contexts["c"],
+        o.convert.named_contexts["c"],
         NamedContext::OciLayout("store@sha256:abc".into())
     );
-    assert_eq!(o.named_contexts["d"], NamedContext::Input("in0".into()));
-    assert_eq!(o.named_contexts["e"], NamedContext::Image("scratch".into()));
+    assert_eq!(
+        o.convert.named_contexts["d"],
+        NamedContext::Input("in0".into())
+    );
+    assert_eq!(
+        o.convert.named_contexts["e"],
+        NamedContext::Image("scratch".into())
+    );
 }
 
 /// Each bad value names its option and says what is wrong.
