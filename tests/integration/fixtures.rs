@@ -2,7 +2,7 @@
 //! `golden.json` (and deterministically, in both output formats); every `tests/fixtures/bad/*`
 //! Dockerfile must fail with the location and message in its `expect.json`.
 //!
-//! `UPDATE_GOLDEN=1 cargo test --test fixtures` rewrites the goldens from the current output.
+//! `UPDATE_GOLDEN=1 cargo test --test integration fixtures` rewrites the goldens from the current output.
 //! Failures are collected over the whole corpus and reported together.
 
 use std::fs;

@@ -112,7 +112,7 @@ macro_rules! cases {
         fn every_case_folder_has_a_test() {
             let listed: Vec<String> = [$($dir),*].iter().map(|s| s.to_string()).collect();
             let found = case::all_names().unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(listed, found, "tests/e2e.rs must list every case folder, sorted");
+            assert_eq!(listed, found, "tests/integration/parity.rs must list every case folder, sorted");
         }
     };
 }

@@ -1,7 +1,7 @@
 //! The exec reader: one ExecOp of the frontend's own image runs `stagetrail scan` with every
 //! stage filesystem mounted read-only at `/run/src/<key>` and the plan at `/run/plan/plan.json`;
 //! it writes full in-toto statements to `/run/out` (SPDX) and `/run/out-cdx` (CycloneDX), which
-//! come back as two Bundle attestations (PROTOCOL.md §5a, §5c).
+//! come back as two Bundle attestations (the scanner protocol, docs/architecture.md).
 
 use std::collections::BTreeMap;
 

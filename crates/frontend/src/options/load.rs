@@ -1,5 +1,5 @@
 //! Reading the Dockerfile and `.dockerignore` through the gateway
-//! (dockerui `ReadEntrypoint` / `MainContext`, PROTOCOL.md §2).
+//! (dockerui `ReadEntrypoint` / `MainContext`; see docs/architecture.md).
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! Frontend options: `BUILDKIT_FRONTEND_OPT_*`, `BUILDKIT_SESSION_ID` and
-//! `BUILDKIT_WORKERS` turned into a typed [`FrontendOpts`] (PROTOCOL.md §2).
+//! `BUILDKIT_WORKERS` turned into a typed [`FrontendOpts`] (see docs/architecture.md).
 //! Pure functions: a map in, a struct out.
 
 use std::collections::BTreeMap;
