@@ -46,7 +46,9 @@ fn attest_export(args: &AttestExportArgs) -> Result<(), String> {
     };
     let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
     let image = RegistryImage::new(client, reference);
-    let report = super::block_on(export(&image, &key))?.map_err(|e| e.to_string())?;
+    let report = super::block_on(export(&image, &key))
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
     if report.statements.is_empty() {
         return Err(format!(
             "{}: no BuildKit attestations to export (build with --provenance / --sbom and --push)",

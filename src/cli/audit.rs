@@ -5,6 +5,7 @@
 //! Exit codes: 0 all read (and passing the policy when given), 1 some image fails the policy,
 //! 2 some image could not be read or bad arguments.
 
+use anyhow::Context as _;
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -56,14 +57,14 @@ pub fn run(args: AuditArgs) -> i32 {
     match audit(&args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e:#}");
             2
         }
     }
 }
 
 /// The image list: arguments, then the file, then stdin for `-`; deduplicated in first-seen order.
-fn images(args: &AuditArgs) -> Result<Vec<String>, String> {
+fn images(args: &AuditArgs) -> anyhow::Result<Vec<String>> {
     let mut words: Vec<String> = Vec::new();
     let mut stdin = false;
     for a in &args.images {
@@ -75,25 +76,27 @@ fn images(args: &AuditArgs) -> Result<Vec<String>, String> {
     }
     if let Some(f) = &args.file {
         let text = std::fs::read_to_string(f)
-            .map_err(|e| format!("{}: cannot read the image list: {e}", f.display()))?;
+            .with_context(|| format!("{}: cannot read the image list", f.display()))?;
         words.extend(text.split_whitespace().map(str::to_string));
     }
     if stdin {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
-            .map_err(|e| format!("<stdin>: cannot read the image list: {e}"))?;
+            .context("<stdin>: cannot read the image list")?;
         words.extend(text.split_whitespace().map(str::to_string));
     }
     let mut seen = BTreeSet::new();
     words.retain(|w| seen.insert(w.clone()));
     if words.is_empty() {
-        return Err("no images: give references, --file FILE, or - for stdin".into());
+        return Err(anyhow::anyhow!(
+            "no images: give references, --file FILE, or - for stdin"
+        ));
     }
     Ok(words)
 }
 
-fn audit(args: &AuditArgs) -> Result<i32, String> {
+fn audit(args: &AuditArgs) -> anyhow::Result<i32> {
     let images = images(args)?;
     let mut options = AuditOptions {
         concurrency: usize::from(args.concurrency),
@@ -101,7 +104,7 @@ fn audit(args: &AuditArgs) -> Result<i32, String> {
         ..AuditOptions::default()
     };
     if let Some(p) = &args.policy {
-        let (policy, keys) = policy_and_keys(p, &args.keys).map_err(|e| e.to_string())?;
+        let (policy, keys) = policy_and_keys(p, &args.keys)?;
         options.policy = Some(policy);
         options.keys = keys;
     } else {
@@ -109,14 +112,13 @@ fn audit(args: &AuditArgs) -> Result<i32, String> {
             .keys
             .iter()
             .map(|k| stagetrail_oci::signing::keys::PublicKey::read(k))
-            .collect::<Result<_, _>>()
-            .map_err(|e| e.to_string())?;
+            .collect::<Result<_, _>>()?;
     }
     let config = ClientConfig {
         insecure: args.insecure,
-        ..ClientConfig::from_environment().map_err(|e| e.to_string())?
+        ..ClientConfig::from_environment()?
     };
-    let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
+    let client = RegistryClient::new(config)?;
     let bar = ProgressBar::with_draw_target(
         Some(images.len() as u64),
         if std::io::stderr().is_terminal() {
@@ -137,10 +139,7 @@ fn audit(args: &AuditArgs) -> Result<i32, String> {
     bar.finish_and_clear();
     match args.format {
         Format::Table => print!("{}", table(&rows)),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
-        ),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
     }
     let code = if rows.iter().any(|r| r.error.is_some()) {
         2

@@ -1,5 +1,6 @@
 //! `stagetrail convert`: Dockerfile → LLB JSON dump or raw Definition bytes.
 
+use anyhow::Context as _;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -56,10 +57,10 @@ fn fail(msg: impl std::fmt::Display) -> i32 {
     1
 }
 
-fn key_value(s: &str, what: &str) -> Result<(String, String), String> {
+fn key_value(s: &str, what: &str) -> anyhow::Result<(String, String)> {
     s.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
-        .ok_or_else(|| format!("invalid {what} {s:?}: expected KEY=VALUE"))
+        .ok_or_else(|| anyhow::anyhow!("invalid {what} {s:?}: expected KEY=VALUE"))
 }
 
 /// `<Dockerfile>.dockerignore`, else `.dockerignore` beside the Dockerfile.
@@ -83,7 +84,7 @@ fn named_context(name: &str, value: &str) -> NamedContext {
     NamedContext::parse(value).unwrap_or_else(|_| NamedContext::Local(name.to_string()))
 }
 
-fn options(args: &ConvertArgs, source: &[u8]) -> Result<Options, String> {
+fn options(args: &ConvertArgs, source: &[u8]) -> anyhow::Result<Options> {
     let mut opts = Options {
         filename: args
             .file
@@ -118,7 +119,7 @@ fn options(args: &ConvertArgs, source: &[u8]) -> Result<Options, String> {
     }
     for p in args.platforms.iter().flat_map(|p| p.split(',')) {
         let parsed = Platform::parse(p.trim())
-            .map_err(|e| format!("failed to parse target platform {p}: {e}"))?;
+            .with_context(|| format!("failed to parse target platform {p}"))?;
         if !opts.target_platforms.contains(&parsed) {
             opts.target_platforms.push(parsed);
         }
@@ -132,22 +133,22 @@ fn options(args: &ConvertArgs, source: &[u8]) -> Result<Options, String> {
     if let Some(v) = epoch {
         opts.source_date_epoch = Some(
             v.parse()
-                .map_err(|_| format!("invalid SOURCE_DATE_EPOCH: {v}"))?,
+                .map_err(|_| anyhow::anyhow!("invalid SOURCE_DATE_EPOCH: {v}"))?,
         );
     }
     Ok(opts)
 }
 
-fn resolver(args: &ConvertArgs) -> Result<Box<dyn Resolver>, String> {
+fn resolver(args: &ConvertArgs) -> anyhow::Result<Box<dyn Resolver>> {
     let Some(path) = &args.resolve else {
         return Ok(Box::new(NoResolver));
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let v: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let v: Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: invalid JSON", path.display()))?;
     Ok(Box::new(
-        MapResolver::from_json(&v).map_err(|e| format!("{}: {e}", path.display()))?,
+        MapResolver::from_json(&v).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
     ))
 }
 
@@ -159,11 +160,11 @@ pub fn run(args: &ConvertArgs) -> i32 {
     };
     let opts = match options(args, &source) {
         Ok(o) => o,
-        Err(e) => return fail(e),
+        Err(e) => return fail(format_args!("{e:#}")),
     };
     let resolver = match resolver(args) {
         Ok(r) => r,
-        Err(e) => return fail(e),
+        Err(e) => return fail(format_args!("{e:#}")),
     };
     let name = opts.filename().to_string();
     let text = String::from_utf8_lossy(&source);

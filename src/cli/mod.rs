@@ -9,6 +9,7 @@ mod sbom;
 mod scan;
 mod verify;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 /// A BuildKit Dockerfile frontend that attests every stage.
@@ -65,21 +66,24 @@ pub fn main() -> i32 {
 }
 
 /// Runs `fut` to completion on a current-thread tokio runtime.
-fn block_on<F: std::future::Future>(fut: F) -> Result<F::Output, String> {
+fn block_on<F: std::future::Future>(fut: F) -> anyhow::Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        .context("cannot start the async runtime")?;
     Ok(runtime.block_on(fut))
 }
 
 /// Runs a command's future and turns its outcome into an exit code: its own code,
 /// or 2 after printing the error.
-fn exit_code<E: std::fmt::Display>(fut: impl std::future::Future<Output = Result<i32, E>>) -> i32 {
-    match block_on(fut).and_then(|r| r.map_err(|e| e.to_string())) {
+fn exit_code<E>(fut: impl std::future::Future<Output = Result<i32, E>>) -> i32
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match block_on(fut).and_then(|r| r.map_err(anyhow::Error::from)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e:#}");
             2
         }
     }

@@ -7,6 +7,7 @@
 //!   `BUILDKIT_SCAN_SOURCE` (the image, named by its basename), every directory in
 //!   `BUILDKIT_SCAN_SOURCE_EXTRAS`, SPDX statements to `BUILDKIT_SCAN_DESTINATION/<name>.spdx.json`.
 
+use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
 use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
@@ -64,23 +65,23 @@ pub fn run(args: &Args) -> i32 {
         Some(plan) => run_plan(plan, args),
         None => match ProtocolEnv::from_env() {
             Some(env) => run_protocol(&env),
-            None => Err("give --plan FILE, or set BUILDKIT_SCAN_DESTINATION (BuildKit's SBOM scanner protocol)".into()),
+            None => Err(anyhow::anyhow!("give --plan FILE, or set BUILDKIT_SCAN_DESTINATION (BuildKit's SBOM scanner protocol)")),
         },
     };
     match outcome {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("stagetrail scan: {e}");
+            eprintln!("stagetrail scan: {e:#}");
             1
         }
     }
 }
 
-fn run_plan(plan_path: &Path, args: &Args) -> Result<(), String> {
+fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
     let text = std::fs::read(plan_path)
-        .map_err(|e| format!("{}: cannot read the plan: {e}", plan_path.display()))?;
+        .with_context(|| format!("{}: cannot read the plan", plan_path.display()))?;
     let plan: ScanPlan = serde_json::from_slice(&text).map_err(|e| {
-        format!(
+        anyhow::anyhow!(
             "{}:{}:{}: invalid plan: {e}",
             plan_path.display(),
             e.line(),
@@ -117,7 +118,7 @@ fn run_plan(plan_path: &Path, args: &Args) -> Result<(), String> {
 }
 
 /// The scanner protocol: the core source and every extra, SPDX only.
-pub fn run_protocol(env: &ProtocolEnv) -> Result<(), String> {
+pub fn run_protocol(env: &ProtocolEnv) -> anyhow::Result<()> {
     let mut targets: Vec<(String, PathBuf)> = Vec::new();
     if let Some(src) = &env.source {
         let name = src
@@ -127,7 +128,7 @@ pub fn run_protocol(env: &ProtocolEnv) -> Result<(), String> {
         targets.push((name, src.clone()));
     }
     if let Some(dir) = env.extras.as_ref().filter(|d| d.is_dir()) {
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let entries = std::fs::read_dir(dir).with_context(|| format!("{}", dir.display()))?;
         let mut extras: Vec<(String, PathBuf)> = entries
             .filter_map(Result::ok)
             .filter(|e| e.path().is_dir())
@@ -174,12 +175,12 @@ fn write(
     name: &str,
     predicate_type: &str,
     doc: &serde_json::Value,
-) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
     let path = dir.join(name);
     let bytes = serde_json::to_vec(&statement(predicate_type, doc))
-        .map_err(|e| format!("{}: cannot encode: {e}", path.display()))?;
-    std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+        .with_context(|| format!("{}: cannot encode", path.display()))?;
+    std::fs::write(&path, bytes).with_context(|| format!("{}", path.display()))
 }
 
 #[cfg(test)]

@@ -1,15 +1,43 @@
 //! Go's `encoding/csv` reader with default settings (comma separator, strict quotes), as
 //! BuildKit reads `--mount` specs and frontend option values: the first record of a string.
 
-/// Splits the first record of `input` into fields, or returns Go's error text
+/// Why a CSV record does not parse; displayed as Go's `encoding/csv` error text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CsvError {
+    /// The input holds no record (`EOF`).
+    #[error("EOF")]
+    Empty,
+    /// A quote where Go's reader refuses one.
+    #[error("{}", position(*.record_line, *.line, *.column, .what))]
+    Quote {
+        /// The line the record starts on.
+        record_line: usize,
+        /// The line of the error.
+        line: usize,
+        /// The column of the error (1-based, in bytes).
+        column: usize,
+        /// What is wrong with the quote.
+        what: &'static str,
+    },
+}
+
+fn position(start: usize, line: usize, col: usize, what: &str) -> String {
+    if start != line {
+        format!("record on line {start}; parse error on line {line}, column {col}: {what}")
+    } else {
+        format!("parse error on line {line}, column {col}: {what}")
+    }
+}
+
+/// Splits the first record of `input` into fields, or says why not in Go's words
 /// (`EOF`, `parse error on line 1, column 5: bare " in non-quoted-field`, …).
-pub fn first_record(input: &str) -> Result<Vec<String>, String> {
+pub fn first_record(input: &str) -> Result<Vec<String>, CsvError> {
     let mut lines = input.split_inclusive('\n').map(trim_line_end);
     let mut line_no = 0;
     // Leading empty lines are skipped; no record at all is `EOF`.
     let mut line = loop {
         let Some(l) = lines.next() else {
-            return Err("EOF".to_string());
+            return Err(CsvError::Empty);
         };
         line_no += 1;
         if !l.is_empty() {
@@ -82,11 +110,12 @@ fn trim_line_end(l: &str) -> &str {
     l.strip_suffix('\r').unwrap_or(l)
 }
 
-fn parse_error(start: usize, line: usize, col: usize, what: &str) -> String {
-    if start != line {
-        format!("record on line {start}; parse error on line {line}, column {col}: {what}")
-    } else {
-        format!("parse error on line {line}, column {col}: {what}")
+fn parse_error(start: usize, line: usize, col: usize, what: &'static str) -> CsvError {
+    CsvError::Quote {
+        record_line: start,
+        line,
+        column: col,
+        what,
     }
 }
 
@@ -111,22 +140,22 @@ mod tests {
 
     #[test]
     fn errors_like_go() {
-        assert_eq!(first_record("").unwrap_err(), "EOF");
-        assert_eq!(first_record("\n").unwrap_err(), "EOF");
+        assert_eq!(first_record("").unwrap_err().to_string(), "EOF");
+        assert_eq!(first_record("\n").unwrap_err().to_string(), "EOF");
         assert_eq!(
-            first_record(r#"a,b"c"#).unwrap_err(),
+            first_record(r#"a,b"c"#).unwrap_err().to_string(),
             r#"parse error on line 1, column 4: bare " in non-quoted-field"#
         );
         assert_eq!(
-            first_record(r#""ab"c"#).unwrap_err(),
+            first_record(r#""ab"c"#).unwrap_err().to_string(),
             r#"parse error on line 1, column 5: extraneous or missing " in quoted-field"#
         );
         assert_eq!(
-            first_record(r#""abc"#).unwrap_err(),
+            first_record(r#""abc"#).unwrap_err().to_string(),
             r#"parse error on line 1, column 5: extraneous or missing " in quoted-field"#
         );
         assert_eq!(
-            first_record("\"a\nbc").unwrap_err(),
+            first_record("\"a\nbc").unwrap_err().to_string(),
             r#"record on line 1; parse error on line 2, column 3: extraneous or missing " in quoted-field"#
         );
     }

@@ -46,6 +46,6 @@ pub use self::digest::Digest;
 pub use self::error::{RegistryError, Result};
 pub use self::local::{LocalImage, OciLayout, OciTar};
 pub use self::manifest::{Descriptor, FetchedManifest, ImageIndex, ImageManifest, Manifest};
-pub use self::platform::Platform;
+pub use self::platform::{Platform, PlatformError};
 pub use self::reference::Reference;
 pub use self::source::{ImageSource, Limits};

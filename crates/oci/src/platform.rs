@@ -28,6 +28,28 @@ pub struct Platform {
     pub os_version: Option<String>,
 }
 
+/// Why a platform specifier does not parse, in containerd's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlatformError {
+    /// `*` in the specifier.
+    #[error("{0:?}: wildcards not yet supported: invalid argument")]
+    Wildcard(String),
+    /// A part that is not `[A-Za-z0-9_-]+`.
+    #[error("{spec:?}: invalid path component {component:?} in \"{spec}\": must be of the form os/arch/variant")]
+    Component {
+        /// The whole specifier.
+        spec: String,
+        /// The offending part.
+        component: String,
+    },
+    /// A single part that is neither a known OS nor a known architecture.
+    #[error("{0:?}: unknown operating system or architecture: invalid argument")]
+    Unknown(String),
+    /// More than `os/arch/variant`.
+    #[error("{0:?}: cannot parse platform specifier: invalid argument")]
+    TooManyParts(String),
+}
+
 impl fmt::Display for Platform {
     /// `os/arch[/variant]`, as containerd's `platforms.Format` and `--platform`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -162,18 +184,17 @@ impl Platform {
 
     /// Parses a platform specifier (`os`, `arch`, `os/arch`, `os/arch/variant`) and
     /// normalizes it. A lone OS uses amd64; a lone architecture uses linux.
-    pub fn parse(s: &str) -> Result<Platform, String> {
+    pub fn parse(s: &str) -> Result<Platform, PlatformError> {
         if s.contains('*') {
-            return Err(format!(
-                "{s:?}: wildcards not yet supported: invalid argument"
-            ));
+            return Err(PlatformError::Wildcard(s.to_string()));
         }
         let parts: Vec<&str> = s.split('/').collect();
         for p in &parts {
             if !is_specifier_part(p) {
-                return Err(format!(
-                    "{s:?}: invalid path component {p:?} in \"{s}\": must be of the form os/arch/variant"
-                ));
+                return Err(PlatformError::Component {
+                    spec: s.to_string(),
+                    component: p.to_string(),
+                });
             }
         }
         let (os, arch, variant) = match parts.as_slice() {
@@ -184,9 +205,7 @@ impl Platform {
                 } else {
                     let (a, v) = normalize_arch(one, "");
                     if !KNOWN_ARCH.contains(&a.as_str()) {
-                        return Err(format!(
-                            "{s:?}: unknown operating system or architecture: invalid argument"
-                        ));
+                        return Err(PlatformError::Unknown(s.to_string()));
                     }
                     ("linux".to_string(), a, v)
                 }
@@ -199,11 +218,7 @@ impl Platform {
                 let (a, v) = normalize_arch(arch, variant);
                 (normalize_os(os), a, v)
             }
-            _ => {
-                return Err(format!(
-                    "{s:?}: cannot parse platform specifier: invalid argument"
-                ))
-            }
+            _ => return Err(PlatformError::TooManyParts(s.to_string())),
         };
         Ok(Platform {
             os,

@@ -16,7 +16,6 @@ use crate::options::FrontendOpts;
 use crate::proto::gateway as gw;
 use stagetrail_convert::record::{self, BuildRecord, RecordContext, SbomDocument};
 use stagetrail_convert::PlatformBuild;
-use stagetrail_dockerfile::csv::first_record;
 use stagetrail_llb as llb;
 use stagetrail_llb::pb;
 
@@ -40,7 +39,7 @@ pub fn plan(
     loaded: &LoadedDockerfile,
     builds: &[PlatformBuild],
 ) -> Result<AttestPlan, Failure> {
-    let custom = custom::requests(&opts.convert.build_args, first_record)
+    let custom = custom::requests(&opts.convert.build_args)
         .map_err(|e| Failure::new(Code::InvalidArgument, e.to_string()))?;
     let mut plan = AttestPlan {
         records: Vec::new(),

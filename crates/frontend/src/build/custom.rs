@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::record_attestation;
+use stagetrail_dockerfile::csv::first_record;
 
 /// Build-arg name (and prefix) of custom attestation requests.
 pub const BUILD_ARG: &str = "STAGETRAIL_ATTEST_CUSTOM";
@@ -47,12 +48,8 @@ fn bad(location: impl Into<String>, message: impl Into<String>) -> CustomError {
     }
 }
 
-/// The requests among `build_args` (sorted by arg name); `split` splits a CSV value
-/// into fields.
-pub fn requests(
-    build_args: &BTreeMap<String, String>,
-    split: impl Fn(&str) -> Result<Vec<String>, String>,
-) -> Result<Vec<CustomRequest>, CustomError> {
+/// The requests among `build_args` (sorted by arg name); each value is one CSV record.
+pub fn requests(build_args: &BTreeMap<String, String>) -> Result<Vec<CustomRequest>, CustomError> {
     let mut out = Vec::new();
     for (name, value) in build_args {
         let is_request = name == BUILD_ARG
@@ -63,7 +60,7 @@ pub fn requests(
             continue;
         }
         let loc = format!("build-arg {name}");
-        let fields = split(value).map_err(|m| bad(&loc, m))?;
+        let fields = first_record(value).map_err(|e| bad(&loc, e.to_string()))?;
         out.push(parse(&loc, name, &fields)?);
     }
     Ok(out)

@@ -25,10 +25,10 @@ pub struct OptsError {
     pub message: String,
 }
 
-fn bad(key: &str, message: impl Into<String>) -> OptsError {
+fn bad(key: &str, message: impl std::fmt::Display) -> OptsError {
     OptsError {
         key: key.to_string(),
-        message: message.into(),
+        message: message.to_string(),
     }
 }
 
@@ -241,7 +241,7 @@ fn parse_platform_list(v: &str) -> Result<Vec<Platform>, String> {
             "" => Err(format!(
                 "empty platform in {v:?} (expected e.g. linux/amd64,linux/arm64)"
             )),
-            p => Platform::parse(p),
+            p => Platform::parse(p).map_err(|e| e.to_string()),
         })
         .collect()
 }

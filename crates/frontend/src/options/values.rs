@@ -30,7 +30,7 @@ pub fn parse_extra_hosts(v: &str) -> Result<Vec<(String, String)>, String> {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    for field in first_record(v)? {
+    for field in first_record(v).map_err(|e| e.to_string())? {
         let lower = field.to_lowercase();
         let (host, ip) = lower
             .split_once('=')
@@ -67,7 +67,7 @@ pub fn parse_ulimits(v: &str) -> Result<Vec<pb::Ulimit>, String> {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    for field in first_record(v)? {
+    for field in first_record(v).map_err(|e| e.to_string())? {
         let (name, limits) = field.split_once('=').ok_or_else(|| {
             format!("invalid ulimit argument {field:?} (expected name=soft[:hard])")
         })?;

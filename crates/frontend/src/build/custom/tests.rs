@@ -4,16 +4,12 @@ use std::collections::BTreeMap;
 
 use super::*;
 
-fn split(v: &str) -> Result<Vec<String>, String> {
-    Ok(v.split(',').map(str::to_string).collect())
-}
-
 fn reqs(pairs: &[(&str, &str)]) -> Result<Vec<CustomRequest>, CustomError> {
     let args: BTreeMap<String, String> = pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    requests(&args, split)
+    requests(&args)
 }
 
 fn message(pairs: &[(&str, &str)]) -> String {
