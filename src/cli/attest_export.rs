@@ -10,7 +10,9 @@ use clap::Args;
 
 use stagetrail_oci::signing::cosign::export;
 use stagetrail_oci::signing::keys::read_signing_key;
-use stagetrail_oci::{ClientConfig, Reference, RegistryClient, RegistryImage};
+use stagetrail_oci::Limits;
+
+use super::image_args::RegistryArgs;
 
 /// Arguments of `stagetrail attest-export`.
 #[derive(Args, Debug)]
@@ -20,9 +22,8 @@ pub struct AttestExportArgs {
     /// The cosign private key (`cosign generate-key-pair`'s cosign.key, or a PKCS#8 PEM EC key).
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
-    /// Use plain HTTP for the registry even when it is not on loopback.
-    #[arg(long)]
-    pub insecure: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 /// Runs the command; returns the exit code.
@@ -39,13 +40,10 @@ pub fn run(args: AttestExportArgs) -> i32 {
 fn attest_export(args: &AttestExportArgs) -> Result<(), String> {
     let password = std::env::var("COSIGN_PASSWORD").unwrap_or_default();
     let key = read_signing_key(&args.key, password.as_bytes()).map_err(|e| e.to_string())?;
-    let reference = Reference::parse(&args.image).map_err(|e| e.to_string())?;
-    let config = ClientConfig {
-        insecure: args.insecure,
-        ..ClientConfig::from_environment().map_err(|e| e.to_string())?
-    };
-    let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
-    let image = RegistryImage::new(client, reference);
+    let image = args
+        .registry
+        .image(&args.image, Limits::default())
+        .map_err(|e| e.to_string())?;
     let report = super::block_on(export(&image, &key))
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;

@@ -15,7 +15,9 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::verify::{now, policy_and_keys};
-use stagetrail_oci::{ClientConfig, RegistryClient};
+use stagetrail_oci::Limits;
+
+use super::image_args::RegistryArgs;
 use stagetrail_policy::audit::{audit_all, table, AuditOptions, AuditRow};
 
 /// Output formats.
@@ -47,9 +49,8 @@ pub struct AuditArgs {
     /// Images read at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
-    /// Use plain HTTP for registries even when they are not on loopback.
-    #[arg(long)]
-    pub insecure: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 /// Runs the command; returns the exit code.
@@ -114,11 +115,7 @@ fn audit(args: &AuditArgs) -> anyhow::Result<i32> {
             .map(|k| stagetrail_oci::signing::keys::PublicKey::read(k))
             .collect::<Result<_, _>>()?;
     }
-    let config = ClientConfig {
-        insecure: args.insecure,
-        ..ClientConfig::from_environment()?
-    };
-    let client = RegistryClient::new(config)?;
+    let client = args.registry.client(Limits::default())?;
     let bar = ProgressBar::with_draw_target(
         Some(images.len() as u64),
         if std::io::stderr().is_terminal() {

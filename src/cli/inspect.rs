@@ -5,15 +5,13 @@
 //! (`--format json`). Exit codes: 0 success, 2 error (including attestations that could not be read).
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
 use stagetrail_oci::attestations::{self, Attestation, DiscoverOptions, ImageAttestations};
-use stagetrail_oci::{
-    ClientConfig, ImageSource, Limits, OciLayout, OciTar, Reference, RegistryClient, RegistryError,
-    RegistryImage,
-};
+use stagetrail_oci::{ImageSource, Limits, RegistryError};
+
+use super::image_args::ImageArgs;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -27,25 +25,14 @@ pub enum Format {
 /// Arguments of `stagetrail inspect`.
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// Image reference (`alpine`, `host:5000/ns/app:1`, `…@sha256:…`); with --layout or --oci-tar, the
-    /// name or digest of an image inside (optional when it holds one).
-    #[arg(required_unless_present_any = ["layout", "oci_tar"])]
-    pub image: Option<String>,
+    #[command(flatten)]
+    pub source: ImageArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Tree)]
     pub format: Format,
     /// Print the in-toto statements with this predicate type instead of the tree.
     #[arg(long, value_name = "URI")]
     pub predicate_type: Option<String>,
-    /// Use plain HTTP for the registry even when it is not on loopback.
-    #[arg(long)]
-    pub insecure: bool,
-    /// Read an OCI image layout folder instead of a registry.
-    #[arg(long, value_name = "DIR", conflicts_with = "oci_tar")]
-    pub layout: Option<PathBuf>,
-    /// Read an OCI image layout tar file instead of a registry.
-    #[arg(long, value_name = "FILE")]
-    pub oci_tar: Option<PathBuf>,
     /// Largest blob (attestation document) read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().blob)]
     pub max_blob_size: u64,
@@ -61,21 +48,7 @@ async fn inspect(args: &InspectArgs) -> Result<i32, RegistryError> {
         blob: args.max_blob_size,
         ..Limits::default()
     };
-    let name = args.image.as_deref();
-    if let Some(dir) = &args.layout {
-        return report(&OciLayout::open_dir(dir, name, limits)?, args).await;
-    }
-    if let Some(file) = &args.oci_tar {
-        return report(&OciTar::open_tar(file, name, limits)?, args).await;
-    }
-    let reference = Reference::parse(name.unwrap_or_default())?;
-    let config = ClientConfig {
-        insecure: args.insecure,
-        limits,
-        ..ClientConfig::from_environment()?
-    };
-    let image = RegistryImage::new(RegistryClient::new(config)?, reference);
-    report(&image, args).await
+    report(&args.source.open(limits)?, args).await
 }
 
 async fn report<S: ImageSource>(source: &S, args: &InspectArgs) -> Result<i32, RegistryError> {

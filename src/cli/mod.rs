@@ -4,6 +4,7 @@ mod attest_export;
 mod audit;
 mod convert;
 mod frontend;
+mod image_args;
 mod inspect;
 mod sbom;
 mod scan;

@@ -7,34 +7,23 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::Args;
 
 use stagetrail_oci::signing::keys::PublicKey;
-use stagetrail_oci::{
-    ClientConfig, ImageSource, Limits, OciLayout, OciTar, Reference, RegistryClient, RegistryImage,
-};
+use stagetrail_oci::{ImageSource, Limits};
+
+use super::image_args::ImageArgs;
 use stagetrail_policy::model::Signatures;
 use stagetrail_policy::{evaluate, gather, opa, Distill, Policy, PolicyError};
 
 /// Arguments of `stagetrail verify`.
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// Image reference; with --layout or --oci-tar, the name or digest of an image inside (optional
-    /// when it holds one).
-    #[arg(required_unless_present_any = ["layout", "oci_tar"])]
-    pub image: Option<String>,
+    #[command(flatten)]
+    pub source: ImageArgs,
     /// The policy file (YAML or JSON).
     #[arg(long, value_name = "FILE")]
     pub policy: PathBuf,
     /// A trusted cosign public key (PEM); repeatable. Implies `signatures.attestations: true`.
     #[arg(long = "key", value_name = "FILE")]
     pub keys: Vec<PathBuf>,
-    /// Use plain HTTP for the registry even when it is not on loopback.
-    #[arg(long)]
-    pub insecure: bool,
-    /// Read an OCI image layout folder instead of a registry.
-    #[arg(long, value_name = "DIR", conflicts_with = "oci_tar")]
-    pub layout: Option<PathBuf>,
-    /// Read an OCI image layout tar file instead of a registry.
-    #[arg(long, value_name = "FILE")]
-    pub oci_tar: Option<PathBuf>,
     /// Also write the input document for an OPA policy to this file.
     #[arg(long, value_name = "OUT.json")]
     pub opa_input: Option<PathBuf>,
@@ -81,26 +70,7 @@ async fn verify(args: &VerifyArgs) -> Result<i32, PolicyError> {
         packages: policy.needs_packages(),
         predicates: args.opa_input.is_some(),
     };
-    let limits = Limits::default();
-    let name = args.image.as_deref();
-    if let Some(dir) = &args.layout {
-        return check(
-            &OciLayout::open_dir(dir, name, limits)?,
-            &policy,
-            &how,
-            args,
-        )
-        .await;
-    }
-    if let Some(file) = &args.oci_tar {
-        return check(&OciTar::open_tar(file, name, limits)?, &policy, &how, args).await;
-    }
-    let reference = Reference::parse(name.unwrap_or_default())?;
-    let config = ClientConfig {
-        insecure: args.insecure,
-        ..ClientConfig::from_environment()?
-    };
-    let image = RegistryImage::new(RegistryClient::new(config)?, reference);
+    let image = args.source.open(Limits::default())?;
     check(&image, &policy, &how, args).await
 }
 

@@ -48,4 +48,4 @@ pub use self::local::{LocalImage, OciLayout, OciTar};
 pub use self::manifest::{Descriptor, FetchedManifest, ImageIndex, ImageManifest, Manifest};
 pub use self::platform::{Platform, PlatformError};
 pub use self::reference::Reference;
-pub use self::source::{ImageSource, Limits};
+pub use self::source::{AnyImage, ImageSource, Limits};

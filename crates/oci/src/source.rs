@@ -55,3 +55,64 @@ pub trait ImageSource: Sync {
         subject: &Digest,
     ) -> impl Future<Output = Result<Option<Vec<Descriptor>>>> + Send;
 }
+
+/// One image from whichever source the user named: a registry, an OCI layout folder or an OCI
+/// layout tar (what `--layout` / `--oci-tar` choose on the command line).
+pub enum AnyImage {
+    /// An image in a registry.
+    Registry(super::RegistryImage),
+    /// An image in an OCI layout folder.
+    Layout(super::OciLayout),
+    /// An image in an OCI layout tar file.
+    Tar(super::OciTar),
+}
+
+impl ImageSource for AnyImage {
+    fn name(&self) -> String {
+        match self {
+            AnyImage::Registry(i) => i.name(),
+            AnyImage::Layout(i) => i.name(),
+            AnyImage::Tar(i) => i.name(),
+        }
+    }
+
+    async fn root(&self) -> Result<FetchedManifest> {
+        match self {
+            AnyImage::Registry(i) => i.root().await,
+            AnyImage::Layout(i) => i.root().await,
+            AnyImage::Tar(i) => i.root().await,
+        }
+    }
+
+    async fn manifest(&self, descriptor: &Descriptor) -> Result<FetchedManifest> {
+        match self {
+            AnyImage::Registry(i) => i.manifest(descriptor).await,
+            AnyImage::Layout(i) => i.manifest(descriptor).await,
+            AnyImage::Tar(i) => i.manifest(descriptor).await,
+        }
+    }
+
+    async fn blob(&self, descriptor: &Descriptor) -> Result<Vec<u8>> {
+        match self {
+            AnyImage::Registry(i) => i.blob(descriptor).await,
+            AnyImage::Layout(i) => i.blob(descriptor).await,
+            AnyImage::Tar(i) => i.blob(descriptor).await,
+        }
+    }
+
+    async fn tagged(&self, tag: &str) -> Result<Option<FetchedManifest>> {
+        match self {
+            AnyImage::Registry(i) => i.tagged(tag).await,
+            AnyImage::Layout(i) => i.tagged(tag).await,
+            AnyImage::Tar(i) => i.tagged(tag).await,
+        }
+    }
+
+    async fn referrers(&self, subject: &Digest) -> Result<Option<Vec<Descriptor>>> {
+        match self {
+            AnyImage::Registry(i) => i.referrers(subject).await,
+            AnyImage::Layout(i) => i.referrers(subject).await,
+            AnyImage::Tar(i) => i.referrers(subject).await,
+        }
+    }
+}
