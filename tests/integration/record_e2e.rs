@@ -6,8 +6,9 @@
 //! The frontend under test is `$STAGETRAIL_E2E_FRONTEND` when set, else
 //! `scripts/frontend-image $STAGETRAIL_REGISTRY/stagetrail/frontend:record-e2e` (built once per run).
 
-#[allow(dead_code)]
 use crate::support::stack;
+#[allow(dead_code)]
+use stagetrail_oci::attestations::statement::SLSA_V02;
 
 use crate::support::schema;
 
@@ -25,7 +26,6 @@ use sha2::{Digest as _, Sha256};
 use stack::{stack, Stack};
 
 const RECORD_TYPE: &str = "https://stagetrail.dev/build-record/v1";
-const SLSA_V02: &str = "https://slsa.dev/provenance/v0.2";
 const CUSTOM_TYPE: &str = "https://example.com/compliance/v1";
 const SECRET_FILE_VALUE: &str = "file-s3cr3t-4c1d-never-in-blobs";
 const TOKEN_ARG_VALUE: &str = "arg-t0k3n-9f2e-never-in-our-output";

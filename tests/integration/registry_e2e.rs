@@ -3,13 +3,12 @@
 //! attached by the real oras, and exported as OCI tar / layout.
 
 use crate::support::stack;
+use stagetrail_oci::attestations::statement::SLSA_V02;
 
 use std::path::Path;
 
 use serde_json::Value;
 use stack::{stack, Stack};
-
-const SLSA_V02: &str = "https://slsa.dev/provenance/v0.2";
 
 /// (image manifest digest, attestation layer digest) per platform of a pushed index, read with curl.
 fn provenance_layers(s: &Stack, repository: &str, tag: &str) -> Vec<(String, String)> {

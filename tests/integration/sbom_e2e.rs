@@ -4,59 +4,18 @@
 //! precision against `dpkg-query -W` in each Debian stage, lineage, byte-identical rebuilds, and
 //! that every pushed SPDX and CycloneDX document passes the format's own validator.
 
+use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use crate::support::stack::{stack, Stack};
 use crate::support::validators;
 
-const NOT_RUNNING: &str = "the e2e stack is not running: eval \"$(scripts/stack up)\"";
-const SPDX: &str = "https://spdx.dev/Document";
-const CDX: &str = "https://cyclonedx.org/bom";
 const EPOCH: &str = "1700000000";
 
-struct Stack {
-    registry: String,
-    docker_host: String,
-}
-
-fn stack() -> Stack {
-    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let (Some(registry), Some(docker_host)) = (get("STAGETRAIL_REGISTRY"), get("DOCKER_HOST"))
-    else {
-        panic!("{NOT_RUNNING}");
-    };
-    let up = Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .env("DOCKER_HOST", &docker_host)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(up, "{NOT_RUNNING} (no engine at {docker_host})");
-    Stack {
-        registry,
-        docker_host,
-    }
-}
-
 impl Stack {
-    fn run(&self, program: &str, args: &[&str], dir: &Path) -> Output {
-        let out = Command::new(program)
-            .args(args)
-            .current_dir(dir)
-            .env("DOCKER_HOST", &self.docker_host)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-        assert!(
-            out.status.success(),
-            "{program} {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
     /// `STAGETRAIL_E2E_FRONTEND`, else `scripts/frontend-image` built from this tree.
     fn frontend(&self) -> String {
         if let Ok(image) = std::env::var("STAGETRAIL_E2E_FRONTEND") {
@@ -66,7 +25,7 @@ impl Stack {
         }
         let tag = format!("{}/stagetrail/frontend:sbom-test", self.registry);
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        self.run("scripts/frontend-image", &[&tag], repo);
+        self.run("scripts/frontend-image", &[&tag], repo, &[]);
         tag
     }
 
@@ -84,17 +43,19 @@ impl Stack {
         ];
         args.extend_from_slice(extra);
         args.push(".");
-        self.run("docker", &args, dir);
+        self.run("docker", &args, dir, &[]);
     }
 
-    fn stagetrail(&self, args: &[&str]) -> String {
-        let out = self.run(env!("CARGO_BIN_EXE_stagetrail"), args, Path::new("/"));
-        String::from_utf8(out.stdout).unwrap()
+    /// The stdout of `stagetrail ARGS`, which must succeed.
+    fn stagetrail_stdout(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.stagetrail(args, Path::new("/"));
+        assert_eq!(code, 0, "stagetrail {args:?} failed:\n{out}\n{err}");
+        out
     }
 
     /// The statements of `predicate_type`, keyed by the stage their document names.
     fn statements(&self, image: &str, predicate_type: &str) -> BTreeMap<String, Value> {
-        let text = self.stagetrail(&[
+        let text = self.stagetrail_stdout(&[
             "inspect",
             image,
             "--predicate-type",
@@ -130,7 +91,7 @@ fn doc_stage(doc: &Value) -> String {
 /// Runs the format's own validator on the predicate of every statement, each written to a file.
 fn validate(image: &str, statements: &BTreeMap<String, Value>, predicate_type: &str) {
     let (ext, check): (&str, fn(&Path)) = match predicate_type {
-        CDX => ("cdx.json", validators::cyclonedx),
+        CYCLONEDX => ("cdx.json", validators::cyclonedx),
         _ => ("spdx.json", validators::spdx),
     };
     let slug: String = image
@@ -246,9 +207,9 @@ fn components(doc: &Value) -> Vec<(String, String, String, BTreeMap<String, Stri
 
 /// SBOM statement blob digests (`predicate type stage=… sha256:…` lines of the inspect tree).
 fn sbom_blobs(s: &Stack, image: &str) -> BTreeSet<String> {
-    s.stagetrail(&["inspect", image])
+    s.stagetrail_stdout(&["inspect", image])
         .lines()
-        .filter(|l| l.contains(SPDX) || l.contains(CDX))
+        .filter(|l| l.contains(SPDX) || l.contains(CYCLONEDX))
         .map(|l| {
             l.split_whitespace()
                 .filter(|w| {
@@ -285,7 +246,7 @@ fn per_stage_sboms_on_the_real_stack() {
     );
 
     // Every reachable stage and the image have both documents.
-    let cdx = s.statements(&image, CDX);
+    let cdx = s.statements(&image, CYCLONEDX);
     let spdx = s.statements(&image, SPDX);
     let want: BTreeSet<String> = ["debs", "npm", "python", "rust", "stage-4"]
         .map(String::from)
@@ -295,7 +256,7 @@ fn per_stage_sboms_on_the_real_stack() {
     for st in spdx.values() {
         assert_eq!(st["predicate"]["spdxVersion"], "SPDX-2.3");
     }
-    validate(&image, &cdx, CDX);
+    validate(&image, &cdx, CYCLONEDX);
     validate(&image, &spdx, SPDX);
 
     // imagetools shows the image's SPDX document.
@@ -310,6 +271,7 @@ fn per_stage_sboms_on_the_real_stack() {
             &image,
         ],
         Path::new("/"),
+        &[],
     );
     let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown["SPDX"]["name"], "stage-4", "{shown}");
@@ -330,6 +292,7 @@ fn per_stage_sboms_on_the_real_stack() {
                 "${Package} ${Version}\\n",
             ],
             Path::new("/"),
+            &[],
         );
         let truth: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
             .lines()
