@@ -509,3 +509,233 @@ fn audit_of_50_images_is_fast_and_small() {
     );
     assert!(peak_kb < 100 * 1024, "peak RSS {peak_kb} kB");
 }
+
+/// The example Rego policy (`examples/policies/policy.rego`), copied into `dir`.
+fn rego_example(dir: &Path) {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policies/policy.rego"),
+    )
+    .unwrap();
+    write(dir, "policy.rego", &text);
+}
+
+/// Builds and pushes `dir` as `image` with max-mode provenance naming `builder_id`.
+fn build_with_builder(s: &Stack, dir: &Path, image: &str, builder_id: &str) {
+    let provenance = format!("--provenance=mode=max,builder-id={builder_id}");
+    s.run(
+        "docker",
+        &[
+            "buildx",
+            "build",
+            &provenance,
+            "--sbom=false",
+            "--push",
+            "-t",
+            image,
+            ".",
+        ],
+        dir,
+        &[],
+    );
+}
+
+#[test]
+fn rego_example_passes_a_fresh_trusted_image_with_an_sbom_and_fails_the_others() {
+    let s = stack();
+    let dir = s.context("rego");
+    rego_example(&dir);
+    let repo = "stagetrail-test/policy-rego";
+    let sbom = [(
+        "https://spdx.dev/Document",
+        spdx("0", &["pkg:generic/data@1"]),
+    )];
+
+    // Trusted builder, an SPDX SBOM: passes.
+    let good = format!("{}/{repo}:good", s.registry);
+    build_with_builder(&s, &dir, &good, "https://github.com/example/ci");
+    add_statements(&s, repo, "good", &sbom);
+    let (code, out, err) = s.stagetrail(&["verify", &good, "--rego", "policy.rego"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("passes policy.rego"), "{err}");
+
+    // SLSA v1 provenance (runDetails.metadata.finishedOn; BuildKit 0.13 writes only v0.2): a
+    // cosign-signed one, and with --key only signed attestations are evaluated, as cosign does.
+    s.run("cosign", &["generate-key-pair"], &dir, &PW);
+    let now = s.run("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"], &dir, &[]);
+    let v1 = json!({
+        "buildDefinition": {"buildType": "https://mobyproject.org/buildkit@v1"},
+        "runDetails": {"builder": {"id": "https://github.com/example/ci"},
+                       "metadata": {"finishedOn": String::from_utf8_lossy(&now.stdout).trim()}},
+    });
+    write(&dir, "v1.json", &v1.to_string());
+    let v1_image = format!("{}/{repo}:v1", s.registry);
+    write(&dir, "data.txt", "v1\n");
+    s.build_push(&dir, &v1_image, None);
+    add_statements(&s, repo, "v1", &sbom);
+    let v1_pinned = format!("{}/{repo}@{}", s.registry, s.digest_of(repo, "v1"));
+    s.run(
+        "cosign",
+        &[
+            "attest",
+            "--key",
+            "cosign.key",
+            "--tlog-upload=false",
+            "--allow-insecure-registry",
+            "-y",
+            "--type",
+            "slsaprovenance1",
+            "--predicate",
+            "v1.json",
+            &v1_pinned,
+        ],
+        &dir,
+        &PW,
+    );
+    let (code, out, err) = s.stagetrail(
+        &[
+            "verify",
+            &v1_image,
+            "--rego",
+            "policy.rego",
+            "--key",
+            "cosign.pub",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // Without --key the unsigned BuildKit provenance (builder "") is evaluated as well.
+    let (code, out, _) = s.stagetrail(&["verify", &v1_image, "--rego", "policy.rego"], &dir);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.trim_end().ends_with("): builder \"\" is not trusted"),
+        "{out}"
+    );
+
+    // No SBOM: fails, saying so.
+    let bare = format!("{}/{repo}:no-sbom", s.registry);
+    write(&dir, "data.txt", "no sbom\n");
+    build_with_builder(&s, &dir, &bare, "https://github.com/example/ci");
+    let (code, out, err) = s.stagetrail(&["verify", &bare, "--rego", "policy.rego"], &dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("rego: linux/amd64: https://slsa.dev/provenance/v0.2 (buildkit ")
+            && out
+                .trim_end()
+                .ends_with("): no SPDX SBOM attestation (https://spdx.dev/Document) on the image"),
+        "{out}"
+    );
+
+    // An untrusted builder (BuildKit's default empty id): fails with the builder named.
+    let untrusted = format!("{}/{repo}:untrusted", s.registry);
+    write(&dir, "data.txt", "untrusted\n");
+    s.build_push(&dir, &untrusted, None);
+    add_statements(&s, repo, "untrusted", &sbom);
+    let (code, out, err) = s.stagetrail(&["verify", &untrusted, "--rego", "policy.rego"], &dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.trim_end().ends_with("): builder \"\" is not trusted"),
+        "{out}"
+    );
+
+    // An old build: a cosign-signed provenance finished 8 days ago; with --key only it is evaluated.
+    let digest = s.digest_of(repo, "good");
+    let old = s.run(
+        "date",
+        &["-u", "-d", "8 days ago", "+%Y-%m-%dT%H:%M:%SZ"],
+        &dir,
+        &[],
+    );
+    let old = String::from_utf8_lossy(&old.stdout).trim().to_string();
+    let predicate = json!({
+        "builder": {"id": "https://github.com/example/ci"},
+        "buildType": "https://mobyproject.org/buildkit@v1",
+        "metadata": {"buildFinishedOn": old},
+    });
+    write(&dir, "old.json", &predicate.to_string());
+    let pinned = format!("{}/{repo}@{digest}", s.registry);
+    s.run(
+        "cosign",
+        &[
+            "attest",
+            "--key",
+            "cosign.key",
+            "--tlog-upload=false",
+            "--allow-insecure-registry",
+            "-y",
+            "--type",
+            "slsaprovenance",
+            "--predicate",
+            "old.json",
+            &pinned,
+        ],
+        &dir,
+        &PW,
+    );
+    let (code, out, err) = s.stagetrail(
+        &[
+            "verify",
+            &good,
+            "--rego",
+            "policy.rego",
+            "--key",
+            "cosign.pub",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.contains("(cosign-att ")
+            && out
+                .trim_end()
+                .ends_with(&format!("): built {old}, more than 7 days ago")),
+        "{out}"
+    );
+    // Without keys the BuildKit provenance is evaluated too (and passes): the old one still fails.
+    let (code, out, _) = s.stagetrail(&["verify", &good, "--rego", "policy.rego"], &dir);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+
+    // Another type: the policy on the SPDX statement, with a custom query.
+    write(
+        &dir,
+        "sbom.rego",
+        "package sbom\nimport rego.v1\nhas_packages if count(input.predicate.packages) > 0\n\
+         deny contains \"empty SBOM\" if not has_packages\n",
+    );
+    let (code, out, err) = s.stagetrail(
+        &[
+            "verify",
+            &good,
+            "--rego",
+            "sbom.rego",
+            "--type",
+            "spdx",
+            "--query",
+            "data.sbom.has_packages",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = s.stagetrail(
+        &["verify", &bare, "--rego", "sbom.rego", "--type", "spdx"],
+        &dir,
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out.trim_end(),
+        "rego: linux/amd64: no spdx attestation",
+        "{out}"
+    );
+
+    // A broken policy is an error with its location.
+    write(
+        &dir,
+        "bad.rego",
+        "package bad\n\nallow if {\n  input.x ==\n}\n",
+    );
+    let (code, _, err) = s.stagetrail(&["verify", &good, "--rego", "bad.rego"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("error: bad.rego:"), "{err}");
+}

@@ -8,6 +8,7 @@ mod inspect;
 mod sbom;
 mod scan;
 mod verify;
+mod verify_with;
 
 use clap::{Parser, Subcommand};
 

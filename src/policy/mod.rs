@@ -23,6 +23,7 @@ mod gather;
 pub mod model;
 pub mod opa;
 pub mod purl;
+pub mod rego;
 pub mod stages;
 pub mod time;
 

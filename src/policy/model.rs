@@ -17,6 +17,8 @@ pub const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
 pub const SPDX: &str = "https://spdx.dev/Document";
 /// CycloneDX BOMs.
 pub const CYCLONEDX: &str = "https://cyclonedx.org/bom";
+/// cosign's vulnerability scan predicate.
+pub const VULN: &str = "https://cosign.sigstore.dev/attestation/vuln/v1";
 
 /// A verification policy.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -70,7 +72,7 @@ pub struct PlatformRules {
 
 /// A required predicate type: a URI, or an alias standing for one or more URIs (any satisfies it):
 /// `slsaprovenance` / `slsaprovenance02` (v0.2), `slsaprovenance1` (v1), `provenance` (either),
-/// `spdx` / `spdxjson`, `cyclonedx`, `sbom` (SPDX or CycloneDX).
+/// `spdx` / `spdxjson`, `cyclonedx`, `sbom` (SPDX or CycloneDX), `vuln` (cosign's vuln/v1).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct PredicateRequirement {
@@ -90,11 +92,12 @@ impl TryFrom<String> for PredicateRequirement {
             "spdx" | "spdxjson" => vec![SPDX],
             "cyclonedx" => vec![CYCLONEDX],
             "sbom" => vec![SPDX, CYCLONEDX],
+            "vuln" => vec![VULN],
             uri if uri.contains(':') => vec![uri],
             other => {
                 return Err(format!(
                     "unknown predicate type {other:?}: write a URI or one of slsaprovenance, \
-                     slsaprovenance1, provenance, spdx, cyclonedx, sbom"
+                     slsaprovenance1, provenance, spdx, cyclonedx, sbom, vuln"
                 ))
             }
         };

@@ -1,0 +1,144 @@
+//! `stagetrail verify IMAGE --rego FILE` and `--kyverno FILE`: policies users already have, checked
+//! in process and offline (`docs/policy.md`). Exit 0 pass, 1 policy failure, 2 error.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::verify::VerifyArgs;
+use crate::attest::keys::PublicKey;
+use crate::policy::model::PredicateRequirement;
+use crate::policy::rego::RegoPolicy;
+use crate::policy::{gather, Distill, Finding, ImageFacts, PolicyError};
+use crate::registry::{
+    ClientConfig, ImageSource, Limits, OciLayout, OciTar, Reference, RegistryClient, RegistryImage,
+};
+
+/// The policy languages other than stagetrail's own.
+#[derive(Args, Debug, Default)]
+pub struct ForeignPolicy {
+    /// A Rego policy, evaluated in process once per attestation of --type on every platform (like
+    /// `cosign verify-attestation --type T --policy FILE`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["policy", "opa_input"])]
+    pub rego: Option<PathBuf>,
+    /// The Rego query that must be true for each attestation (default `data.<package>.allow`).
+    #[arg(long, value_name = "QUERY", requires = "rego")]
+    pub query: Option<String>,
+    /// The attestations the Rego policy is evaluated on: provenance (default; SLSA v0.2 or v1),
+    /// slsaprovenance, slsaprovenance1, spdx, cyclonedx, vuln, or a predicate type URI.
+    #[arg(long = "type", value_name = "TYPE", requires = "rego")]
+    pub predicate_type: Option<String>,
+}
+
+impl ForeignPolicy {
+    /// True when one of them is given.
+    pub fn given(&self) -> bool {
+        self.rego.is_some()
+    }
+}
+
+enum Checker {
+    Rego {
+        policy: Box<RegoPolicy>,
+        selected: PredicateRequirement,
+        keys_given: bool,
+    },
+}
+
+impl Checker {
+    fn name(&self) -> &str {
+        match self {
+            Checker::Rego { policy, .. } => &policy.at,
+        }
+    }
+
+    fn check(&mut self, facts: &ImageFacts, _reference: &str) -> Result<Vec<Finding>, PolicyError> {
+        match self {
+            Checker::Rego {
+                policy,
+                selected,
+                keys_given,
+            } => policy.evaluate(facts, selected, *keys_given),
+        }
+    }
+}
+
+/// Runs `verify` with `--rego` or `--kyverno`.
+pub async fn verify(args: &VerifyArgs) -> Result<i32, PolicyError> {
+    let foreign = &args.foreign;
+    let keys = args
+        .keys
+        .iter()
+        .map(|k| PublicKey::read(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut checker = if let Some(path) = &foreign.rego {
+        let name = foreign.predicate_type.as_deref().unwrap_or("provenance");
+        let selected = PredicateRequirement::try_from(name.to_string()).map_err(|message| {
+            PolicyError::Usage {
+                message: format!("--type: {message}"),
+            }
+        })?;
+        Checker::Rego {
+            policy: Box::new(RegoPolicy::read(path, foreign.query.as_deref())?),
+            selected,
+            keys_given: !keys.is_empty(),
+        }
+    } else {
+        return Err(PolicyError::Usage {
+            message: "give --policy or --rego".into(),
+        });
+    };
+    let how = Distill {
+        keys,
+        packages: false,
+        predicates: true,
+    };
+    let limits = Limits::default();
+    let name = args.image.as_deref();
+    if let Some(dir) = &args.layout {
+        let source = OciLayout::open_dir(dir, name, limits)?;
+        return check(&source, &how, &mut checker, name.unwrap_or_default()).await;
+    }
+    if let Some(file) = &args.oci_tar {
+        let source = OciTar::open_tar(file, name, limits)?;
+        return check(&source, &how, &mut checker, name.unwrap_or_default()).await;
+    }
+    let reference = Reference::parse(name.unwrap_or_default())?;
+    let config = ClientConfig {
+        insecure: args.insecure,
+        ..ClientConfig::from_environment()?
+    };
+    let image = RegistryImage::new(RegistryClient::new(config)?, reference);
+    check(&image, &how, &mut checker, name.unwrap_or_default()).await
+}
+
+async fn check<S: ImageSource>(
+    source: &S,
+    how: &Distill,
+    checker: &mut Checker,
+    reference: &str,
+) -> Result<i32, PolicyError> {
+    let facts = gather(source, how).await?;
+    let findings = checker.check(&facts, reference)?;
+    for f in &findings {
+        println!("{f}");
+    }
+    if findings.is_empty() {
+        eprintln!(
+            "verify: {} ({}) passes {}",
+            facts.image,
+            facts.digest,
+            checker.name()
+        );
+        Ok(0)
+    } else {
+        eprintln!(
+            "verify: {} ({}) fails {}: {} violation(s)",
+            facts.image,
+            facts.digest,
+            checker.name(),
+            findings.len()
+        );
+        Ok(1)
+    }
+}
