@@ -739,3 +739,191 @@ fn rego_example_passes_a_fresh_trusted_image_with_an_sbom_and_fails_the_others()
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("error: bad.rego:"), "{err}");
 }
+
+/// `cosign attest --key KEY --type TYPE --predicate FILE IMAGE` (no transparency log).
+fn attest_with(s: &Stack, dir: &Path, key: &str, kind: &str, predicate: &str, image: &str) {
+    s.run(
+        "cosign",
+        &[
+            "attest",
+            "--key",
+            key,
+            "--tlog-upload=false",
+            "--allow-insecure-registry",
+            "-y",
+            "--type",
+            kind,
+            "--predicate",
+            predicate,
+            image,
+        ],
+        dir,
+        &PW,
+    );
+}
+
+/// The example Kyverno policy with the example key replaced by `dir/cosign.pub`.
+fn kyverno_example(dir: &Path) {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policies/kyverno.yaml"),
+    )
+    .unwrap();
+    let ours = std::fs::read_to_string(dir.join("cosign.pub")).unwrap();
+    let ours: Vec<&str> = ours.trim().lines().collect();
+    let mut out = Vec::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        if trimmed == "-----BEGIN PUBLIC KEY-----" {
+            skipping = true;
+            out.extend(ours.iter().map(|l| format!("{indent}{l}")));
+        } else if trimmed == "-----END PUBLIC KEY-----" {
+            skipping = false;
+        } else if !skipping {
+            out.push(line.to_string());
+        }
+    }
+    write(dir, "kyverno.yaml", &(out.join("\n") + "\n"));
+}
+
+#[test]
+fn kyverno_policy_passes_key_signed_attestations_and_fails_the_others() {
+    let s = stack();
+    let (dir, image, digest) = image(&s, "kyverno");
+    kyverno_example(&dir);
+    let repo = "stagetrail-test/policy-kyverno";
+    let pinned = format!("{}/{repo}@{digest}", s.registry);
+    write(
+        &dir,
+        "sbom.json",
+        &spdx("0", &["pkg:generic/data@1"]).to_string(),
+    );
+    let prov = |builder: &str| {
+        json!({"builder": {"id": builder}, "buildType": "https://mobyproject.org/buildkit@v1",
+               "metadata": {"buildFinishedOn": "2026-01-01T00:00:00Z"}})
+        .to_string()
+    };
+    write(&dir, "trusted.json", &prov("https://github.com/example/ci"));
+    write(&dir, "untrusted.json", &prov("https://ci.example/evil"));
+
+    // Nothing signed yet: both attestations missing.
+    let (code, out, err) = s.stagetrail(&["verify", &image, "--kyverno", "kyverno.yaml"], &dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.contains("attestations[0]: no https://spdx.dev/Document attestation on sha256:"),
+        "{out}"
+    );
+    assert!(err.contains("Kyverno would pin"), "{err}");
+
+    // Signed SBOM and trusted provenance on the index: passes, also pinned by digest.
+    attest_with(&s, &dir, "cosign.key", "spdxjson", "sbom.json", &pinned);
+    attest_with(
+        &s,
+        &dir,
+        "cosign.key",
+        "slsaprovenance",
+        "trusted.json",
+        &pinned,
+    );
+    let (code, out, err) = s.stagetrail(&["verify", &image, "--kyverno", "kyverno.yaml"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("passes kyverno.yaml"), "{err}");
+    let (code, out, err) = s.stagetrail(&["verify", &pinned, "--kyverno", "kyverno.yaml"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("Kyverno would pin"), "{err}");
+
+    // An untrusted builder's provenance, signed by the key: fails on the condition.
+    attest_with(
+        &s,
+        &dir,
+        "cosign.key",
+        "slsaprovenance",
+        "untrusted.json",
+        &pinned,
+    );
+    let (code, out, err) = s.stagetrail(&["verify", &image, "--kyverno", "kyverno.yaml"], &dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("kyverno: check-image-attestations/sbom-and-provenance: verifyImages[0].attestations[1]: https://slsa.dev/provenance/v0.2 (cosign-att ")
+            && out.trim_end().ends_with("): the provenance's builder is not trusted"),
+        "{out}"
+    );
+
+    // Attestations signed by another key do not count.
+    let (other_dir, other_image, other_digest) = self::image(&s, "kyverno-other");
+    let other_pinned = format!(
+        "{}/stagetrail-test/policy-kyverno-other@{other_digest}",
+        s.registry
+    );
+    std::fs::copy(dir.join("kyverno.yaml"), other_dir.join("kyverno.yaml")).unwrap();
+    write(&other_dir, "sbom.json", &spdx("0", &[]).to_string());
+    write(
+        &other_dir,
+        "trusted.json",
+        &prov("https://github.com/example/ci"),
+    );
+    attest_with(
+        &s,
+        &other_dir,
+        "other.key",
+        "spdxjson",
+        "sbom.json",
+        &other_pinned,
+    );
+    attest_with(
+        &s,
+        &other_dir,
+        "other.key",
+        "slsaprovenance",
+        "trusted.json",
+        &other_pinned,
+    );
+    let (code, out, err) = s.stagetrail(
+        &["verify", &other_image, "--kyverno", "kyverno.yaml"],
+        &other_dir,
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.lines().all(|l| l.ends_with(
+            "attestation signed by its attestors: 0 of 1 required attestor entries verified"
+        )),
+        "{out}"
+    );
+
+    // A keyless rule cannot be checked offline: reported, never passed.
+    write(
+        &dir,
+        "keyless.yaml",
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: keyless}\nspec:\n  rules:\n  - name: signed\n    verifyImages:\n    - imageReferences: ['*']\n      attestors:\n      - entries:\n        - keyless:\n            subject: 'https://github.com/example/*'\n            issuer: https://token.actions.githubusercontent.com\n",
+    );
+    s.run(
+        "cosign",
+        &[
+            "sign",
+            "--key",
+            "cosign.key",
+            "--tlog-upload=false",
+            "--allow-insecure-registry",
+            "-y",
+            &pinned,
+        ],
+        &dir,
+        &PW,
+    );
+    let (code, out, err) = s.stagetrail(&["verify", &image, "--kyverno", "keyless.yaml"], &dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(
+        out.trim_end(),
+        "kyverno: keyless/signed: verifyImages[0].attestors[0]: image signature not verified: 0 of 1 required attestor entries verified; entries[0] (keyless) is not checkable offline"
+    );
+
+    // A broken policy is an error with its location.
+    write(&dir, "bad.yaml", "kind: ClusterPolicy\nspec:\n  rules:\n  - name: r\n    verifyImages:\n    - attestations:\n      - type: x\n        conditions:\n        - all:\n          - key: a\n            operator: Bigger\n");
+    let (code, _, err) = s.stagetrail(&["verify", &image, "--kyverno", "bad.yaml"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("error: bad.yaml:11:"), "{err}");
+}

@@ -21,9 +21,9 @@ pub struct VerifyArgs {
     #[arg(required_unless_present_any = ["layout", "oci_tar"])]
     pub image: Option<String>,
     /// The policy file (YAML or JSON).
-    #[arg(long, value_name = "FILE", required_unless_present_any = ["rego"])]
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["rego", "kyverno"])]
     pub policy: Option<PathBuf>,
-    /// A Rego policy instead (see below).
+    /// A Rego or Kyverno policy instead.
     #[command(flatten)]
     pub foreign: super::verify_with::ForeignPolicy,
     /// A trusted cosign public key (PEM); repeatable. Implies `signatures.attestations: true`.

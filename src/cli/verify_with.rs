@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::verify::VerifyArgs;
 use crate::attest::keys::PublicKey;
+use crate::policy::kyverno::KyvernoPolicy;
 use crate::policy::model::PredicateRequirement;
 use crate::policy::rego::RegoPolicy;
 use crate::policy::{gather, Distill, Finding, ImageFacts, PolicyError};
@@ -28,12 +29,16 @@ pub struct ForeignPolicy {
     /// slsaprovenance, slsaprovenance1, spdx, cyclonedx, vuln, or a predicate type URI.
     #[arg(long = "type", value_name = "TYPE", requires = "rego")]
     pub predicate_type: Option<String>,
+    /// A Kyverno ClusterPolicy or Policy: its verifyImages rules are checked offline (keyless
+    /// attestors are reported as not checkable, never as passed).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["policy", "opa_input", "rego"])]
+    pub kyverno: Option<PathBuf>,
 }
 
 impl ForeignPolicy {
     /// True when one of them is given.
     pub fn given(&self) -> bool {
-        self.rego.is_some()
+        self.rego.is_some() || self.kyverno.is_some()
     }
 }
 
@@ -43,22 +48,31 @@ enum Checker {
         selected: PredicateRequirement,
         keys_given: bool,
     },
+    Kyverno(Box<KyvernoPolicy>),
 }
 
 impl Checker {
     fn name(&self) -> &str {
         match self {
             Checker::Rego { policy, .. } => &policy.at,
+            Checker::Kyverno(p) => &p.at,
         }
     }
 
-    fn check(&mut self, facts: &ImageFacts, _reference: &str) -> Result<Vec<Finding>, PolicyError> {
+    fn check(&mut self, facts: &ImageFacts, reference: &str) -> Result<Vec<Finding>, PolicyError> {
         match self {
             Checker::Rego {
                 policy,
                 selected,
                 keys_given,
             } => policy.evaluate(facts, selected, *keys_given),
+            Checker::Kyverno(p) => {
+                let report = p.evaluate(facts, reference);
+                for note in &report.notes {
+                    eprintln!("verify: {note}");
+                }
+                Ok(report.findings)
+            }
         }
     }
 }
@@ -66,7 +80,7 @@ impl Checker {
 /// Runs `verify` with `--rego` or `--kyverno`.
 pub async fn verify(args: &VerifyArgs) -> Result<i32, PolicyError> {
     let foreign = &args.foreign;
-    let keys = args
+    let mut keys = args
         .keys
         .iter()
         .map(|k| PublicKey::read(k))
@@ -83,9 +97,13 @@ pub async fn verify(args: &VerifyArgs) -> Result<i32, PolicyError> {
             selected,
             keys_given: !keys.is_empty(),
         }
+    } else if let Some(path) = &foreign.kyverno {
+        let policy = KyvernoPolicy::read(path)?;
+        keys.extend(policy.keys());
+        Checker::Kyverno(Box::new(policy))
     } else {
         return Err(PolicyError::Usage {
-            message: "give --policy or --rego".into(),
+            message: "give --policy, --rego or --kyverno".into(),
         });
     };
     let how = Distill {

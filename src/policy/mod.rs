@@ -20,6 +20,7 @@ mod error;
 mod evaluate;
 pub mod evidence;
 mod gather;
+pub mod kyverno;
 pub mod model;
 pub mod opa;
 pub mod purl;
