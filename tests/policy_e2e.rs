@@ -927,3 +927,48 @@ fn kyverno_policy_passes_key_signed_attestations_and_fails_the_others() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("error: bad.yaml:11:"), "{err}");
 }
+
+/// A CycloneDX BOM of our frontend's shape for `stage`, keys sorted as BuildKit re-serialises them
+/// (`components` before `metadata`); every package came from the first stage, `base`.
+fn cyclonedx_of_stage(stage: &str) -> Value {
+    json!({"bomFormat": "CycloneDX",
+           "components": [{"bom-ref": "pkg:deb/debian/bash@5.2", "name": "bash", "type": "library",
+                           "properties": [{"name": "stagetrail:stage", "value": "base"}]}],
+           "metadata": {"component": {"bom-ref": "stagetrail-subject", "name": "app", "type": "container",
+                        "properties": [{"name": "stagetrail:stage", "value": stage}]}},
+           "specVersion": "1.6", "version": 1})
+}
+
+#[test]
+fn inspect_names_the_stage_of_each_cyclonedx_document() {
+    let s = stack();
+    let dir = s.context("cdx-stages");
+    let port = s.registry.rsplit(':').next().unwrap();
+    write(&dir, "Dockerfile", &MULTI_STAGE.replace("REG", port));
+    let repo = "stagetrail-test/policy-cdx-stages";
+    let image = format!("{}/{repo}:1", s.registry);
+    s.build_push(&dir, &image, None);
+    let cdx = "https://cyclonedx.org/bom";
+    add_statements(
+        &s,
+        repo,
+        "1",
+        &[
+            (cdx, cyclonedx_of_stage("base")),
+            (cdx, cyclonedx_of_stage("build")),
+            (cdx, cyclonedx_of_stage("final")),
+            ("https://spdx.dev/Document", spdx("build", &[])),
+        ],
+    );
+    let (code, out, err) = s.stagetrail(&["inspect", &image], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    let stages = |t: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.contains(&format!(" {t} ")))
+            .filter_map(|l| l.split_whitespace().find_map(|w| w.strip_prefix("stage=")))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(stages(cdx), ["base", "build", "final"], "{out}");
+    assert_eq!(stages("https://spdx.dev/Document"), ["build"], "{out}");
+}
