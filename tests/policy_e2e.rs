@@ -259,14 +259,32 @@ fn attest_export_is_accepted_by_cosign_for_provenance_spdx_and_cyclonedx() {
         &PW,
     );
 
-    let (code, out, err) = s.stagetrail(&["attest-export", &image, "--key", "cosign.key"], &dir);
+    let (code, out, err) = s.stagetrail(
+        &[
+            "attest-export",
+            &image,
+            "--key",
+            "cosign.key",
+            "--referrers",
+        ],
+        &dir,
+    );
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(out.lines().count(), 4, "{out}");
-    assert!(
-        out.lines()
-            .all(|l| l.starts_with(&pinned) && l.ends_with(" added")),
+    // Each statement on the platform manifest and on the index.
+    let index = s.digest_of(repo, "1");
+    let index_pinned = format!("{}/{repo}@{index}", s.registry);
+    assert_eq!(out.lines().count(), 8, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with(&pinned)).count(),
+        4,
         "{out}"
     );
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with(&index_pinned)).count(),
+        4,
+        "{out}"
+    );
+    assert!(out.lines().all(|l| l.ends_with(" added")), "{out}");
     let att = s.raw_manifest(repo, &format!("{}.att", platform.replace(':', "-")));
     let layers = att["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 5, "{att}");
@@ -278,28 +296,62 @@ fn attest_export_is_accepted_by_cosign_for_provenance_spdx_and_cyclonedx() {
         assert_eq!(l["mediaType"], "application/vnd.dsse.envelope.v1+json");
         assert_eq!(l["annotations"]["dev.cosignproject.cosign/signature"], "");
     }
-    for kind in ["slsaprovenance", "spdxjson", "cyclonedx"] {
-        let out = s.run(
-            "cosign",
-            &[
-                "verify-attestation",
-                "--key",
-                "cosign.pub",
-                "--type",
-                kind,
-                "--insecure-ignore-tlog",
-                "--allow-insecure-registry",
-                &pinned,
-            ],
-            &dir,
-            &[],
-        );
-        let text = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            text.contains("The signatures were verified against the specified public key"),
-            "{kind}: {text}"
-        );
+    // cosign finds them at the platform digest and at the tag (the index).
+    for target in [&pinned, &image] {
+        for kind in ["slsaprovenance", "spdxjson", "cyclonedx"] {
+            let out = s.run(
+                "cosign",
+                &[
+                    "verify-attestation",
+                    "--key",
+                    "cosign.pub",
+                    "--type",
+                    kind,
+                    "--insecure-ignore-tlog",
+                    "--allow-insecure-registry",
+                    target,
+                ],
+                &dir,
+                &[],
+            );
+            let text = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                text.contains("The signatures were verified against the specified public key"),
+                "{target} {kind}: {text}"
+            );
+        }
     }
+    // The referrers, through the tag-schema fallback (distribution 2.8 has no referrers API).
+    let fallback = s.raw_manifest(repo, &platform.replace(':', "-"));
+    let entries = fallback["manifests"].as_array().unwrap();
+    assert_eq!(entries.len(), 4, "{fallback}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["artifactType"] == "application/vnd.in-toto+json"),
+        "{fallback}"
+    );
+    let referrer = s.raw_manifest(repo, entries[0]["digest"].as_str().unwrap());
+    assert_eq!(
+        referrer["subject"]["digest"],
+        platform.as_str(),
+        "{referrer}"
+    );
+    let index_fallback = s.raw_manifest(repo, &index.replace(':', "-"));
+    assert_eq!(index_fallback["manifests"].as_array().unwrap().len(), 4);
+    let (code, tree, err) = s.stagetrail(&["inspect", &image], &dir);
+    assert_eq!(code, 0, "{err}");
+    let referrers: Vec<&str> = tree
+        .lines()
+        .filter(|l| l.contains(" referrer https://"))
+        .collect();
+    assert_eq!(referrers.len(), 8, "{tree}");
+    assert!(
+        referrers
+            .iter()
+            .any(|l| l.contains("referrer https://spdx.dev/Document stage=base ")),
+        "{tree}"
+    );
     // Exporting again adds nothing (ECDSA signatures are deterministic, RFC 6979).
     let (code, out, _) = s.stagetrail(&["attest-export", &image, "--key", "cosign.key"], &dir);
     assert_eq!(code, 0);
@@ -324,9 +376,11 @@ fn attest_export_is_accepted_by_cosign_for_provenance_spdx_and_cyclonedx() {
         &dir,
     );
     assert_eq!(code, 1, "{out}{err}");
-    assert_eq!(out.lines().count(), 1, "{out}");
-    assert!(out.starts_with("denied_packages: linux/amd64: https://spdx.dev/Document stage base (cosign-att ")
-        && out.trim_end().ends_with("contains pkg:deb/debian/openssl@3.0.11-1?arch=amd64, denied by pkg:deb/*/openssl <3.0.12: CVE-2023-5678"), "{out}");
+    // The SBOM is attached (and reported) on the platform manifest, the index, and as referrers.
+    assert!(out.lines().count() >= 2, "{out}");
+    assert!(out.lines().all(|l| l.starts_with("denied_packages: linux/amd64: https://spdx.dev/Document stage base (")
+        && l.ends_with("contains pkg:deb/debian/openssl@3.0.11-1?arch=amd64, denied by pkg:deb/*/openssl <3.0.12: CVE-2023-5678")), "{out}");
+    assert!(out.contains("(cosign-att "), "{out}");
     write(&dir, "p.yaml", &policy.replace("<3.0.12", "<3.0.11"));
     let (code, out, err) = s.stagetrail(
         &[

@@ -6,6 +6,7 @@
 pub mod cosign;
 pub mod custom;
 pub mod dsse;
+pub mod export;
 pub mod keys;
 pub mod record;
 pub mod sbom;

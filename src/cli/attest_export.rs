@@ -1,5 +1,6 @@
 //! `stagetrail attest-export IMAGE --key cosign.key`: signs the BuildKit attestations of an image with
-//! a cosign key and pushes them as cosign attestations (`sha256-<digest>.att`), so that
+//! a cosign key and pushes them as cosign attestations (`sha256-<digest>.att` of each platform manifest
+//! and of the index; with `--referrers` also as OCI 1.1 referrers), so that
 //! `cosign verify-attestation --key cosign.pub --type slsaprovenance|spdxjson|cyclonedx` and Kyverno
 //! see them. The key password comes from `COSIGN_PASSWORD` (empty when unset).
 //! Exit codes: 0 success, 2 error.
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::attest::cosign::export;
+use crate::attest::export::{export_with, ExportOptions};
 use crate::attest::keys::read_signing_key;
 use crate::registry::{ClientConfig, Reference, RegistryClient, RegistryImage};
 
@@ -23,6 +24,10 @@ pub struct AttestExportArgs {
     /// Use plain HTTP for the registry even when it is not on loopback.
     #[arg(long)]
     pub insecure: bool,
+    /// Also push each signed statement as an OCI 1.1 referrer of its subject (through the
+    /// `sha256-<digest>` tag-schema fallback index when the registry has no referrers API).
+    #[arg(long)]
+    pub referrers: bool,
 }
 
 /// Runs the command; returns the exit code.
@@ -46,7 +51,12 @@ fn attest_export(args: &AttestExportArgs) -> Result<(), String> {
     };
     let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
     let image = RegistryImage::new(client, reference);
-    let report = super::block_on(export(&image, &key))?.map_err(|e| e.to_string())?;
+    let options = ExportOptions {
+        referrers: args.referrers,
+        ..ExportOptions::default()
+    };
+    let report =
+        super::block_on(export_with(&image, &key, &options))?.map_err(|e| e.to_string())?;
     if report.statements.is_empty() {
         return Err(format!(
             "{}: no BuildKit attestations to export (build with --provenance / --sbom and --push)",
