@@ -1026,3 +1026,180 @@ fn inspect_names_the_stage_of_each_cyclonedx_document() {
     assert_eq!(stages(cdx), ["base", "build", "final"], "{out}");
     assert_eq!(stages("https://spdx.dev/Document"), ["build"], "{out}");
 }
+
+#[test]
+fn vuln_reports_per_stage_and_cosign_accepts_the_attached_attestations() {
+    let s = stack();
+    let dir = s.context("vuln");
+    let port = s.registry.rsplit(':').next().unwrap();
+    write(&dir, "Dockerfile", &MULTI_STAGE.replace("REG", port));
+    let repo = "stagetrail-test/policy-vuln";
+    let image = format!("{}/{repo}:1", s.registry);
+    s.build_push(&dir, &image, None);
+    let platform = add_statements(
+        &s,
+        repo,
+        "1",
+        &[
+            (
+                "https://spdx.dev/Document",
+                spdx(
+                    "base",
+                    &["pkg:deb/debian/openssl@3.0.11-1~deb12u1?arch=amd64&distro=debian-12"],
+                ),
+            ),
+            (
+                "https://spdx.dev/Document",
+                spdx(
+                    "build",
+                    &[
+                        "pkg:npm/lodash@4.17.20",
+                        "pkg:npm/%40example/parser@1.0.0-beta.11",
+                    ],
+                ),
+            ),
+            (
+                "https://spdx.dev/Document",
+                spdx("final", &["pkg:npm/lodash@4.17.21"]),
+            ),
+        ],
+    );
+    let db = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osv");
+    let db = db.to_str().unwrap();
+    let (code, out, err) = s.stagetrail(&["vuln", &image, "--db", db], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec![
+                "linux/amd64",
+                "base",
+                "DSA-0001-1",
+                "pkg:deb/debian/openssl",
+                "3.0.11-1~deb12u1",
+                "3.0.11-1~deb12u2"
+            ],
+            vec![
+                "linux/amd64",
+                "build",
+                "GHSA-0000-scop-ed00",
+                "pkg:npm/%40example/parser",
+                "1.0.0-beta.11",
+                "1.0.0-rc.2"
+            ],
+            vec![
+                "linux/amd64",
+                "build",
+                "GHSA-35jh-r3h4-6jhm",
+                "pkg:npm/lodash",
+                "4.17.20",
+                "4.17.21"
+            ],
+            vec![
+                "linux/amd64",
+                "final",
+                "-",
+                "(1",
+                "packages,",
+                "none",
+                "affected)"
+            ],
+        ],
+        "{out}"
+    );
+    assert!(
+        err.contains("3 stage scan(s), 3 finding(s); OSV sha256:"),
+        "{err}"
+    );
+    let (code, _, _) = s.stagetrail(&["vuln", &image, "--db", db, "--fail-on-findings"], &dir);
+    assert_eq!(code, 1);
+
+    // Attached, signed: cosign accepts them at the platform digest.
+    s.run("cosign", &["generate-key-pair"], &dir, &PW);
+    let (code, out, err) = s.stagetrail(
+        &[
+            "vuln",
+            &image,
+            "--db",
+            db,
+            "--attach",
+            "--key",
+            "cosign.key",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        err.lines()
+            .filter(
+                |l| l.contains("https://cosign.sigstore.dev/attestation/vuln/v1")
+                    && l.ends_with(" added")
+            )
+            .count(),
+        3,
+        "{err}"
+    );
+    let pinned = format!("{}/{repo}@{platform}", s.registry);
+    let out = s.run(
+        "cosign",
+        &[
+            "verify-attestation",
+            "--key",
+            "cosign.pub",
+            "--type",
+            "vuln",
+            "--insecure-ignore-tlog",
+            "--allow-insecure-registry",
+            &pinned,
+        ],
+        &dir,
+        &[],
+    );
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("The signatures were verified against the specified public key"),
+        "{text}"
+    );
+    let (_, tree, _) = s.stagetrail(&["inspect", &image], &dir);
+    for stage in ["base", "build", "final"] {
+        assert!(
+            tree.contains(&format!(
+                "cosign-att https://cosign.sigstore.dev/attestation/vuln/v1 stage={stage} "
+            )),
+            "{tree}"
+        );
+    }
+
+    // A Rego policy over them: no stage may have a finding.
+    write(
+        &dir,
+        "novuln.rego",
+        "package novuln\nimport rego.v1\ndefault allow := false\nallow if count(deny) == 0\n\
+         deny contains sprintf(\"stage %s: %s\", [input.stage, f.id]) if {\n  some f in input.predicate.scanner.result.findings\n}\n",
+    );
+    let (code, out, err) = s.stagetrail(
+        &[
+            "verify",
+            &image,
+            "--rego",
+            "novuln.rego",
+            "--type",
+            "vuln",
+            "--key",
+            "cosign.pub",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.contains("): stage base: DSA-0001-1"), "{out}");
+    assert!(
+        out.contains("): stage build: GHSA-0000-scop-ed00; stage build: GHSA-35jh-r3h4-6jhm"),
+        "{out}"
+    );
+}

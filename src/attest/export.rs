@@ -42,10 +42,25 @@ impl Default for ExportOptions {
 }
 
 /// A signed DSSE layer waiting to be pushed.
-struct NewLayer {
-    predicate_type: String,
-    bytes: Vec<u8>,
-    annotations: BTreeMap<String, String>,
+pub struct NewLayer {
+    /// The statement's predicate type.
+    pub predicate_type: String,
+    /// The envelope.
+    pub bytes: Vec<u8>,
+    /// The layer's annotations.
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl NewLayer {
+    /// `statement` signed with `key` as a cosign attestation layer.
+    pub fn signed(key: &SigningKey, statement: &[u8], predicate_type: &str) -> NewLayer {
+        let (bytes, annotations) = att_layer(key, statement, predicate_type);
+        NewLayer {
+            predicate_type: predicate_type.to_string(),
+            bytes,
+            annotations,
+        }
+    }
 }
 
 /// Signs every BuildKit attestation of `image` with `key` and appends it to the `.att` tag of the
@@ -133,7 +148,7 @@ pub fn also_about(raw: &[u8], name: &str, digest: &Digest) -> Option<Vec<u8>> {
 
 /// Appends `new_layers` to `subject`'s `.att` manifest; returns the descriptors of all of them
 /// (pushed now or already there).
-async fn append_att(
+pub async fn append_att(
     image: &RegistryImage,
     subject: &Digest,
     new_layers: Vec<NewLayer>,

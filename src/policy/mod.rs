@@ -27,6 +27,7 @@ pub mod purl;
 pub mod rego;
 pub mod stages;
 pub mod time;
+pub mod vuln;
 
 pub use self::error::PolicyError;
 pub use self::evaluate::{evaluate, Finding};
