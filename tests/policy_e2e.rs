@@ -1203,3 +1203,66 @@ fn vuln_reports_per_stage_and_cosign_accepts_the_attached_attestations() {
         "{out}"
     );
 }
+
+#[test]
+fn rego_is_evaluated_per_attestation_on_every_platform() {
+    let s = stack();
+    let dir = s.context("rego-platforms");
+    let repo = "stagetrail-test/policy-rego-platforms";
+    let image = format!("{}/{repo}:1", s.registry);
+    s.build_push(&dir, &image, Some("linux/amd64,linux/arm64"));
+    write(
+        &dir,
+        "amd64.rego",
+        "package only\nimport rego.v1\nallow if input.platform == \"linux/amd64\"\n\
+         deny contains sprintf(\"%s is not allowed (%s)\", [input.platform, input.predicateType]) if not allow\n",
+    );
+    let (code, out, err) = s.stagetrail(&["verify", &image, "--rego", "amd64.rego"], &dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("rego: linux/arm64: https://slsa.dev/provenance/v0.2 (buildkit ")
+            && out
+                .trim_end()
+                .ends_with("): linux/arm64 is not allowed (https://slsa.dev/provenance/v0.2)"),
+        "{out}"
+    );
+    // Every platform must have at least one attestation of the type.
+    let (code, out, _) = s.stagetrail(
+        &[
+            "verify",
+            &image,
+            "--rego",
+            "amd64.rego",
+            "--type",
+            "cyclonedx",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "rego: linux/amd64: no cyclonedx attestation",
+            "rego: linux/arm64: no cyclonedx attestation"
+        ]
+    );
+    // A query that holds everywhere passes.
+    write(
+        &dir,
+        "any.rego",
+        "package any\nimport rego.v1\nallow if input.predicate.buildType\n",
+    );
+    let (code, out, err) = s.stagetrail(&["verify", &image, "--rego", "any.rego"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    // An unknown --type is an error.
+    let (code, _, err) = s.stagetrail(
+        &["verify", &image, "--rego", "any.rego", "--type", "sboms"],
+        &dir,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--type: unknown predicate type \"sboms\""),
+        "{err}"
+    );
+}
