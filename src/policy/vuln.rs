@@ -2,11 +2,12 @@
 //! vulnerability attestations (`https://cosign.sigstore.dev/attestation/vuln/v1`).
 //!
 //! Each SBOM's packages (purls) are looked up by ecosystem and name; a version is affected per the
-//! OSV range semantics, with the ecosystem's ordering: Debian/Ubuntu dpkg, Alpine apk, npm semver;
-//! others (PyPI, Go, crates.io) the semver-like ordering of `denied_packages`. Matching per stage and
+//! OSV range semantics, with the ecosystem's ordering: Debian/Ubuntu dpkg, Alpine apk, npm semver,
+//! PyPI PEP 440 ([`pep440`]); Go and crates.io the semver-like ordering of `denied_packages`. Matching per stage and
 //! platform; SBOMs naming the same stage (BuildKit's and its exported copies) are merged.
 
 pub mod osv;
+pub mod pep440;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -10,7 +10,15 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
 use super::VulnError;
-use crate::policy::purl::compare_versions;
+use crate::policy::purl;
+
+/// Compares versions as the ecosystem whose purl type is `kind` orders them.
+fn compare_versions(kind: &str, a: &str, b: &str) -> std::cmp::Ordering {
+    if kind == "pypi" {
+        return super::pep440::compare(a, b);
+    }
+    purl::compare_versions(kind, a, b)
+}
 
 /// One OSV advisory (the fields matching reads).
 #[derive(Debug, Clone, Deserialize)]

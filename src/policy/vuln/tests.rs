@@ -259,3 +259,24 @@ fn scans_per_platform_and_stage_and_writes_cosign_predicates() {
         Some("base".into())
     );
 }
+
+#[test]
+fn pypi_advisories_use_pep440() {
+    let advisory: osv::Advisory = serde_json::from_value(serde_json::json!({
+        "id": "PYSEC-0000-1", "modified": "2026-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "requests"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.0"}, {"fixed": "2.31.0"}]}]}]}))
+    .unwrap();
+    let db = OsvDb::from_advisories(Path::new("mem"), "sha256:0".into(), vec![advisory]);
+    let hit = |v: &str| db.affecting("PyPI", "requests", v).len();
+    assert_eq!(hit("1.9"), 0);
+    assert_eq!(hit("2.0.0"), 1);
+    assert_eq!(hit("2.31.0rc1"), 1);
+    assert_eq!(hit("2.31.0.dev1"), 1);
+    assert_eq!(hit("2.31"), 0);
+    assert_eq!(hit("2.31.0.post1"), 0);
+    assert_eq!(
+        osv_package("pkg:pypi/Requests_Toolbelt@1.0"),
+        Some(("PyPI".into(), "requests-toolbelt".into(), "1.0".into()))
+    );
+}
