@@ -773,7 +773,16 @@ fn rego_example_passes_a_fresh_trusted_image_with_an_sbom_and_fails_the_others()
     );
     assert_eq!(code, 0, "{out}{err}");
     let (code, out, _) = s.stagetrail(
-        &["verify", &bare, "--rego", "sbom.rego", "--type", "spdx"],
+        &[
+            "verify",
+            &bare,
+            "--rego",
+            "sbom.rego",
+            "--type",
+            "spdx",
+            "--query",
+            "data.sbom.has_packages",
+        ],
         &dir,
     );
     assert_eq!(code, 1, "{out}");

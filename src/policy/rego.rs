@@ -71,6 +71,21 @@ impl RegoPolicy {
             Err(v1) => load(true).map_err(|_| rego_error(at, &v1))?,
         };
         let query = query.map_or_else(|| format!("{package}.allow"), str::to_string);
+        // A rule of this package that the policy does not declare is a mistake, not a denial.
+        if let Some(rule) = query
+            .strip_prefix(&format!("{package}."))
+            .filter(|r| r.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            if let Ok(false) = engine.has_declared_rule_rooted_at(at, rule) {
+                return Err(PolicyError::Syntax {
+                    at: format!("{at}:1:1"),
+                    message: format!(
+                        "the policy declares no rule `{rule}` in {package} (query {query}); \
+                         give --query"
+                    ),
+                });
+            }
+        }
         Ok(RegoPolicy {
             engine,
             package,

@@ -110,3 +110,22 @@ fn syntax_errors_have_a_location() {
     };
     assert_eq!(at.split(':').count(), 3, "{at}");
 }
+
+#[test]
+fn a_query_for_an_undeclared_rule_is_an_error() {
+    let text = "package only_deny\nimport rego.v1\ndeny contains \"no\" if true\n";
+    let err = RegoPolicy::parse(text, "d.rego", None)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "d.rego:1:1: the policy declares no rule `allow` in data.only_deny (query data.only_deny.allow); give --query"
+    );
+    let err = RegoPolicy::parse(EXAMPLE, "policy.rego", Some("data.attestations.alow"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no rule `alow`"), "{err}");
+    // Other queries are not checked.
+    assert!(RegoPolicy::parse(text, "d.rego", Some("count(data.only_deny.deny) == 0")).is_ok());
+    assert!(RegoPolicy::parse(EXAMPLE, "policy.rego", Some("data.attestations.deny")).is_ok());
+}
