@@ -9,6 +9,8 @@ mod inspect;
 mod sbom;
 mod scan;
 mod verify;
+mod verify_with;
+mod vuln;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -39,6 +41,8 @@ enum Commands {
     Audit(audit::AuditArgs),
     /// Sign an image's BuildKit attestations with a cosign key and push them as cosign attestations.
     AttestExport(attest_export::AttestExportArgs),
+    /// Per-stage vulnerability reports from the image's SBOMs and an offline OSV database.
+    Vuln(vuln::VulnArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -63,6 +67,7 @@ pub fn main() -> i32 {
         Commands::Verify(args) => verify::run(args),
         Commands::Audit(args) => audit::run(args),
         Commands::AttestExport(args) => attest_export::run(args),
+        Commands::Vuln(args) => vuln::run(args),
     }
 }
 

@@ -19,8 +19,11 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub source: ImageArgs,
     /// The policy file (YAML or JSON).
-    #[arg(long, value_name = "FILE")]
-    pub policy: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["rego", "kyverno"])]
+    pub policy: Option<PathBuf>,
+    /// A Rego or Kyverno policy instead.
+    #[command(flatten)]
+    pub foreign: super::verify_with::ForeignPolicy,
     /// A trusted cosign public key (PEM); repeatable. Implies `signatures.attestations: true`.
     #[arg(long = "key", value_name = "FILE")]
     pub keys: Vec<PathBuf>,
@@ -64,7 +67,10 @@ pub fn now() -> i64 {
 }
 
 async fn verify(args: &VerifyArgs) -> Result<i32, PolicyError> {
-    let (policy, keys) = policy_and_keys(&args.policy, &args.keys)?;
+    let Some(policy_file) = args.policy.as_deref().filter(|_| !args.foreign.given()) else {
+        return super::verify_with::verify(args).await;
+    };
+    let (policy, keys) = policy_and_keys(policy_file, &args.keys)?;
     let how = Distill {
         keys,
         packages: policy.needs_packages(),
@@ -97,7 +103,7 @@ async fn check<S: ImageSource>(
             "verify: {} ({}) passes {}",
             facts.image,
             facts.digest,
-            args.policy.display()
+            args.policy.as_deref().unwrap_or(Path::new("")).display()
         );
         Ok(0)
     } else {
@@ -105,7 +111,7 @@ async fn check<S: ImageSource>(
             "verify: {} ({}) fails {}: {} rule violation(s)",
             facts.image,
             facts.digest,
-            args.policy.display(),
+            args.policy.as_deref().unwrap_or(Path::new("")).display(),
             findings.len()
         );
         Ok(1)

@@ -267,3 +267,107 @@ fn bad_input_exits_2_with_a_location() {
         "{err}"
     );
 }
+
+#[test]
+fn rego_and_kyverno_on_a_layout() {
+    let (tmp, _) = layout();
+    let dir = tmp.path();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policies");
+    let rego = examples.join("policy.rego");
+    let rego = rego.to_str().unwrap();
+    // SLSA v1 provenance from an untrusted builder, finished in 2024, no SPDX SBOM.
+    let (code, out, err) = run(&["verify", "1", "--layout", ".", "--rego", rego], dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.starts_with("rego: linux/amd64: https://slsa.dev/provenance/v1 (buildkit sha256:"),
+        "{out}"
+    );
+    assert!(
+        out.trim_end().ends_with(
+            "): builder \"https://ci.example/runner\" is not trusted; built 2024-05-01T10:00:00Z, \
+             more than 7 days ago; no SPDX SBOM attestation (https://spdx.dev/Document) on the image"
+        ),
+        "{out}"
+    );
+    // The CycloneDX SBOM names its stage.
+    std::fs::write(
+        dir.join("stage.rego"),
+        "package s\nimport rego.v1\nallow if input.stage == \"deps\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        &[
+            "verify",
+            "1",
+            "--layout",
+            ".",
+            "--rego",
+            "stage.rego",
+            "--type",
+            "cyclonedx",
+        ],
+        dir,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // Kyverno reads the digest the reference resolves to: BuildKit's attestations are on the
+    // platform manifest only.
+    let kyverno = examples.join("kyverno.yaml");
+    let (code, out, err) = run(
+        &[
+            "verify",
+            "1",
+            "--layout",
+            ".",
+            "--kyverno",
+            kyverno.to_str().unwrap(),
+        ],
+        dir,
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.lines().nth(1).unwrap().contains(
+            "attestations[1]: no https://slsa.dev/provenance/v0.2 attestation on sha256:"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .all(|l| !l.contains("found on the platform manifest")),
+        "{out}"
+    );
+    std::fs::write(
+        dir.join("cdx.yaml"),
+        "kind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  rules:\n  - name: sbom\n    verifyImages:\n    - imageReferences: ['*']\n      attestations:\n      - type: https://cyclonedx.org/bom\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        &["verify", "1", "--layout", ".", "--kyverno", "cdx.yaml"],
+        dir,
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.starts_with("kyverno: p/sbom: verifyImages[0].attestations[0]: no https://cyclonedx.org/bom attestation on sha256:")
+            && out.trim_end().ends_with(
+                "(found on the platform manifest of linux/amd64 only; Kyverno reads the digest the reference resolves to)"
+            ),
+        "{out}"
+    );
+    // One policy language at a time.
+    policy(dir, "required_predicate_types: [provenance]\n");
+    let (code, _, err) = run(
+        &[
+            "verify",
+            "1",
+            "--layout",
+            ".",
+            "--policy",
+            "policy.yaml",
+            "--rego",
+            rego,
+        ],
+        dir,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot be used with"), "{err}");
+}

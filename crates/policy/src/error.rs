@@ -23,6 +23,12 @@ pub enum PolicyError {
         /// What failed.
         message: String,
     },
+    /// A command-line option is not usable.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+    },
     /// A key file is unusable.
     #[error(transparent)]
     Key(#[from] KeyError),

@@ -20,11 +20,14 @@ mod error;
 mod evaluate;
 pub mod evidence;
 mod gather;
+pub mod kyverno;
 pub mod model;
 pub mod opa;
 pub mod package_match;
+pub mod rego;
 pub mod stages;
 pub mod time;
+pub mod vuln;
 
 pub use self::error::PolicyError;
 pub use self::evaluate::{evaluate, Finding};

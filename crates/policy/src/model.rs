@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::error::PolicyError;
 use super::package_match::VersionRange;
 use super::time::Duration;
-use stagetrail_oci::attestations::statement::{CYCLONEDX, SLSA_V02, SLSA_V1, SPDX};
+use stagetrail_oci::attestations::statement::{CYCLONEDX, SLSA_V02, SLSA_V1, SPDX, VULN};
 
 /// A verification policy.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,7 +62,7 @@ pub struct PlatformRules {
 
 /// A required predicate type: a URI, or an alias standing for one or more URIs (any satisfies it):
 /// `slsaprovenance` / `slsaprovenance02` (v0.2), `slsaprovenance1` (v1), `provenance` (either),
-/// `spdx` / `spdxjson`, `cyclonedx`, `sbom` (SPDX or CycloneDX).
+/// `spdx` / `spdxjson`, `cyclonedx`, `sbom` (SPDX or CycloneDX), `vuln` (cosign's vuln/v1).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct PredicateRequirement {
@@ -82,11 +82,12 @@ impl TryFrom<String> for PredicateRequirement {
             "spdx" | "spdxjson" => vec![SPDX],
             "cyclonedx" => vec![CYCLONEDX],
             "sbom" => vec![SPDX, CYCLONEDX],
+            "vuln" => vec![VULN],
             uri if uri.contains(':') => vec![uri],
             other => {
                 return Err(format!(
                     "unknown predicate type {other:?}: write a URI or one of slsaprovenance, \
-                     slsaprovenance1, provenance, spdx, cyclonedx, sbom"
+                     slsaprovenance1, provenance, spdx, cyclonedx, sbom, vuln"
                 ))
             }
         };

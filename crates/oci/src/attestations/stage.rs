@@ -6,6 +6,11 @@
 //! `{"name": "stagetrail:stage", "value": …}` property (CycloneDX `metadata.component.properties`,
 //! `metadata.properties`); text `stagetrail:stage=NAME` or `stagetrail:stage: NAME` in a `name`,
 //! `comment` or `documentDescribes` string (SPDX document name, annotations, creationInfo comment).
+//!
+//! A CycloneDX BOM names its subject in `metadata` (`metadata.component.properties`,
+//! `metadata.properties`) while each of its `components` may carry the stage it was installed in
+//! (lineage): `metadata` is searched first, so key order (BuildKit re-serialises the predicate with
+//! sorted keys, putting `components` before `metadata`) cannot make a package's stage win.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -26,7 +31,13 @@ pub fn stage_of(
     if let Some(s) = annotations.get(STAGE).filter(|s| !s.is_empty()) {
         return Some(s.clone());
     }
-    predicate.and_then(search)
+    let predicate = predicate?;
+    if predicate.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
+        if let Some(found) = predicate.get("metadata").and_then(search) {
+            return Some(found);
+        }
+    }
+    search(predicate)
 }
 
 fn search(root: &Value) -> Option<String> {
@@ -115,6 +126,38 @@ mod tests {
             stage_of(&ann, Some(&json!({"stagetrail:stage": "build"}))),
             Some("layer".into())
         );
+    }
+
+    /// A CycloneDX BOM as BuildKit pushes it (keys sorted: `components` before `metadata`), whose
+    /// packages carry the stage they were installed in.
+    fn cdx_sorted(stage: &str, package_stages: &[&str]) -> Value {
+        let components: Vec<Value> = package_stages
+            .iter()
+            .map(|s| {
+                json!({"bom-ref": "pkg:npm/a@1", "name": "a", "properties": [
+                {"name": "stagetrail:instruction-line", "value": "3"},
+                {"name": "stagetrail:stage", "value": s}]})
+            })
+            .collect();
+        json!({"bomFormat": "CycloneDX", "components": components,
+            "dependencies": [{"dependsOn": [], "ref": "stagetrail-subject"}],
+            "metadata": {"component": {"bom-ref": "stagetrail-subject", "name": "app",
+                "properties": [{"name": "stagetrail:platform", "value": "linux/amd64"},
+                               {"name": "stagetrail:stage", "value": stage}], "type": "container"},
+                "tools": {"components": [{"name": "stagetrail", "type": "application"}]}},
+            "specVersion": "1.6"})
+    }
+
+    #[test]
+    fn cyclonedx_names_its_own_stage_not_its_packages_stage() {
+        // A 4-stage build: every stage has packages from the first one (`node`).
+        for s in ["deps", "builder", "node", "final"] {
+            assert_eq!(stage(cdx_sorted(s, &["node", "node", s])), Some(s.into()));
+        }
+        // Without a subject stage, a package's is still better than nothing.
+        let mut bare = cdx_sorted("x", &["node"]);
+        bare["metadata"]["component"]["properties"] = json!([]);
+        assert_eq!(stage(bare), Some("node".into()));
     }
 
     #[test]

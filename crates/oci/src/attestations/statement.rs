@@ -19,6 +19,8 @@ pub const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
 pub const SPDX: &str = "https://spdx.dev/Document";
 /// Predicate type of CycloneDX BOMs.
 pub const CYCLONEDX: &str = "https://cyclonedx.org/bom";
+/// Predicate type of cosign's vulnerability scan reports.
+pub const VULN: &str = "https://cosign.sigstore.dev/attestation/vuln/v1";
 
 /// One subject of a statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

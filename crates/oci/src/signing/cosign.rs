@@ -4,9 +4,9 @@
 //! an OCI manifest whose config is a minimal image config and whose layers are
 //! `application/vnd.dsse.envelope.v1+json` blobs annotated `dev.cosignproject.cosign/signature: ""`
 //! and `predicateType: <uri>`. `cosign verify-attestation --key cosign.pub` accepts them (with
-//! `--insecure-ignore-tlog`, as no transparency log entry is made).
+//! `--insecure-ignore-tlog`, as no transparency log entry is made). Where they go: [`super::export`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use p256::ecdsa::SigningKey;
 use serde::Serialize;
@@ -14,11 +14,8 @@ use serde_json::json;
 
 use super::dsse::sign_envelope;
 use crate::attestations::dsse::IN_TOTO_PAYLOAD;
-use crate::attestations::{self, AttestationKind, DiscoverOptions};
 use crate::media;
-use crate::{
-    Descriptor, Digest, ImageManifest, ImageSource, Manifest, RegistryError, RegistryImage,
-};
+use crate::{Descriptor, Digest, ImageManifest, RegistryError, RegistryImage};
 
 /// One statement written by [`export`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -91,100 +88,15 @@ pub fn att_manifest(config: Descriptor, layers: Vec<Descriptor>) -> Vec<u8> {
     serde_json::to_vec(&manifest).unwrap_or_default()
 }
 
-/// A signed DSSE layer waiting to be pushed.
-struct NewLayer {
-    predicate_type: String,
-    bytes: Vec<u8>,
-    annotations: BTreeMap<String, String>,
-}
-
 /// Signs every BuildKit attestation of `image` with `key` and appends it to the `.att` tag of the
-/// manifest its statement is about (the platform manifest BuildKit attached it to). Existing `.att`
-/// layers are kept; a layer already present (same bytes) is not added twice.
+/// manifest its statement is about (the platform manifest BuildKit attached it to) and of the index
+/// ([`super::export::export_with`] with its defaults). Existing `.att` layers are kept; a layer
+/// already present (same bytes) is not added twice.
 pub async fn export(
     image: &RegistryImage,
     key: &SigningKey,
 ) -> Result<ExportReport, RegistryError> {
-    let options = DiscoverOptions {
-        read_content: false,
-        keep_content: false,
-        cosign: true,
-        referrers: false,
-    };
-    let found = attestations::discover(image, &options).await?;
-    let mut per_subject: BTreeMap<Digest, Vec<NewLayer>> = BTreeMap::new();
-    for att in found.all().filter(|a| a.kind == AttestationKind::Buildkit) {
-        let content = att.load(image).await?;
-        let Some(statement) = &content.statement else {
-            continue;
-        };
-        let (bytes, annotations) = att_layer(key, &content.raw, &statement.predicate_type);
-        per_subject
-            .entry(att.attached_to.clone())
-            .or_default()
-            .push(NewLayer {
-                predicate_type: statement.predicate_type.clone(),
-                bytes,
-                annotations,
-            });
-    }
-    let mut report = ExportReport::default();
-    for (subject, new_layers) in per_subject {
-        let tag = format!("{}.att", subject.tag_form());
-        let mut layers: Vec<Descriptor> = match image.tagged(&tag).await? {
-            Some(fetched) => match fetched.manifest {
-                Manifest::Image(m) => m.layers,
-                Manifest::Index(_) => Vec::new(),
-            },
-            None => Vec::new(),
-        };
-        let mut present: BTreeSet<Digest> = layers.iter().map(|l| l.digest.clone()).collect();
-        let mut changed = false;
-        for NewLayer {
-            predicate_type,
-            bytes,
-            annotations,
-        } in new_layers
-        {
-            let mut d = image
-                .client
-                .push_blob(&image.reference, &bytes, media::DSSE)
-                .await?;
-            d.annotations = annotations;
-            let added = present.insert(d.digest.clone());
-            report.statements.push(Exported {
-                subject: subject.clone(),
-                predicate_type,
-                layer: d.digest.clone(),
-                added,
-            });
-            if added {
-                layers.push(d);
-                changed = true;
-            }
-        }
-        if !changed {
-            continue;
-        }
-        let config = image
-            .client
-            .push_blob(&image.reference, &att_config(&layers), media::OCI_CONFIG)
-            .await?;
-        let manifest = att_manifest(config, layers);
-        let digest = image
-            .client
-            .push_manifest(
-                &image.reference.with_tag(&tag),
-                &manifest,
-                media::OCI_MANIFEST,
-            )
-            .await?;
-        report.pushed.push((tag, digest));
-    }
-    report
-        .statements
-        .sort_by(|a, b| (&a.subject, &a.predicate_type).cmp(&(&b.subject, &b.predicate_type)));
-    Ok(report)
+    super::export::export_with(image, key, &super::export::ExportOptions::default()).await
 }
 
 #[cfg(test)]

@@ -4,4 +4,5 @@
 
 pub mod cosign;
 pub mod dsse;
+pub mod export;
 pub mod keys;
