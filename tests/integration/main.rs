@@ -1,6 +1,6 @@
 //! stagetrail's integration tests, one binary: the CLI, the conversion corpus, the catalogers,
 //! the registry client, and the end-to-end suites that drive the real Docker Engine + BuildKit
-//! and registry started by `scripts/stack` (`parity`, `sbom_e2e`, `record_e2e`, `policy_e2e`,
+//! and registry started by `scripts/stack` (`parity`, `example_e2e`, `sbom_e2e`, `record_e2e`, `policy_e2e`,
 //! `registry_e2e`). Shared helpers live in [`support`].
 
 mod support;
@@ -10,6 +10,7 @@ mod cli_convert;
 mod cli_sbom;
 mod cli_verify;
 mod dpkg_host;
+mod example_e2e;
 mod fixtures;
 mod parity;
 mod policy_e2e;

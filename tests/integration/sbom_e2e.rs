@@ -16,36 +16,6 @@ use crate::support::validators;
 const EPOCH: &str = "1700000000";
 
 impl Stack {
-    /// `STAGETRAIL_E2E_FRONTEND`, else `scripts/frontend-image` built from this tree.
-    fn frontend(&self) -> String {
-        if let Ok(image) = std::env::var("STAGETRAIL_E2E_FRONTEND") {
-            if !image.is_empty() && image != "builtin" {
-                return image;
-            }
-        }
-        let tag = format!("{}/stagetrail/frontend:sbom-test", self.registry);
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        self.run("scripts/frontend-image", &[&tag], repo, &[]);
-        tag
-    }
-
-    fn build(&self, dir: &Path, frontend: &str, extra: &[&str]) {
-        let syntax = format!("BUILDKIT_SYNTAX={frontend}");
-        let base = format!("BASE={}/library/debian:bookworm", self.registry);
-        let mut args = vec![
-            "buildx",
-            "build",
-            "--progress=plain",
-            "--build-arg",
-            &syntax,
-            "--build-arg",
-            &base,
-        ];
-        args.extend_from_slice(extra);
-        args.push(".");
-        self.run("docker", &args, dir, &[]);
-    }
-
     /// The stdout of `stagetrail ARGS`, which must succeed.
     fn stagetrail_stdout(&self, args: &[&str]) -> String {
         let (code, out, err) = self.stagetrail(args, Path::new("/"));

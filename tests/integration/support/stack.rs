@@ -135,6 +135,37 @@ impl Stack {
             .expect("Docker-Content-Digest header")
     }
 
+    /// `STAGETRAIL_E2E_FRONTEND`, else `scripts/frontend-image` built from this tree.
+    pub fn frontend(&self) -> String {
+        if let Ok(image) = std::env::var("STAGETRAIL_E2E_FRONTEND") {
+            if !image.is_empty() && image != "builtin" {
+                return image;
+            }
+        }
+        let tag = format!("{}/stagetrail/frontend:e2e", self.registry);
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        self.run("scripts/frontend-image", &[&tag], repo, &[]);
+        tag
+    }
+
+    /// `docker buildx build` of `dir` through `frontend` with the stack's Debian as `BASE`.
+    pub fn build(&self, dir: &Path, frontend: &str, extra: &[&str]) {
+        let syntax = format!("BUILDKIT_SYNTAX={frontend}");
+        let base = format!("BASE={}/library/debian:bookworm", self.registry);
+        let mut args = vec![
+            "buildx",
+            "build",
+            "--progress=plain",
+            "--build-arg",
+            &syntax,
+            "--build-arg",
+            &base,
+        ];
+        args.extend_from_slice(extra);
+        args.push(".");
+        self.run("docker", &args, dir, &[]);
+    }
+
     /// Runs `stagetrail` with `args`; returns (exit code, stdout, stderr).
     pub fn stagetrail(&self, args: &[&str], dir: &Path) -> (i32, String, String) {
         let out = Command::new(env!("CARGO_BIN_EXE_stagetrail"))
