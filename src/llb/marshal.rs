@@ -80,13 +80,28 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// Emits `node` after its dependencies (depth first, dependencies in order). Iterative:
+    /// a chain of tens of thousands of `RUN`s must not overflow the stack.
     fn visit(&mut self, node: &Arc<Node>) {
         if !self.visited.insert(Arc::as_ptr(node)) {
             return;
         }
-        for dep in &node.deps {
-            self.visit(dep);
+        let mut stack: Vec<(&Arc<Node>, usize)> = vec![(node, 0)];
+        while let Some(top) = stack.last_mut() {
+            let (n, next) = (top.0, top.1);
+            if let Some(dep) = n.deps.get(next) {
+                top.1 += 1;
+                if self.visited.insert(Arc::as_ptr(dep)) {
+                    stack.push((dep, 0));
+                }
+                continue;
+            }
+            stack.pop();
+            self.emit(n);
         }
+    }
+
+    fn emit(&mut self, node: &Arc<Node>) {
         let md = self.def.metadata.entry(node.digest.clone()).or_default();
         merge_metadata(md, &node.metadata);
         if !node.locations.is_empty() {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use super::pattern;
 use super::quote::go_quote;
-use super::{Env, ExpandError, Lexer};
+use super::{Env, ExpandError, Lexer, MAX_NESTING, MAX_VALUE_BYTES};
 
 /// Everything one run over a word produces.
 pub(super) struct Processed {
@@ -28,6 +28,7 @@ pub(super) fn process(lexer: &Lexer, word: &str, env: &dyn Env) -> Result<Proces
         raw_escapes: lexer.raw_escapes,
         matched: BTreeSet::new(),
         unmatched: BTreeSet::new(),
+        depth: 0,
     };
     match sw.stop_on(None, lexer.raw_escapes) {
         Ok((value, words)) => Ok(Processed {
@@ -99,6 +100,8 @@ struct ShellWord<'a> {
     raw_escapes: bool,
     matched: BTreeSet<String>,
     unmatched: BTreeSet<String>,
+    /// How many `${…}` enclose the current position (bounded by [`MAX_NESTING`]).
+    depth: usize,
 }
 
 type Res<T> = Result<T, ExpandError>;
@@ -151,11 +154,17 @@ impl ShellWord<'_> {
             match c {
                 '$' => {
                     let tmp = self.dollar()?;
+                    if result.len() + tmp.len() > MAX_VALUE_BYTES {
+                        return err(at, super::too_long());
+                    }
                     result.push_str(&tmp);
                     words.add_string(&tmp, at);
                 }
                 '\'' | '"' => {
                     let tmp = self.quoted()?;
+                    if result.len() + tmp.len() > MAX_VALUE_BYTES {
+                        return err(at, super::too_long());
+                    }
                     result.push_str(&tmp);
                     words.add_raw_string(&tmp, at);
                 }
@@ -210,7 +219,12 @@ impl ShellWord<'_> {
                 );
             };
             if double && c == '$' {
-                result.push_str(&self.dollar()?);
+                let at = self.pos;
+                let tmp = self.dollar()?;
+                if result.len() + tmp.len() > MAX_VALUE_BYTES {
+                    return err(at, super::too_long());
+                }
+                result.push_str(&tmp);
                 continue;
             }
             self.next();
@@ -274,6 +288,23 @@ impl ShellWord<'_> {
             });
         }
         self.next();
+        if self.depth >= MAX_NESTING {
+            return err(
+                start,
+                format!(
+                    "more than {MAX_NESTING} nested ${{…}} substitutions: \
+                     flatten the expression into several ARG or ENV steps"
+                ),
+            );
+        }
+        self.depth += 1;
+        let out = self.braced(start);
+        self.depth -= 1;
+        out
+    }
+
+    /// `${…}` after the `{`.
+    fn braced(&mut self, start: usize) -> Res<String> {
         match self.peek() {
             None => return err(start, "syntax error: missing '}'"),
             Some('{' | '}' | ':') => return err(start, "syntax error: bad substitution"),
