@@ -45,7 +45,14 @@ pub(crate) struct Ctx<'a> {
     pub reachable: BTreeSet<usize>,
     pub build_context: llb::State,
     pub cache: &'a mut BTreeMap<(String, String), Result<ResolvedImage, String>>,
+    /// History entries copied so far from base stages (bounded by [`MAX_INHERITED_HISTORY`]).
+    pub inherited: usize,
 }
+
+/// The most image history entries that stages may copy from the stages they start from, in
+/// total: each `FROM <stage>` copies the whole history of its base, so a long chain of stages
+/// over a long stage would otherwise need memory quadratic in the Dockerfile's length.
+pub const MAX_INHERITED_HISTORY: usize = 200_000;
 
 impl Ctx<'_> {
     /// Resolves an image once per reference and platform.
@@ -113,6 +120,7 @@ fn run_pass<'a>(
         reachable: BTreeSet::new(),
         build_context,
         cache,
+        inherited: 0,
     };
     ctx.plan()?;
     ctx.resolve_bases()?;
@@ -245,18 +253,46 @@ fn source_info(opts: &Options) -> Option<pb::SourceInfo> {
 fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
     ctx.states[i].done = true;
     if let Some(b) = ctx.states[i].base {
-        let base = ctx.states[b].clone();
+        // Only what the stage inherits: cloning the whole base state (its facts and steps
+        // too) made a chain of stages quadratic in memory.
+        let base = &ctx.states[b];
+        ctx.inherited += base.image.history.len();
+        if ctx.inherited > MAX_INHERITED_HISTORY {
+            return Err(err(
+                ctx.states[i].span,
+                format!(
+                    "the stages copy more than {MAX_INHERITED_HISTORY} history entries from \
+                     the stages they start from"
+                ),
+                "start fewer stages FROM long stages, or use fewer instructions",
+            ));
+        }
+        let base = &ctx.states[b];
+        let (state, platform, image, base_img) = (
+            base.state.clone(),
+            base.platform.clone(),
+            base.image.clone(),
+            base.base_img.clone(),
+        );
+        let (env, dir, user, hostname, network) = (
+            base.env.clone(),
+            base.dir.clone(),
+            base.user.clone(),
+            base.hostname.clone(),
+            base.network,
+        );
+        let base_kind = StageBase::Stage(base.stage.unwrap_or(b));
         let d = &mut ctx.states[i];
-        d.state = base.state;
-        d.platform = base.platform;
-        d.image = base.image;
-        d.base_img = base.base_img;
-        d.env = base.env;
-        d.dir = base.dir;
-        d.user = base.user;
-        d.hostname = base.hostname;
-        d.network = base.network;
-        d.base_kind = StageBase::Stage(base.stage.unwrap_or(b));
+        d.state = state;
+        d.platform = platform;
+        d.image = image;
+        d.base_img = base_img;
+        d.env = env;
+        d.dir = dir;
+        d.user = user;
+        d.hostname = hostname;
+        d.network = network;
+        d.base_kind = base_kind;
     }
     let platform = ctx.platform_of(i);
     let span = ctx.states[i].span;

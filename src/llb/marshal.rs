@@ -128,3 +128,42 @@ fn full_range(r: &pb::Range) -> pb::Range {
         end: Some(r.end.unwrap_or_default()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llb::{Exec, OpMeta};
+
+    /// A chain of 30,000 ops (a stage of that many `RUN`s) is marshalled and dropped on a
+    /// 256 KiB stack: neither the walk nor the drop recurses per op.
+    #[test]
+    fn long_chains_do_not_recurse() {
+        let run = || {
+            let mut s = State::source(
+                "docker-image://docker.io/library/busybox:latest",
+                BTreeMap::new(),
+                None,
+                OpMeta::default(),
+            );
+            for i in 0..30_000 {
+                let exec = Exec {
+                    meta: pb::Meta {
+                        args: vec!["true".into(), i.to_string()],
+                        cwd: "/".into(),
+                        ..pb::Meta::default()
+                    },
+                    ..Exec::default()
+                };
+                s = s.run(exec).root;
+            }
+            let def = marshal(&s, None);
+            assert_eq!(def.def.len(), 30_002);
+        };
+        std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+}

@@ -15,7 +15,7 @@ use super::MAX_VALUE_BYTES;
 
 /// The most thread steps one substitution may take (a step is one pattern position tried
 /// against one character): beyond it the substitution fails instead of running for minutes.
-pub const MAX_MATCH_STEPS: usize = 20_000_000;
+pub const MAX_MATCH_STEPS: usize = 5_000_000;
 
 /// One element of a compiled pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
