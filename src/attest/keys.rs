@@ -50,7 +50,10 @@ pub(crate) fn read_regular_file(path: &Path, max: u64) -> Result<Vec<u8>, String
         return Err("not a regular file (a FIFO, device or directory cannot be read)".into());
     }
     if meta.len() > max {
-        return Err(format!("the file is {} bytes, more than the {max} allowed", meta.len()));
+        return Err(format!(
+            "the file is {} bytes, more than the {max} allowed",
+            meta.len()
+        ));
     }
     let mut bytes = Vec::new();
     file.take(max + 1)
@@ -284,8 +287,13 @@ mod tests {
 
     #[test]
     fn key_files_must_be_small_regular_files() {
-        let e = PublicKey::read(Path::new("/dev/zero")).unwrap_err().to_string();
-        assert!(e.starts_with("/dev/zero: ") && e.contains("not a regular file"), "{e}");
+        let e = PublicKey::read(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/dev/zero: ") && e.contains("not a regular file"),
+            "{e}"
+        );
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();

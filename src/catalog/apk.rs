@@ -192,6 +192,10 @@ mod tests {
             .filter(|w| w.message.contains("longer than 4096"))
             .collect();
         assert_eq!(long.len(), 1, "{:?}", c.warnings);
-        assert!(long[0].location.ends_with("installed:4"), "{}", long[0].location);
+        assert!(
+            long[0].location.ends_with("installed:4"),
+            "{}",
+            long[0].location
+        );
     }
 }

@@ -301,10 +301,17 @@ mod tests {
         use crate::catalog::{fs::LocalFs, scan};
         let root = tempfile::tempdir().unwrap();
         let jar = root.path().join("app.jar");
-        std::fs::File::create(&jar).unwrap().set_len(2 << 30).unwrap();
+        std::fs::File::create(&jar)
+            .unwrap()
+            .set_len(2 << 30)
+            .unwrap();
         let t = std::time::Instant::now();
         let c = scan(&LocalFs::new(root.path()));
-        assert!(t.elapsed() < std::time::Duration::from_secs(1), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            t.elapsed()
+        );
         assert!(
             c.warnings.iter().any(|w| w.location == "app.jar"
                 && w.message.contains("no end of central directory record")),

@@ -230,7 +230,10 @@ mod tests {
         let file = dir.path().join("Dockerfile");
         std::fs::write(&file, "FROM scratch\n").unwrap();
         std::fs::write(dir.path().join(".dockerignore"), b"secret.env\n# caf\xe9\n").unwrap();
-        assert_eq!(read_dockerignore(&file).unwrap(), vec!["secret.env".to_string()]);
+        assert_eq!(
+            read_dockerignore(&file).unwrap(),
+            vec!["secret.env".to_string()]
+        );
     }
 
     #[test]

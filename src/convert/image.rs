@@ -353,7 +353,8 @@ impl Image {
 pub fn add_env(env: &mut Vec<String>, k: &str, v: &str) {
     let entry = format!("{k}={v}");
     // Byte comparison of the `K=` prefix: a `split` per entry made 5,000 ENVs take seconds.
-    let is_key = |e: &String| e.len() > k.len() && e.as_bytes()[k.len()] == b'=' && e.starts_with(k);
+    let is_key =
+        |e: &String| e.len() > k.len() && e.as_bytes()[k.len()] == b'=' && e.starts_with(k);
     match env.iter_mut().find(|e| is_key(e) || e.as_str() == k) {
         Some(slot) => *slot = entry,
         None => env.push(entry),

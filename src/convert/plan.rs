@@ -415,10 +415,16 @@ mod tests {
 
     #[test]
     fn many_global_args_convert_in_linear_time() {
-        let mut text: String = (0..5000).map(|i| format!("ARG A{i}=${{A{}}}x\n", i / 2)).collect();
+        let mut text: String = (0..5000)
+            .map(|i| format!("ARG A{i}=${{A{}}}x\n", i / 2))
+            .collect();
         text.push_str("FROM scratch\n");
         let t = std::time::Instant::now();
         convert_text(&text).unwrap();
-        assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            t.elapsed()
+        );
     }
 }

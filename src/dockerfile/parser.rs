@@ -95,13 +95,17 @@ fn check_limits(
     let flags = ri.node.flags.len() + ri.node.sub.as_ref().map_or(0, |s| s.flags.len());
     if flags > MAX_FLAGS {
         return Err(ctx
-            .err(format!("{flags} flags, more than the {MAX_FLAGS} allowed on one instruction"))
+            .err(format!(
+                "{flags} flags, more than the {MAX_FLAGS} allowed on one instruction"
+            ))
             .with_hint("split the instruction into several"));
     }
     let args = ri.node.args.len().max(node.args.len());
     if args > MAX_ARGS {
         return Err(ctx
-            .err(format!("{args} arguments, more than the {MAX_ARGS} allowed on one instruction"))
+            .err(format!(
+                "{args} arguments, more than the {MAX_ARGS} allowed on one instruction"
+            ))
             .with_hint("split the instruction into several, or copy a directory"));
     }
     Ok(())
@@ -117,7 +121,9 @@ mod tests {
 
     #[test]
     fn instruction_stage_flag_and_argument_limits() {
-        let runs: String = (0..=MAX_INSTRUCTIONS).map(|i| format!("RUN echo {i}\n")).collect();
+        let runs: String = (0..=MAX_INSTRUCTIONS)
+            .map(|i| format!("RUN echo {i}\n"))
+            .collect();
         let e = err(&format!("FROM scratch\n{runs}"));
         assert_eq!(e.span.start_line, MAX_INSTRUCTIONS + 1, "{e}");
         assert!(e.message.contains("more than 10000 instructions"), "{e}");
@@ -127,7 +133,9 @@ mod tests {
         assert_eq!(e.span.start_line, MAX_STAGES + 1, "{e}");
         assert!(e.message.contains("more than 1000 build stages"), "{e}");
 
-        let mounts: String = (0..=MAX_FLAGS).map(|i| format!("--mount=type=cache,target=/c{i} ")).collect();
+        let mounts: String = (0..=MAX_FLAGS)
+            .map(|i| format!("--mount=type=cache,target=/c{i} "))
+            .collect();
         let e = err(&format!("FROM scratch\n\nRUN {mounts}true\n"));
         assert_eq!((e.span.start_line, e.span.col), (3, 1), "{e}");
         assert!(e.message.contains("flags, more than the 256"), "{e}");
@@ -137,7 +145,9 @@ mod tests {
         assert!(e.message.contains("arguments, more than the 4096"), "{e}");
 
         // At the limits, all is well.
-        let runs: String = (1..MAX_INSTRUCTIONS).map(|i| format!("RUN echo {i}\n")).collect();
+        let runs: String = (1..MAX_INSTRUCTIONS)
+            .map(|i| format!("RUN echo {i}\n"))
+            .collect();
         assert!(parse(&format!("FROM scratch\n{runs}")).is_ok());
     }
 }

@@ -86,7 +86,19 @@ pub async fn serve(
     bridge: &Bridge,
     opts: Result<FrontendOpts, OptsError>,
 ) -> Result<(), BridgeError> {
-    match build_or_fail(bridge, opts).await {
+    // A panic must come back to BuildKit as an error, not as a dead frontend process.
+    let outcome = match CatchUnwind(Box::pin(build_or_fail(bridge, opts))).await {
+        Ok(outcome) => outcome,
+        Err(panic) => Err(Failure::new(
+            Code::Internal,
+            format!(
+                "internal error in the stagetrail frontend: {}; please report it with the \
+                 Dockerfile",
+                panic_message(panic.as_ref())
+            ),
+        )),
+    };
+    match outcome {
         Ok(res) => bridge.return_result(res).await,
         Err(f) => {
             tracing::error!("{}", f.message);
@@ -95,6 +107,33 @@ pub async fn serve(
                 .await
         }
     }
+}
+
+/// Polls a future, turning a panic inside it into `Err` (what `futures`' `catch_unwind` does).
+struct CatchUnwind<F: std::future::Future>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(poll) => poll.map(Ok),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
+    }
+}
+
+/// The text of a panic payload.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }
 
 async fn build_or_fail(
@@ -166,5 +205,27 @@ pub async fn warn(
     };
     if let Err(e) = bridge.warn(vertex, w).await {
         tracing::warn!("{message} (and the Warn call failed: {e})");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_building_becomes_an_error() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let out = rt.block_on(CatchUnwind(Box::pin(async {
+            if std::hint::black_box(true) {
+                panic!("limit hit at Dockerfile:3");
+            }
+            1
+        })));
+        let panic = out.unwrap_err();
+        assert_eq!(panic_message(panic.as_ref()), "limit hit at Dockerfile:3");
+        let ok = rt.block_on(CatchUnwind(Box::pin(async { 2 })));
+        assert_eq!(ok.unwrap(), 2);
     }
 }

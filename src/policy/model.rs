@@ -247,12 +247,13 @@ impl Policy {
     /// The file must be a regular file of at most [`MAX_POLICY_BYTES`], in UTF-8.
     pub fn read(path: &Path) -> Result<Policy, PolicyError> {
         let at = path.display().to_string();
-        let bytes = crate::attest::keys::read_regular_file(path, MAX_POLICY_BYTES).map_err(|e| {
-            PolicyError::Io {
-                at: at.clone(),
-                message: format!("cannot read the policy: {e}"),
-            }
-        })?;
+        let bytes =
+            crate::attest::keys::read_regular_file(path, MAX_POLICY_BYTES).map_err(|e| {
+                PolicyError::Io {
+                    at: at.clone(),
+                    message: format!("cannot read the policy: {e}"),
+                }
+            })?;
         let text = utf8(bytes, &at)?;
         let mut policy = Policy::parse(&text, &at)?;
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -341,8 +342,14 @@ fn utf8(bytes: Vec<u8>, at: &str) -> Result<String, PolicyError> {
         let bad = e.utf8_error().valid_up_to();
         let before = &bytes[..bad];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
         PolicyError::Syntax {
             at: format!("{at}:{line}:{col}"),
             message: "the policy is not UTF-8 text: save it as UTF-8".into(),
@@ -456,7 +463,11 @@ fn key_place(text: &str, key: &str, default: (usize, usize)) -> (usize, usize) {
 
 /// The line:col of the first `key:` on a line after line `after` (1-based), else `(0, 0)`.
 fn key_place_after(text: &str, key: &str, after: usize) -> (usize, usize) {
-    let forms = [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")];
+    let forms = [
+        format!("{key}:"),
+        format!("\"{key}\":"),
+        format!("'{key}':"),
+    ];
     for (i, l) in text.lines().enumerate().skip(after) {
         for f in &forms {
             for (byte, _) in l.match_indices(f.as_str()) {
@@ -578,30 +589,56 @@ signatures:
         let p = dir.path().join("p.yaml");
         std::fs::write(&p, b"version: 1\nmax_age: 3d # caf\xe9\n").unwrap();
         let e = Policy::read(&p).unwrap_err().to_string();
-        assert!(e.ends_with("p.yaml:2:18: the policy is not UTF-8 text: save it as UTF-8"), "{e}");
+        assert!(
+            e.ends_with("p.yaml:2:18: the policy is not UTF-8 text: save it as UTF-8"),
+            "{e}"
+        );
 
-        let e = Policy::parse("version: 1\n---\nversion: 1\n", "p.yaml").unwrap_err().to_string();
+        let e = Policy::parse("version: 1\n---\nversion: 1\n", "p.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("p.yaml:2:1: "), "{e}");
 
         let e = Policy::parse("version: 1\nmax_age: 1d\nmax_age: 2d\n", "p.yaml")
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("p.yaml:3:1: ") && e.contains("duplicate"), "{e}");
+        assert!(
+            e.starts_with("p.yaml:3:1: ") && e.contains("duplicate"),
+            "{e}"
+        );
 
-        let e = Policy::parse("platforms: {1: {required_predicate_types: [sbom]}}\n", "p.yaml")
-            .unwrap_err()
-            .to_string();
-        assert!(e.starts_with("p.yaml:1:13: ") && e.contains("not a platform"), "{e}");
+        let e = Policy::parse(
+            "platforms: {1: {required_predicate_types: [sbom]}}\n",
+            "p.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("p.yaml:1:13: ") && e.contains("not a platform"),
+            "{e}"
+        );
         assert!(Policy::parse("platforms: {linux/arm/v7: {}}\n", "p.yaml").is_ok());
 
         let deep = format!("max_age: {}1{}\n", "[".repeat(40_000), "]".repeat(40_000));
         let t = std::time::Instant::now();
         let e = Policy::parse(&deep, "p.yaml").unwrap_err().to_string();
         assert!(t.elapsed() < std::time::Duration::from_secs(1));
-        assert!(e.starts_with("p.yaml:1:74: ") && e.contains("more than 64 deep"), "{e}");
+        assert!(
+            e.starts_with("p.yaml:1:74: ") && e.contains("more than 64 deep"),
+            "{e}"
+        );
 
-        std::fs::File::create(&p).unwrap().set_len(MAX_POLICY_BYTES + 1).unwrap();
-        assert!(Policy::read(&p).unwrap_err().to_string().contains("more than"));
-        assert!(Policy::read(Path::new("/dev/zero")).unwrap_err().to_string().contains("not a regular file"));
+        std::fs::File::create(&p)
+            .unwrap()
+            .set_len(MAX_POLICY_BYTES + 1)
+            .unwrap();
+        assert!(Policy::read(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("more than"));
+        assert!(Policy::read(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string()
+            .contains("not a regular file"));
     }
 }

@@ -90,7 +90,14 @@ impl Pattern {
     /// Adds the epsilon closure of state `p` to `list`, in priority order: a `*` either
     /// consumes (stays at `p`) or is skipped (goes on to `p + 1`); greedy prefers consuming.
     /// States already in the list for this generation are skipped (they have higher priority).
-    fn add(&self, list: &mut Vec<(usize, usize)>, seen: &mut [usize], generation: usize, p: usize, start: usize) {
+    fn add(
+        &self,
+        list: &mut Vec<(usize, usize)>,
+        seen: &mut [usize],
+        generation: usize,
+        p: usize,
+        start: usize,
+    ) {
         let m = self.toks.len();
         let mut q = p;
         let first = list.len();
@@ -128,7 +135,11 @@ impl Pattern {
             if clist.is_empty() {
                 break;
             }
-            let left = self.budget.get().checked_sub(clist.len()).ok_or_else(too_expensive)?;
+            let left = self
+                .budget
+                .get()
+                .checked_sub(clist.len())
+                .ok_or_else(too_expensive)?;
             self.budget.set(left);
             let c = text.get(i).copied();
             for &(st, start) in &clist {
@@ -388,7 +399,10 @@ mod tests {
         let any = "?".repeat(58_000);
         assert_eq!(trim_suffix(&any, "b", false).unwrap(), "b");
         assert_eq!(trim_prefix(&"*".repeat(58_000), "abc", true).unwrap(), "");
-        assert_eq!(trim_prefix(&"*".repeat(58_000), "abc", false).unwrap(), "abc");
+        assert_eq!(
+            trim_prefix(&"*".repeat(58_000), "abc", false).unwrap(),
+            "abc"
+        );
     }
 
     #[test]
@@ -396,7 +410,11 @@ mod tests {
         let value = "a".repeat(100_000);
         let t = std::time::Instant::now();
         assert_eq!(replace("*b", &value, "x", false).unwrap(), value);
-        assert!(t.elapsed() < std::time::Duration::from_secs(1), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            t.elapsed()
+        );
     }
 
     #[test]

@@ -483,8 +483,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn expand(word: &str, env: &[(&str, &str)]) -> Result<String, super::ExpandError> {
-        let env: BTreeMap<String, String> =
-            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: BTreeMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Lexer::new('\\').process_word(word, &env)
     }
 
@@ -494,10 +496,18 @@ mod tests {
         for open in ["${a:-", "${a:+", "${a-", "${a#", "\"${a%"] {
             let deep = format!("{}x{}", open.repeat(9_500), "}".repeat(9_500));
             let e = expand(&deep, &[("a", "1")]).unwrap_err();
-            assert!(e.message.contains("more than 100 nested"), "{open}: {}", &e.message[..200.min(e.message.len())]);
+            assert!(
+                e.message.contains("more than 100 nested"),
+                "{open}: {}",
+                &e.message[..200.min(e.message.len())]
+            );
             assert!(e.message.len() < 400, "{}", e.message.len());
         }
-        let ok = format!("{}x{}", "${a:-".repeat(MAX_NESTING), "}".repeat(MAX_NESTING));
+        let ok = format!(
+            "{}x{}",
+            "${a:-".repeat(MAX_NESTING),
+            "}".repeat(MAX_NESTING)
+        );
         assert_eq!(expand(&ok, &[]).unwrap(), "x");
     }
 
@@ -506,7 +516,11 @@ mod tests {
     fn values_are_bounded() {
         let half = "x".repeat(600 << 10);
         let e = expand("${A}${A}", &[("A", &half)]).unwrap_err();
-        assert!(e.message.contains("longer than 1048576 bytes"), "{}", e.message);
+        assert!(
+            e.message.contains("longer than 1048576 bytes"),
+            "{}",
+            e.message
+        );
         assert_eq!(expand("${A}", &[("A", &half)]).unwrap().len(), 600 << 10);
     }
 }
