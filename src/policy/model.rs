@@ -360,6 +360,25 @@ fn utf8(bytes: Vec<u8>, at: &str) -> Result<String, PolicyError> {
 /// Refuses flow collections nested deeper than [`MAX_POLICY_NESTING`], at the bracket that goes
 /// too deep. Quoted strings and comments are skipped.
 fn check_nesting(text: &str) -> Result<(), ((usize, usize), String)> {
+    // Compact block nesting on one line: `- - - - x` (or `? ? x`) opens one level per marker.
+    for (i, l) in text.lines().enumerate() {
+        let mut markers = 0;
+        let mut rest = l.trim_start();
+        while let Some(after) = rest.strip_prefix("- ").or_else(|| rest.strip_prefix("? ")) {
+            markers += 1;
+            if markers > MAX_POLICY_NESTING {
+                let col = l.len() - rest.len() + 1;
+                return Err((
+                    (i + 1, col),
+                    format!(
+                        "the policy nests lists and maps more than {MAX_POLICY_NESTING} \
+                         deep: flatten it"
+                    ),
+                ));
+            }
+            rest = after.trim_start();
+        }
+    }
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
     let (mut line, mut col) = (1, 0);
@@ -625,6 +644,13 @@ signatures:
         assert!(t.elapsed() < std::time::Duration::from_secs(1));
         assert!(
             e.starts_with("p.yaml:1:74: ") && e.contains("more than 64 deep"),
+            "{e}"
+        );
+
+        let compact = format!("required_predicate_types:\n{}x\n", "- ".repeat(40_000));
+        let e = Policy::parse(&compact, "p.yaml").unwrap_err().to_string();
+        assert!(
+            e.starts_with("p.yaml:2:129: ") && e.contains("more than 64 deep"),
             "{e}"
         );
 
