@@ -47,7 +47,15 @@ pub(crate) struct Ctx<'a> {
     pub cache: &'a mut BTreeMap<(String, String), Result<ResolvedImage, String>>,
     /// History entries copied so far from base stages (bounded by [`MAX_INHERITED_HISTORY`]).
     pub inherited: usize,
+    /// Bytes of environment copied into exec ops and of history text written so far (bounded
+    /// by [`MAX_EMITTED_BYTES`]).
+    pub emitted: usize,
 }
+
+/// The most bytes of environment (copied into every `RUN`) and history text one conversion
+/// may produce: a 1 MiB `ENV` value and 10,000 `RUN`s would otherwise make 10 GB of LLB, far
+/// past what BuildKit accepts in one request anyway.
+pub const MAX_EMITTED_BYTES: usize = 64 << 20;
 
 /// The most image history entries that stages may copy from the stages they start from, in
 /// total: each `FROM <stage>` copies the whole history of its base, so a long chain of stages
@@ -121,6 +129,7 @@ fn run_pass<'a>(
         build_context,
         cache,
         inherited: 0,
+        emitted: 0,
     };
     ctx.plan()?;
     ctx.resolve_bases()?;
@@ -405,6 +414,7 @@ pub(crate) fn dispatch(
     sources: &[usize],
 ) -> Result<(), Error> {
     ctx.states[i].facts.push(InstructionFacts::new(instr));
+    let before = ctx.states[i].image.history.len();
     match &instr.command {
         Command::Run(r) => {
             lower_run::dispatch_run(ctx, i, instr, r, sources)?;
@@ -413,10 +423,76 @@ pub(crate) fn dispatch(
                 kind: StepKind::Run,
                 text: instr.original.trim().to_string(),
             });
-            Ok(())
+            // The whole environment is copied into the exec op.
+            ctx.emitted += ctx.states[i]
+                .env
+                .0
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 1)
+                .sum::<usize>();
         }
-        Command::Copy(c) => lower_copy::dispatch_copy(ctx, i, instr, c, sources),
-        Command::Add(a) => lower_copy::dispatch_add(ctx, i, instr, a),
-        _ => lower_meta::dispatch_meta(ctx, i, instr),
+        Command::Copy(c) => lower_copy::dispatch_copy(ctx, i, instr, c, sources)?,
+        Command::Add(a) => lower_copy::dispatch_add(ctx, i, instr, a)?,
+        _ => lower_meta::dispatch_meta(ctx, i, instr)?,
+    }
+    let d = &ctx.states[i];
+    ctx.emitted += d.image.history[before.min(d.image.history.len())..]
+        .iter()
+        .map(|h| h.created_by.len())
+        .sum::<usize>();
+    if ctx.emitted > MAX_EMITTED_BYTES {
+        return Err(err(
+            instr.span,
+            format!(
+                "the build's steps and history would hold more than {MAX_EMITTED_BYTES} bytes \
+                 of expanded text"
+            ),
+            "use shorter ARG/ENV values: every RUN copies the whole environment",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::convert::{convert, NoResolver, Options};
+
+    fn convert_text(text: &str) -> Result<crate::convert::Converted, crate::convert::Error> {
+        convert(
+            &crate::dockerfile::parse(text)?,
+            &Options::default(),
+            &NoResolver,
+        )
+    }
+
+    /// A 1 MiB environment copied into thousands of RUNs is refused at the RUN that goes past
+    /// the budget, instead of building gigabytes of LLB.
+    #[test]
+    fn environment_copies_are_bounded() {
+        let text = format!(
+            "FROM busybox\nENV A={}\n{}{}",
+            "x".repeat(480),
+            "ENV A=${A}${A}\n".repeat(11),
+            "RUN true\n".repeat(5000)
+        );
+        let e = convert_text(&text).unwrap_err();
+        assert_eq!(e.span.start_line, 80, "{e}");
+        assert!(e.message.contains("more than 67108864 bytes"), "{e}");
+    }
+
+    /// A chain of stages over a long stage copies its history each time: bounded in total.
+    #[test]
+    fn inherited_history_is_bounded() {
+        let mut text = String::from("FROM busybox AS s0\n");
+        text.push_str(&"RUN true\n".repeat(2_000));
+        for i in 0..200 {
+            text.push_str(&format!("FROM s{i} AS s{}\n", i + 1));
+        }
+        let e = convert_text(&text).unwrap_err();
+        assert!(
+            e.message.contains("more than 200000 history entries"),
+            "{e}"
+        );
+        assert!(e.span.start_line > 2_001, "{e}");
     }
 }
