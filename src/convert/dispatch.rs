@@ -55,7 +55,7 @@ pub(crate) struct Ctx<'a> {
 /// The most bytes of environment (copied into every `RUN`) and history text one conversion
 /// may produce: a 1 MiB `ENV` value and 10,000 `RUN`s would otherwise make 10 GB of LLB, far
 /// past what BuildKit accepts in one request anyway.
-pub const MAX_EMITTED_BYTES: usize = 64 << 20;
+pub const MAX_EMITTED_BYTES: usize = 16 << 20;
 
 /// The most image history entries that stages may copy from the stages they start from, in
 /// total: each `FROM <stage>` copies the whole history of its base, so a long chain of stages
@@ -476,8 +476,8 @@ mod tests {
             "RUN true\n".repeat(5000)
         );
         let e = convert_text(&text).unwrap_err();
-        assert_eq!(e.span.start_line, 80, "{e}");
-        assert!(e.message.contains("more than 67108864 bytes"), "{e}");
+        assert_eq!(e.span.start_line, 29, "{e}");
+        assert!(e.message.contains("more than 16777216 bytes"), "{e}");
     }
 
     /// A chain of stages over a long stage copies its history each time: bounded in total.
