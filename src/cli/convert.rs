@@ -63,19 +63,32 @@ fn key_value(s: &str, what: &str) -> anyhow::Result<(String, String)> {
         .ok_or_else(|| anyhow::anyhow!("invalid {what} {s:?}: expected KEY=VALUE"))
 }
 
-/// `<Dockerfile>.dockerignore`, else `.dockerignore` beside the Dockerfile.
-fn read_dockerignore(file: &Path) -> Vec<String> {
+/// `<Dockerfile>.dockerignore`, else `.dockerignore` beside the Dockerfile. Read as bytes, like
+/// upstream: bytes that are not UTF-8 become U+FFFD (upstream's JSON encoding of the exclude
+/// patterns does the same), so a non-UTF-8 comment never drops the whole file. A file that
+/// exists but cannot be read is an error, not an empty list.
+fn read_dockerignore(file: &Path) -> anyhow::Result<Vec<String>> {
     let specific = PathBuf::from(format!("{}.dockerignore", file.display()));
     let beside = file
         .parent()
         .map(|d| d.join(".dockerignore"))
         .unwrap_or_else(|| PathBuf::from(".dockerignore"));
     for p in [specific, beside] {
-        if let Ok(text) = std::fs::read_to_string(&p) {
-            return dockerfile::dockerignore::parse(&text);
+        match std::fs::read(&p) {
+            Ok(bytes) => {
+                return Ok(dockerfile::dockerignore::parse(&String::from_utf8_lossy(
+                    &bytes,
+                )))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("reading {} (fix its permissions or remove it)", p.display())
+                })
+            }
         }
     }
-    Vec::new()
+    Ok(Vec::new())
 }
 
 /// A `--build-context NAME=VALUE` as buildx sends it: a directory path becomes the
@@ -93,7 +106,7 @@ fn options(args: &ConvertArgs, source: &[u8]) -> anyhow::Result<Options> {
             .unwrap_or_else(|| "Dockerfile".into()),
         target: args.target.clone(),
         dockerfile_source: Some(source.to_vec()),
-        context_excludes: read_dockerignore(&args.file),
+        context_excludes: read_dockerignore(&args.file)?,
         ..Options::default()
     };
     for a in &args.build_args {
@@ -206,5 +219,31 @@ pub fn run(args: &ConvertArgs) -> i32 {
     match written {
         Ok(()) => 0,
         Err(e) => fail(format_args!("cannot write output: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_utf8_dockerignore_is_not_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("Dockerfile");
+        std::fs::write(&file, "FROM scratch\n").unwrap();
+        std::fs::write(dir.path().join(".dockerignore"), b"secret.env\n# caf\xe9\n").unwrap();
+        assert_eq!(
+            read_dockerignore(&file).unwrap(),
+            vec!["secret.env".to_string()]
+        );
+    }
+
+    #[test]
+    fn unreadable_dockerignore_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("Dockerfile");
+        std::fs::create_dir(dir.path().join(".dockerignore")).unwrap();
+        let err = read_dockerignore(&file).unwrap_err();
+        assert!(format!("{err:#}").contains(".dockerignore"), "{err:#}");
     }
 }

@@ -78,6 +78,11 @@ pub fn run(args: &Args) -> i32 {
     }
 }
 
+/// Columns are padded to the longest cell, but to no more than this many characters: a longer
+/// cell (a 100 KB dpkg field, say) is printed whole and pushes its own line out instead of
+/// padding every line of the table to its length.
+const MAX_COLUMN_WIDTH: usize = 100;
+
 /// `NAME  VERSION  TYPE  LICENSE` columns, aligned, one package a line.
 fn table(c: &Catalog) -> String {
     let rows: Vec<[String; 4]> = c
@@ -99,23 +104,51 @@ fn table(c: &Catalog) -> String {
     let mut widths = [0usize; 4];
     for r in std::iter::once(&header).chain(&rows) {
         for (w, cell) in widths.iter_mut().zip(r) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(cell.chars().count().min(MAX_COLUMN_WIDTH));
         }
     }
     let mut s = String::new();
     for r in std::iter::once(&header).chain(&rows) {
-        let line = format!(
-            "{:w0$}  {:w1$}  {:w2$}  {}",
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2]
-        );
+        // Padding by hand: `{:w$}` panics on widths over 65,535.
+        let mut line = String::new();
+        for (i, cell) in r.iter().enumerate() {
+            line.push_str(cell);
+            if i + 1 < r.len() {
+                let pad = widths[i].saturating_sub(cell.chars().count());
+                line.extend(std::iter::repeat_n(' ', pad + 2));
+            }
+        }
         s.push_str(line.trim_end());
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stagetrail_sbom::catalog::{Package, PackageKind};
+
+    #[test]
+    fn table_takes_fields_longer_than_the_format_width_limit() {
+        let long = "n".repeat(70_000);
+        let mut c = Catalog::default();
+        for name in [long.as_str(), "short"] {
+            c.packages.push(Package::new(
+                PackageKind::Deb,
+                name,
+                "1.0",
+                format!("pkg:deb/{name}"),
+                "var/lib/dpkg/status",
+                "dpkg-db-cataloger",
+            ));
+        }
+        let out = table(&c);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].starts_with(&long));
+        // The long cell does not widen the column for everyone else.
+        assert!(lines[2].len() < 200, "{}", lines[2]);
+        assert!(lines[2].starts_with("short  "));
+    }
 }

@@ -43,7 +43,22 @@ pub(crate) struct Ctx<'a> {
     pub reachable: BTreeSet<usize>,
     pub build_context: llb::State,
     pub cache: &'a mut BTreeMap<(String, String), Result<ResolvedImage, String>>,
+    /// History entries copied so far from base stages (bounded by [`MAX_INHERITED_HISTORY`]).
+    pub inherited: usize,
+    /// Bytes of environment copied into exec ops and of history text written so far (bounded
+    /// by [`MAX_EMITTED_BYTES`]).
+    pub emitted: usize,
 }
+
+/// The most bytes of environment (copied into every `RUN`) and history text one conversion
+/// may produce: a 1 MiB `ENV` value and 10,000 `RUN`s would otherwise make 10 GB of LLB, far
+/// past what BuildKit accepts in one request anyway.
+pub const MAX_EMITTED_BYTES: usize = 16 << 20;
+
+/// The most image history entries that stages may copy from the stages they start from, in
+/// total: each `FROM <stage>` copies the whole history of its base, so a long chain of stages
+/// over a long stage would otherwise need memory quadratic in the Dockerfile's length.
+pub const MAX_INHERITED_HISTORY: usize = 200_000;
 
 impl Ctx<'_> {
     /// Resolves an image once per reference and platform.

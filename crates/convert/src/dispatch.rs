@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::main_context;
-use super::ctx::{Ctx, Setup};
+use super::ctx::{Ctx, Setup, MAX_EMITTED_BYTES, MAX_INHERITED_HISTORY};
 use super::facts::InstructionFacts;
 use super::platform::default_path_env;
 use super::resolver::ResolvedImage;
@@ -52,6 +52,8 @@ fn run_pass<'a>(
         reachable: BTreeSet::new(),
         build_context,
         cache,
+        inherited: 0,
+        emitted: 0,
     };
     ctx.plan()?;
     ctx.resolve_bases()?;
@@ -184,18 +186,46 @@ fn source_info(opts: &Options) -> Option<pb::SourceInfo> {
 fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
     ctx.states[i].done = true;
     if let Some(b) = ctx.states[i].base {
-        let base = ctx.states[b].clone();
+        // Only what the stage inherits: cloning the whole base state (its facts and steps
+        // too) made a chain of stages quadratic in memory.
+        let base = &ctx.states[b];
+        ctx.inherited += base.image.history.len();
+        if ctx.inherited > MAX_INHERITED_HISTORY {
+            return Err(err(
+                ctx.states[i].span,
+                format!(
+                    "the stages copy more than {MAX_INHERITED_HISTORY} history entries from \
+                     the stages they start from"
+                ),
+                "start fewer stages FROM long stages, or use fewer instructions",
+            ));
+        }
+        let base = &ctx.states[b];
+        let (state, platform, image, base_img) = (
+            base.state.clone(),
+            base.platform.clone(),
+            base.image.clone(),
+            base.base_img.clone(),
+        );
+        let (env, dir, user, hostname, network) = (
+            base.env.clone(),
+            base.dir.clone(),
+            base.user.clone(),
+            base.hostname.clone(),
+            base.network,
+        );
+        let base_kind = StageBase::Stage(base.stage.unwrap_or(b));
         let d = &mut ctx.states[i];
-        d.state = base.state;
-        d.platform = base.platform;
-        d.image = base.image;
-        d.base_img = base.base_img;
-        d.env = base.env;
-        d.dir = base.dir;
-        d.user = base.user;
-        d.hostname = base.hostname;
-        d.network = base.network;
-        d.base_kind = StageBase::Stage(base.stage.unwrap_or(b));
+        d.state = state;
+        d.platform = platform;
+        d.image = image;
+        d.base_img = base_img;
+        d.env = env;
+        d.dir = dir;
+        d.user = user;
+        d.hostname = hostname;
+        d.network = network;
+        d.base_kind = base_kind;
     }
     let platform = ctx.platform_of(i);
     let span = ctx.states[i].span;
@@ -308,6 +338,7 @@ pub(crate) fn dispatch(
     sources: &[usize],
 ) -> Result<(), Error> {
     ctx.states[i].facts.push(InstructionFacts::new(instr));
+    let before = ctx.states[i].image.history.len();
     match &instr.command {
         Command::Run(r) => {
             lower_run::dispatch_run(ctx, i, instr, r, sources)?;
@@ -316,10 +347,76 @@ pub(crate) fn dispatch(
                 kind: StepKind::Run,
                 text: instr.original.trim().to_string(),
             });
-            Ok(())
+            // The whole environment is copied into the exec op.
+            ctx.emitted += ctx.states[i]
+                .env
+                .0
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 1)
+                .sum::<usize>();
         }
-        Command::Copy(c) => lower_copy::dispatch_copy(ctx, i, instr, c, sources),
-        Command::Add(a) => lower_copy::dispatch_add(ctx, i, instr, a),
-        _ => lower_meta::dispatch_meta(ctx, i, instr),
+        Command::Copy(c) => lower_copy::dispatch_copy(ctx, i, instr, c, sources)?,
+        Command::Add(a) => lower_copy::dispatch_add(ctx, i, instr, a)?,
+        _ => lower_meta::dispatch_meta(ctx, i, instr)?,
+    }
+    let d = &ctx.states[i];
+    ctx.emitted += d.image.history[before.min(d.image.history.len())..]
+        .iter()
+        .map(|h| h.created_by.len())
+        .sum::<usize>();
+    if ctx.emitted > MAX_EMITTED_BYTES {
+        return Err(err(
+            instr.span,
+            format!(
+                "the build's steps and history would hold more than {MAX_EMITTED_BYTES} bytes \
+                 of expanded text"
+            ),
+            "use shorter ARG/ENV values: every RUN copies the whole environment",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{convert, NoResolver, Options};
+
+    fn convert_text(text: &str) -> Result<crate::Converted, crate::Error> {
+        convert(
+            &stagetrail_dockerfile::parse(text)?,
+            &Options::default(),
+            &NoResolver,
+        )
+    }
+
+    /// A 1 MiB environment copied into thousands of RUNs is refused at the RUN that goes past
+    /// the budget, instead of building gigabytes of LLB.
+    #[test]
+    fn environment_copies_are_bounded() {
+        let text = format!(
+            "FROM busybox\nENV A={}\n{}{}",
+            "x".repeat(480),
+            "ENV A=${A}${A}\n".repeat(11),
+            "RUN true\n".repeat(5000)
+        );
+        let e = convert_text(&text).unwrap_err();
+        assert_eq!(e.span.start_line, 29, "{e}");
+        assert!(e.message.contains("more than 16777216 bytes"), "{e}");
+    }
+
+    /// A chain of stages over a long stage copies its history each time: bounded in total.
+    #[test]
+    fn inherited_history_is_bounded() {
+        let mut text = String::from("FROM busybox AS s0\n");
+        text.push_str(&"RUN true\n".repeat(2_000));
+        for i in 0..200 {
+            text.push_str(&format!("FROM s{i} AS s{}\n", i + 1));
+        }
+        let e = convert_text(&text).unwrap_err();
+        assert!(
+            e.message.contains("more than 200000 history entries"),
+            "{e}"
+        );
+        assert!(e.span.start_line > 2_001, "{e}");
     }
 }

@@ -223,6 +223,8 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
             for kv in kvs {
                 expanded.push((x(&kv.key)?, x(&kv.value)?));
             }
+            // Release the shared copy first, so adding does not copy the whole list.
+            drop(env);
             for (k, v) in expanded {
                 msg.push_str(&format!(" {k}={v}"));
                 d.env.add(&k, &v);
@@ -356,6 +358,9 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
         }
         Command::Arg(decls) => {
             let mut commit = Vec::new();
+            // Applied after the loop (expansion reads the `env` snapshot either way), once the
+            // snapshot is released, so adding does not copy the whole list.
+            let mut env_adds = Vec::new();
             for decl in decls {
                 let key = x(&decl.name)?;
                 let value = decl.default.as_deref().map(&x).transpose()?;
@@ -365,16 +370,14 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
                 });
                 let mut build_value = ctx.s.opts.build_args.get(&key).cloned().or(value);
                 if build_value.is_none() {
-                    for (k, v) in &ctx.meta_args {
-                        if *k == key {
-                            build_value.clone_from(v);
-                        }
+                    if let Some((_, v)) = ctx.meta_args.iter().rev().find(|(k, _)| *k == key) {
+                        build_value.clone_from(v);
                     }
                 }
                 let d = &mut ctx.states[i];
                 if let Some(v) = &build_value {
                     if !NON_ENV_ARGS.contains(&key.as_str()) {
-                        d.env.add(&key, v);
+                        env_adds.push((key.clone(), v.clone()));
                     }
                 }
                 if let Some(f) = d.facts.last_mut() {
@@ -382,8 +385,12 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
                 }
                 d.build_args.push((key, build_value));
             }
-            ctx.states[i]
-                .image
+            drop(env);
+            let d = &mut ctx.states[i];
+            for (k, v) in env_adds {
+                d.env.add(&k, &v);
+            }
+            d.image
                 .commit(&format!("ARG {}", commit.join(" ")), false, false, created);
         }
         Command::Workdir(p) => {

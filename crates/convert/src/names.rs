@@ -16,7 +16,7 @@ pub fn uppercase_cmd(s: &str) -> String {
 fn platform_from_env(env: &EnvList) -> Option<(String, String, String)> {
     let mut p = (String::new(), String::new(), String::new());
     let mut set = false;
-    for (k, v) in &env.0 {
+    for (k, v) in env.0.iter() {
         match k.as_str() {
             "TARGETPLATFORM" => {
                 if let Ok(t) = Platform::parse(v) {

@@ -86,6 +86,12 @@ impl Ctx<'_> {
                     (k, Some(v))
                 })
                 .collect();
+        // The expansion environment, kept up to date as ARGs are declared (rebuilding it for
+        // each ARG made N global ARGs cost N² map inserts).
+        let mut env: std::collections::BTreeMap<String, String> = meta
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
+            .collect();
         for instr in &s.df.meta_args {
             let Command::Arg(decls) = &instr.command else {
                 continue;
@@ -93,14 +99,12 @@ impl Ctx<'_> {
             for d in decls {
                 let value = match s.opts.build_args.get(&d.name) {
                     Some(v) => Some(v.clone()),
-                    None => d.default.as_ref().map(|v| {
-                        let env: std::collections::BTreeMap<String, String> = meta
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
-                            .collect();
-                        words::word(&self.lexer, v, &env).unwrap_or_default()
-                    }),
+                    None => d
+                        .default
+                        .as_ref()
+                        .map(|v| words::word(&self.lexer, v, &env).unwrap_or_default()),
                 };
+                env.insert(d.name.clone(), value.clone().unwrap_or_default());
                 meta.push((d.name.clone(), value));
             }
         }
@@ -186,8 +190,14 @@ impl Ctx<'_> {
             d.ignore_cache = s.opts.is_no_cache(d.name.as_deref().unwrap_or(""));
         }
         if self.states.is_empty() {
+            // Point at the first instruction (an ARG-only file), else at 1:1.
+            let span = s.df.meta_args.first().map(|i| i.span).unwrap_or(Span {
+                start_line: 1,
+                end_line: 1,
+                col: 1,
+            });
             return Err(err(
-                Span::default(),
+                span,
                 "the Dockerfile has no FROM instruction",
                 "start the Dockerfile with FROM <image>",
             ));
@@ -386,5 +396,32 @@ mod tests {
         assert_eq!(parse_index("-1"), Some(-1));
         assert_eq!(parse_index("builder"), None);
         assert_eq!(parse_index("1a"), None);
+    }
+
+    fn convert_text(text: &str) -> Result<crate::Converted, crate::Error> {
+        let df = stagetrail_dockerfile::parse(text)?;
+        crate::convert(&df, &crate::Options::default(), &crate::NoResolver)
+    }
+
+    #[test]
+    fn arg_only_dockerfile_points_at_its_first_instruction() {
+        let e = convert_text("\n# comment\nARG A=1\nARG B=2\n").unwrap_err();
+        assert_eq!((e.span.start_line, e.span.col), (3, 1), "{e}");
+        assert!(e.message.contains("no FROM"), "{e}");
+    }
+
+    #[test]
+    fn many_global_args_convert_in_linear_time() {
+        let mut text: String = (0..5000)
+            .map(|i| format!("ARG A{i}=${{A{}}}x\n", i / 2))
+            .collect();
+        text.push_str("FROM scratch\n");
+        let t = std::time::Instant::now();
+        convert_text(&text).unwrap();
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            t.elapsed()
+        );
     }
 }

@@ -12,20 +12,27 @@ use stagetrail_llb as llb;
 use stagetrail_llb::pb;
 
 /// Go's `llb.EnvList`: ordered; replacing a key moves it to the end.
+///
+/// The list is shared (`Arc`): every instruction takes a copy of its stage's environment, which
+/// must not cost a copy of thousands of variables each time.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct EnvList(pub Vec<(String, String)>);
+pub struct EnvList(pub std::sync::Arc<Vec<(String, String)>>);
 
 impl EnvList {
     /// `AddOrReplace`.
     pub fn add(&mut self, k: &str, v: &str) {
-        self.0.retain(|(key, _)| key != k);
-        self.0.push((k.to_string(), v.to_string()));
+        let list = std::sync::Arc::make_mut(&mut self.0);
+        if let Some(at) = list.iter().position(|(key, _)| key == k) {
+            list.remove(at);
+        }
+        list.push((k.to_string(), v.to_string()));
     }
 
     /// The value of `k`.
     pub fn get(&self, k: &str) -> Option<&str> {
         self.0
             .iter()
+            .rev()
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
     }

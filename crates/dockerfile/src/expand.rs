@@ -16,6 +16,23 @@ mod tests_upstream;
 use std::collections::BTreeSet;
 
 pub use env::Env;
+pub use pattern::MAX_MATCH_STEPS;
+
+/// The most `${…}` substitutions that may be nested inside one another. Upstream has no limit
+/// (its goroutine stacks grow); real Dockerfiles nest two or three deep.
+pub const MAX_NESTING: usize = 100;
+
+/// The longest value one expansion may produce (1 MiB): `ENV A=${A}${A}` on every line or a
+/// `${v//x/<long>}` replacement would otherwise double or multiply memory without bound.
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
+
+/// The message when an expansion would exceed [`MAX_VALUE_BYTES`].
+fn too_long() -> String {
+    format!(
+        "the expanded value is longer than {MAX_VALUE_BYTES} bytes: \
+         shorten the variables or the substitution"
+    )
+}
 pub use quote::{go_quote, go_quote_rune};
 
 /// The result of expanding one word.

@@ -31,4 +31,4 @@ mod words;
 mod tests;
 
 pub use error::Error;
-pub use parser::parse;
+pub use parser::{parse, MAX_ARGS, MAX_FLAGS, MAX_INSTRUCTIONS, MAX_STAGES};

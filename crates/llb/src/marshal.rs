@@ -80,13 +80,28 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// Emits `node` after its dependencies (depth first, dependencies in order). Iterative:
+    /// a chain of tens of thousands of `RUN`s must not overflow the stack.
     fn visit(&mut self, node: &Arc<Node>) {
         if !self.visited.insert(Arc::as_ptr(node)) {
             return;
         }
-        for dep in &node.deps {
-            self.visit(dep);
+        let mut stack: Vec<(&Arc<Node>, usize)> = vec![(node, 0)];
+        while let Some(top) = stack.last_mut() {
+            let (n, next) = (top.0, top.1);
+            if let Some(dep) = n.deps.get(next) {
+                top.1 += 1;
+                if self.visited.insert(Arc::as_ptr(dep)) {
+                    stack.push((dep, 0));
+                }
+                continue;
+            }
+            stack.pop();
+            self.emit(n);
         }
+    }
+
+    fn emit(&mut self, node: &Arc<Node>) {
         let md = self.def.metadata.entry(node.digest.clone()).or_default();
         merge_metadata(md, &node.metadata);
         if !node.locations.is_empty() {
@@ -111,5 +126,44 @@ fn full_range(r: &pb::Range) -> pb::Range {
     pb::Range {
         start: Some(r.start.unwrap_or_default()),
         end: Some(r.end.unwrap_or_default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Exec, OpMeta};
+
+    /// A chain of 30,000 ops (a stage of that many `RUN`s) is marshalled and dropped on a
+    /// 256 KiB stack: neither the walk nor the drop recurses per op.
+    #[test]
+    fn long_chains_do_not_recurse() {
+        let run = || {
+            let mut s = State::source(
+                "docker-image://docker.io/library/busybox:latest",
+                BTreeMap::new(),
+                None,
+                OpMeta::default(),
+            );
+            for i in 0..30_000 {
+                let exec = Exec {
+                    meta: pb::Meta {
+                        args: vec!["true".into(), i.to_string()],
+                        cwd: "/".into(),
+                        ..pb::Meta::default()
+                    },
+                    ..Exec::default()
+                };
+                s = s.run(exec).root;
+            }
+            let def = marshal(&s, None);
+            assert_eq!(def.def.len(), 30_002);
+        };
+        std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

@@ -40,6 +40,19 @@ impl Node {
     }
 }
 
+/// Drops a chain of nodes without recursing: tens of thousands of `RUN`s in one stage make a
+/// dependency chain that long, and the default drop would recurse once per node.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let mut stack = std::mem::take(&mut self.deps);
+        while let Some(dep) = stack.pop() {
+            if let Ok(mut node) = Arc::try_unwrap(dep) {
+                stack.append(&mut node.deps);
+            }
+        }
+    }
+}
+
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Node")

@@ -224,8 +224,9 @@ fn max_age(
             ));
             continue;
         };
-        let age = now - t;
-        if age > max.0 as i64 {
+        let age = now.saturating_sub(t);
+        // In i128: a max_age of 2^63 seconds or more must not wrap to a negative age limit.
+        if i128::from(age) > i128::from(max.0) {
             out.push(finding(
                 "max_age",
                 at.clone(),

@@ -237,12 +237,15 @@ pub struct Signatures {
 
 impl Policy {
     /// Reads and parses a policy file; relative key paths are resolved against its folder.
+    /// The file must be a regular file of at most [`MAX_POLICY_BYTES`], in UTF-8.
     pub fn read(path: &Path) -> Result<Policy, PolicyError> {
         let at = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| PolicyError::Io {
-            at: at.clone(),
-            message: format!("cannot read the policy: {e}"),
-        })?;
+        let bytes = stagetrail_oci::signing::keys::read_regular_file(path, MAX_POLICY_BYTES)
+            .map_err(|e| PolicyError::Io {
+                at: at.clone(),
+                message: format!("cannot read the policy: {e}"),
+            })?;
+        let text = utf8(bytes, &at)?;
         let mut policy = Policy::parse(&text, &at)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         if let Some(s) = &mut policy.signatures {
@@ -257,6 +260,11 @@ impl Policy {
 
     /// Parses policy text (JSON when it starts with `{`, else YAML); `at` names it in errors.
     pub fn parse(text: &str, at: &str) -> Result<Policy, PolicyError> {
+        let syntax = |(line, col): (usize, usize), message: String| PolicyError::Syntax {
+            at: format!("{at}:{line}:{col}"),
+            message,
+        };
+        check_nesting(text).map_err(|(place, m)| syntax(place, m))?;
         let policy: Policy = if text.trim_start().starts_with('{') {
             serde_json::from_str(text).map_err(|e| PolicyError::Syntax {
                 at: format!("{at}:{}:{}", e.line(), e.column()),
@@ -264,23 +272,30 @@ impl Policy {
             })?
         } else {
             serde_yaml_ng::from_str(text).map_err(|e| {
-                let place = e
-                    .location()
-                    .map_or_else(String::new, |l| format!(":{}:{}", l.line(), l.column()));
-                PolicyError::Syntax {
-                    at: format!("{at}{place}"),
-                    message: e.to_string(),
-                }
+                let message = e.to_string();
+                let place = yaml_error_place(text, &e, &message);
+                syntax(place, message)
             })?
         };
         if policy.version != 1 {
-            return Err(PolicyError::Syntax {
-                at: format!("{at}:1:1"),
-                message: format!(
+            return Err(syntax(
+                (1, 1),
+                format!(
                     "policy version {} is not supported (only 1)",
                     policy.version
                 ),
-            });
+            ));
+        }
+        for key in policy.platforms.keys() {
+            if !is_platform(key) {
+                return Err(syntax(
+                    key_place(text, key, (1, 1)),
+                    format!(
+                        "platforms: {key:?} is not a platform: write os/arch or os/arch/variant \
+                         (e.g. linux/arm64)"
+                    ),
+                ));
+            }
         }
         Ok(policy)
     }
@@ -303,6 +318,188 @@ impl Policy {
     pub fn signed_only(&self) -> bool {
         self.signatures.as_ref().is_some_and(|s| s.attestations)
     }
+}
+
+/// The largest policy file read (1 MiB).
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
+/// How deeply `[…]` and `{…}` may nest in a policy (the YAML parser is quadratic in it).
+pub const MAX_POLICY_NESTING: usize = 64;
+
+/// The text of a policy file, or an error at the line:col of its first byte that is not UTF-8.
+fn utf8(bytes: Vec<u8>, at: &str) -> Result<String, PolicyError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let bad = e.utf8_error().valid_up_to();
+        let before = &bytes[..bad];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        PolicyError::Syntax {
+            at: format!("{at}:{line}:{col}"),
+            message: "the policy is not UTF-8 text: save it as UTF-8".into(),
+        }
+    })
+}
+
+/// Refuses flow collections nested deeper than [`MAX_POLICY_NESTING`], at the bracket that goes
+/// too deep. Quoted strings and comments are skipped.
+fn check_nesting(text: &str) -> Result<(), ((usize, usize), String)> {
+    // Compact block nesting on one line: `- - - - x` (or `? ? x`) opens one level per marker.
+    for (i, l) in text.lines().enumerate() {
+        let mut markers = 0;
+        let mut rest = l.trim_start();
+        while let Some(after) = rest.strip_prefix("- ").or_else(|| rest.strip_prefix("? ")) {
+            markers += 1;
+            if markers > MAX_POLICY_NESTING {
+                let col = l.len() - rest.len() + 1;
+                return Err((
+                    (i + 1, col),
+                    format!(
+                        "the policy nests lists and maps more than {MAX_POLICY_NESTING} \
+                         deep: flatten it"
+                    ),
+                ));
+            }
+            rest = after.trim_start();
+        }
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let (mut line, mut col) = (1, 0);
+    let mut prev = '\n';
+    let mut comment = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        col += 1;
+        if c == '\n' {
+            (line, col, comment) = (line + 1, 0, false);
+            if quote == Some('\'') || quote == Some('"') {
+                // Quoted scalars may span lines; keep going.
+            }
+            prev = c;
+            continue;
+        }
+        if comment {
+            continue;
+        }
+        match quote {
+            Some(q) => {
+                if c == '\\' && q == '"' {
+                    chars.next();
+                    col += 1;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '#' if prev.is_whitespace() => comment = true,
+                '\'' | '"' if prev.is_whitespace() || "[{,:-".contains(prev) => quote = Some(c),
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_POLICY_NESTING {
+                        return Err((
+                            (line, col),
+                            format!(
+                                "the policy nests lists and maps more than {MAX_POLICY_NESTING} \
+                                 deep: flatten it"
+                            ),
+                        ));
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        prev = c;
+    }
+    Ok(())
+}
+
+/// Where a YAML error is: its own location, else (a second document, a duplicated key) the line
+/// that causes it, else 1:1.
+fn yaml_error_place(text: &str, e: &serde_yaml_ng::Error, message: &str) -> (usize, usize) {
+    let reported = e.location().map(|l| (l.line(), l.column()));
+    if let Some(field) = message
+        .strip_prefix("duplicate field `")
+        .or_else(|| message.split("duplicate field `").nth(1))
+        .and_then(|r| r.split('`').next())
+    {
+        // The parser reports the map; point at the second occurrence of the key after it.
+        let from = reported.unwrap_or((1, 1));
+        let first = key_place(text, field, (0, 0));
+        if first != (0, 0) {
+            let second = key_place_after(text, field, first.0);
+            if second != (0, 0) {
+                return second;
+            }
+        }
+        return from;
+    }
+    if let Some(place) = reported {
+        return place;
+    }
+    if message.contains("more than one document") {
+        let mut content = false;
+        for (i, l) in text.lines().enumerate() {
+            if l == "---" || l.starts_with("--- ") || l == "..." {
+                if content {
+                    return (i + 1, 1);
+                }
+                content |= l.len() > 4;
+            } else if !l.trim().is_empty() && !l.trim_start().starts_with('#') {
+                content = true;
+            }
+        }
+    }
+    (1, 1)
+}
+
+/// The line:col of the first `key:` (plain or quoted) in `text`, else `default`.
+fn key_place(text: &str, key: &str, default: (usize, usize)) -> (usize, usize) {
+    let p = key_place_after(text, key, 0);
+    if p == (0, 0) {
+        default
+    } else {
+        p
+    }
+}
+
+/// The line:col of the first `key:` on a line after line `after` (1-based), else `(0, 0)`.
+fn key_place_after(text: &str, key: &str, after: usize) -> (usize, usize) {
+    let forms = [
+        format!("{key}:"),
+        format!("\"{key}\":"),
+        format!("'{key}':"),
+    ];
+    for (i, l) in text.lines().enumerate().skip(after) {
+        for f in &forms {
+            for (byte, _) in l.match_indices(f.as_str()) {
+                let before = l[..byte].chars().next_back();
+                if before.is_none_or(|c| c.is_whitespace() || "{,-".contains(c)) {
+                    return (i + 1, l[..byte].chars().count() + 1);
+                }
+            }
+        }
+    }
+    (0, 0)
+}
+
+/// `os/arch` or `os/arch/variant`, each part of letters, digits, `_`, `-` or `.`.
+fn is_platform(key: &str) -> bool {
+    let parts: Vec<&str> = key.split('/').collect();
+    (2..=3).contains(&parts.len())
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        })
 }
 
 #[cfg(test)]
@@ -394,5 +591,71 @@ signatures:
             .unwrap_err()
             .to_string();
         assert!(e.contains("version 2 is not supported"), "{e}");
+    }
+
+    #[test]
+    fn hostile_policies_get_a_place_and_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.yaml");
+        std::fs::write(&p, b"version: 1\nmax_age: 3d # caf\xe9\n").unwrap();
+        let e = Policy::read(&p).unwrap_err().to_string();
+        assert!(
+            e.ends_with("p.yaml:2:18: the policy is not UTF-8 text: save it as UTF-8"),
+            "{e}"
+        );
+
+        let e = Policy::parse("version: 1\n---\nversion: 1\n", "p.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.yaml:2:1: "), "{e}");
+
+        let e = Policy::parse("version: 1\nmax_age: 1d\nmax_age: 2d\n", "p.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("p.yaml:3:1: ") && e.contains("duplicate"),
+            "{e}"
+        );
+
+        let e = Policy::parse(
+            "platforms: {1: {required_predicate_types: [sbom]}}\n",
+            "p.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("p.yaml:1:13: ") && e.contains("not a platform"),
+            "{e}"
+        );
+        assert!(Policy::parse("platforms: {linux/arm/v7: {}}\n", "p.yaml").is_ok());
+
+        let deep = format!("max_age: {}1{}\n", "[".repeat(40_000), "]".repeat(40_000));
+        let t = std::time::Instant::now();
+        let e = Policy::parse(&deep, "p.yaml").unwrap_err().to_string();
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        assert!(
+            e.starts_with("p.yaml:1:74: ") && e.contains("more than 64 deep"),
+            "{e}"
+        );
+
+        let compact = format!("required_predicate_types:\n{}x\n", "- ".repeat(40_000));
+        let e = Policy::parse(&compact, "p.yaml").unwrap_err().to_string();
+        assert!(
+            e.starts_with("p.yaml:2:129: ") && e.contains("more than 64 deep"),
+            "{e}"
+        );
+
+        std::fs::File::create(&p)
+            .unwrap()
+            .set_len(MAX_POLICY_BYTES + 1)
+            .unwrap();
+        assert!(Policy::read(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("more than"));
+        assert!(Policy::read(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string()
+            .contains("not a regular file"));
     }
 }

@@ -3,10 +3,19 @@
 //! Upstream converts the pattern to a Go regexp (`*` → `.*` or `.*?`,
 //! `?` → `.`, everything else literal, no bracket expressions) and uses
 //! leftmost-first matching; `.` does not match a newline. This module matches
-//! the same language directly with a memoised backtracking matcher, which
-//! gives the same leftmost-first results.
+//! the same language directly with a Pike VM (threads in priority order, as Go's
+//! own matcher), which gives the same leftmost-first results in
+//! O(text × pattern) time and O(pattern) memory, without recursion: a
+//! 100,000-character pattern cannot overflow the stack. The work is bounded by
+//! [`MAX_MATCH_STEPS`].
 
-use std::collections::HashMap;
+use std::cell::Cell;
+
+use super::MAX_VALUE_BYTES;
+
+/// The most thread steps one substitution may take (a step is one pattern position tried
+/// against one character): beyond it the substitution fails instead of running for minutes.
+pub const MAX_MATCH_STEPS: usize = 5_000_000;
 
 /// One element of a compiled pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +36,8 @@ struct Pattern {
     greedy: bool,
     /// Only match at the start of the text.
     anchored: bool,
+    /// Thread steps left before [`MAX_MATCH_STEPS`] is reached.
+    budget: Cell<usize>,
 }
 
 /// Compiles `pattern`; fails with upstream's `invalid escape '\x'` text.
@@ -63,58 +74,98 @@ fn compile(pattern: &str, greedy: bool, anchored: bool) -> Result<Pattern, Strin
         toks,
         greedy,
         anchored,
+        budget: Cell::new(MAX_MATCH_STEPS),
     })
 }
 
+/// The error when a substitution would take more than [`MAX_MATCH_STEPS`].
+fn too_expensive() -> String {
+    format!(
+        "the pattern is too expensive to match (more than {MAX_MATCH_STEPS} steps): \
+         use a shorter pattern or value"
+    )
+}
+
 impl Pattern {
-    /// The leftmost-first match at or after char index `from`, as char indexes.
-    fn find(&self, text: &[char], from: usize) -> Option<(usize, usize)> {
-        for start in from..=text.len() {
-            if self.anchored && start != 0 {
-                return None;
+    /// Adds the epsilon closure of state `p` to `list`, in priority order: a `*` either
+    /// consumes (stays at `p`) or is skipped (goes on to `p + 1`); greedy prefers consuming.
+    /// States already in the list for this generation are skipped (they have higher priority).
+    fn add(
+        &self,
+        list: &mut Vec<(usize, usize)>,
+        seen: &mut [usize],
+        generation: usize,
+        p: usize,
+        start: usize,
+    ) {
+        let m = self.toks.len();
+        let mut q = p;
+        let first = list.len();
+        loop {
+            if seen[q] == generation {
+                break;
             }
-            let mut memo = HashMap::new();
-            if let Some(end) = self.match_at(text, start, 0, &mut memo) {
-                return Some((start, end));
+            seen[q] = generation;
+            list.push((q, start));
+            if q == m || self.toks[q] != Tok::Star {
+                break;
             }
+            q += 1;
         }
-        None
+        if !self.greedy {
+            list[first..].reverse();
+        }
     }
 
-    fn match_at(
-        &self,
-        text: &[char],
-        ti: usize,
-        pi: usize,
-        memo: &mut HashMap<(usize, usize), Option<usize>>,
-    ) -> Option<usize> {
-        let Some(tok) = self.toks.get(pi) else {
-            return Some(ti);
-        };
-        if let Some(done) = memo.get(&(ti, pi)) {
-            return *done;
+    /// The leftmost-first match at or after char index `from`, as char indexes.
+    fn find(&self, text: &[char], from: usize) -> Result<Option<(usize, usize)>, String> {
+        if self.anchored && from != 0 {
+            return Ok(None);
         }
-        let found = match *tok {
-            Tok::Lit(c) => match text.get(ti) {
-                Some(&t) if t == c => self.match_at(text, ti + 1, pi + 1, memo),
-                _ => None,
-            },
-            Tok::Any => match text.get(ti) {
-                Some(&t) if t != '\n' => self.match_at(text, ti + 1, pi + 1, memo),
-                _ => None,
-            },
-            Tok::Star => {
-                let run = text[ti..].iter().take_while(|&&c| c != '\n').count();
-                let mut lens: Box<dyn Iterator<Item = usize>> = if self.greedy {
-                    Box::new((0..=run).rev())
-                } else {
-                    Box::new(0..=run)
-                };
-                lens.find_map(|k| self.match_at(text, ti + k, pi + 1, memo))
+        let m = self.toks.len();
+        let mut seen = vec![usize::MAX; m + 1];
+        let mut clist: Vec<(usize, usize)> = Vec::new();
+        let mut nlist: Vec<(usize, usize)> = Vec::new();
+        let mut best = None;
+        let mut i = from;
+        loop {
+            if best.is_none() && (!self.anchored || i == from) {
+                self.add(&mut clist, &mut seen, i, 0, i);
             }
-        };
-        memo.insert((ti, pi), found);
-        found
+            if clist.is_empty() {
+                break;
+            }
+            let left = self
+                .budget
+                .get()
+                .checked_sub(clist.len())
+                .ok_or_else(too_expensive)?;
+            self.budget.set(left);
+            let c = text.get(i).copied();
+            for &(st, start) in &clist {
+                if st == m {
+                    // Lower-priority threads are cut; higher-priority ones went on.
+                    best = Some((start, i));
+                    break;
+                }
+                let Some(c) = c else { continue };
+                let next = match self.toks[st] {
+                    Tok::Lit(l) => (l == c).then_some(st + 1),
+                    Tok::Any => (c != '\n').then_some(st + 1),
+                    Tok::Star => (c != '\n').then_some(st),
+                };
+                if let Some(nx) = next {
+                    self.add(&mut nlist, &mut seen, i + 1, nx, start);
+                }
+            }
+            if i >= text.len() {
+                break;
+            }
+            std::mem::swap(&mut clist, &mut nlist);
+            nlist.clear();
+            i += 1;
+        }
+        Ok(best)
     }
 }
 
@@ -128,7 +179,7 @@ fn invalid(pattern: &str, err: String) -> String {
 pub(super) fn trim_prefix(pattern: &str, value: &str, greedy: bool) -> Result<String, String> {
     let pat = compile(pattern, greedy, true).map_err(|e| invalid(pattern, e))?;
     let text: Vec<char> = value.chars().collect();
-    Ok(match pat.find(&text, 0) {
+    Ok(match pat.find(&text, 0)? {
         Some((_, end)) => text[end..].iter().collect(),
         None => value.to_string(),
     })
@@ -155,7 +206,7 @@ pub(super) fn replace(
     let text: Vec<char> = value.chars().collect();
     let slice = |a: usize, b: usize| text[a..b].iter().collect::<String>();
     if !all {
-        return Ok(match pat.find(&text, 0) {
+        return Ok(match pat.find(&text, 0)? {
             Some((a, b)) => format!("{}{replacement}{}", slice(0, a), slice(b, text.len())),
             None => value.to_string(),
         });
@@ -163,13 +214,16 @@ pub(super) fn replace(
     let mut out = String::new();
     let (mut last_end, mut search) = (0, 0);
     while search <= text.len() {
-        let Some((a, b)) = pat.find(&text, search) else {
+        let Some((a, b)) = pat.find(&text, search)? else {
             break;
         };
         out.push_str(&slice(last_end, a));
         // An empty match right after the previous match is not replaced.
         if b > last_end || a == 0 {
             out.push_str(&expand_template(replacement, &slice(a, b)));
+        }
+        if out.len() > MAX_VALUE_BYTES {
+            return Err(super::too_long());
         }
         last_end = b;
         search = if search + 1 > b { search + 1 } else { b };
@@ -336,5 +390,39 @@ mod tests {
             trim_suffix("a\\xb", "v", false).unwrap_err(),
             "invalid pattern (b\\xa) in substitution: invalid escape '\\x'"
         );
+    }
+
+    #[test]
+    fn long_patterns_do_not_recurse() {
+        let long = "x".repeat(58_000);
+        assert_eq!(trim_prefix(&long, "b", false).unwrap(), "b");
+        let any = "?".repeat(58_000);
+        assert_eq!(trim_suffix(&any, "b", false).unwrap(), "b");
+        assert_eq!(trim_prefix(&"*".repeat(58_000), "abc", true).unwrap(), "");
+        assert_eq!(
+            trim_prefix(&"*".repeat(58_000), "abc", false).unwrap(),
+            "abc"
+        );
+    }
+
+    #[test]
+    fn star_search_is_not_quadratic() {
+        let value = "a".repeat(100_000);
+        let t = std::time::Instant::now();
+        assert_eq!(replace("*b", &value, "x", false).unwrap(), value);
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+
+    #[test]
+    fn expensive_matches_and_huge_results_fail_clearly() {
+        let value = "a".repeat(20_000);
+        let e = replace(&format!("{}b", "?".repeat(5_000)), &value, "x", false).unwrap_err();
+        assert!(e.contains("too expensive"), "{e}");
+        let e = replace("a", &"a".repeat(100_000), &"y".repeat(10_000), true).unwrap_err();
+        assert!(e.contains("longer than"), "{e}");
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use super::pattern;
 use super::quote::go_quote;
-use super::{Env, ExpandError, Lexer};
+use super::{Env, ExpandError, Lexer, MAX_NESTING, MAX_VALUE_BYTES};
 
 /// Everything one run over a word produces.
 pub(super) struct Processed {
@@ -28,6 +28,7 @@ pub(super) fn process(lexer: &Lexer, word: &str, env: &dyn Env) -> Result<Proces
         raw_escapes: lexer.raw_escapes,
         matched: BTreeSet::new(),
         unmatched: BTreeSet::new(),
+        depth: 0,
     };
     match sw.stop_on(None, lexer.raw_escapes) {
         Ok((value, words)) => Ok(Processed {
@@ -37,10 +38,20 @@ pub(super) fn process(lexer: &Lexer, word: &str, env: &dyn Env) -> Result<Proces
             unmatched: sw.unmatched,
         }),
         Err(e) => Err(ExpandError {
-            message: format!("failed to process {}: {}", go_quote(word), e.message),
+            message: format!("failed to process {}: {}", quote_shown(word), e.message),
             offset: e.offset,
         }),
     }
+}
+
+/// The word as upstream quotes it in errors; a word longer than 200 characters is cut to its
+/// first 100 and `…` (the error still points at its line).
+fn quote_shown(word: &str) -> String {
+    if word.chars().nth(200).is_none() {
+        return go_quote(word);
+    }
+    let head: String = word.chars().take(100).collect();
+    format!("{}…", go_quote(&head))
 }
 
 /// Collects words split on unquoted whitespace, each with the byte offset of
@@ -99,6 +110,8 @@ struct ShellWord<'a> {
     raw_escapes: bool,
     matched: BTreeSet<String>,
     unmatched: BTreeSet<String>,
+    /// How many `${…}` enclose the current position (bounded by [`MAX_NESTING`]).
+    depth: usize,
 }
 
 type Res<T> = Result<T, ExpandError>;
@@ -151,11 +164,17 @@ impl ShellWord<'_> {
             match c {
                 '$' => {
                     let tmp = self.dollar()?;
+                    if result.len() + tmp.len() > MAX_VALUE_BYTES {
+                        return err(at, super::too_long());
+                    }
                     result.push_str(&tmp);
                     words.add_string(&tmp, at);
                 }
                 '\'' | '"' => {
                     let tmp = self.quoted()?;
+                    if result.len() + tmp.len() > MAX_VALUE_BYTES {
+                        return err(at, super::too_long());
+                    }
                     result.push_str(&tmp);
                     words.add_raw_string(&tmp, at);
                 }
@@ -210,7 +229,12 @@ impl ShellWord<'_> {
                 );
             };
             if double && c == '$' {
-                result.push_str(&self.dollar()?);
+                let at = self.pos;
+                let tmp = self.dollar()?;
+                if result.len() + tmp.len() > MAX_VALUE_BYTES {
+                    return err(at, super::too_long());
+                }
+                result.push_str(&tmp);
                 continue;
             }
             self.next();
@@ -274,6 +298,23 @@ impl ShellWord<'_> {
             });
         }
         self.next();
+        if self.depth >= MAX_NESTING {
+            return err(
+                start,
+                format!(
+                    "more than {MAX_NESTING} nested ${{…}} substitutions: \
+                     flatten the expression into several ARG or ENV steps"
+                ),
+            );
+        }
+        self.depth += 1;
+        let out = self.braced(start);
+        self.depth -= 1;
+        out
+    }
+
+    /// `${…}` after the `{`.
+    fn braced(&mut self, start: usize) -> Res<String> {
         match self.peek() {
             None => return err(start, "syntax error: missing '}'"),
             Some('{' | '}' | ':') => return err(start, "syntax error: bad substitution"),
@@ -434,4 +475,52 @@ fn is_digit(c: char) -> bool {
 /// POSIX special parameters; never set in a Dockerfile.
 fn is_special_param(c: char) -> bool {
     matches!(c, '@' | '*' | '#' | '?' | '-' | '$' | '!' | '0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Lexer, MAX_NESTING};
+    use std::collections::BTreeMap;
+
+    fn expand(word: &str, env: &[(&str, &str)]) -> Result<String, super::ExpandError> {
+        let env: BTreeMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Lexer::new('\\').process_word(word, &env)
+    }
+
+    /// `${a:-` nested 9,500 deep overflowed the stack; now any modifier stops at the limit.
+    #[test]
+    fn nesting_is_bounded() {
+        for open in ["${a:-", "${a:+", "${a-", "${a#", "\"${a%"] {
+            let deep = format!("{}x{}", open.repeat(9_500), "}".repeat(9_500));
+            let e = expand(&deep, &[("a", "1")]).unwrap_err();
+            assert!(
+                e.message.contains("more than 100 nested"),
+                "{open}: {}",
+                &e.message[..200.min(e.message.len())]
+            );
+            assert!(e.message.len() < 400, "{}", e.message.len());
+        }
+        let ok = format!(
+            "{}x{}",
+            "${a:-".repeat(MAX_NESTING),
+            "}".repeat(MAX_NESTING)
+        );
+        assert_eq!(expand(&ok, &[]).unwrap(), "x");
+    }
+
+    /// `ENV A=${A}${A}` doubles per line: the value stops at 1 MiB with a clear error.
+    #[test]
+    fn values_are_bounded() {
+        let half = "x".repeat(600 << 10);
+        let e = expand("${A}${A}", &[("A", &half)]).unwrap_err();
+        assert!(
+            e.message.contains("longer than 1048576 bytes"),
+            "{}",
+            e.message
+        );
+        assert_eq!(expand("${A}", &[("A", &half)]).unwrap().len(), 600 << 10);
+    }
 }

@@ -4,6 +4,7 @@
 mod attest_record;
 #[allow(clippy::module_inception)]
 mod build;
+mod catch_panic;
 mod custom;
 mod failure;
 mod record_attestation;

@@ -32,6 +32,46 @@ fn err(at: &str, message: impl Into<String>) -> KeyError {
     }
 }
 
+/// The largest key file read (64 KiB): PEM keys are a few hundred bytes.
+pub const MAX_KEY_FILE_BYTES: u64 = 64 << 10;
+
+/// Reads a small regular file: a FIFO, a device (`/dev/zero`) or a directory is refused before it
+/// is opened, and a file larger than `max` bytes is refused without reading it all.
+pub fn read_regular_file(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file (a FIFO, device or directory cannot be read)".into());
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    // The path may have been swapped after the check: check what was opened.
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file (a FIFO, device or directory cannot be read)".into());
+    }
+    if meta.len() > max {
+        return Err(format!(
+            "the file is {} bytes, more than the {max} allowed",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err(format!("the file is more than the {max} bytes allowed"));
+    }
+    Ok(bytes)
+}
+
+/// Reads a key file as text (see [`read_regular_file`]).
+fn read_key_file(path: &Path, at: &str, what: &str) -> Result<String, KeyError> {
+    let bytes = read_regular_file(path, MAX_KEY_FILE_BYTES)
+        .map_err(|e| err(at, format!("cannot read the {what}: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| err(at, format!("the {what} is not PEM text (not UTF-8)")))
+}
+
 /// A trusted public key and the name it is reported under (its file name).
 #[derive(Debug, Clone)]
 pub struct PublicKey {
@@ -45,8 +85,7 @@ impl PublicKey {
     /// Reads a PEM public key file (PKIX `PUBLIC KEY`, as `cosign generate-key-pair` writes `cosign.pub`).
     pub fn read(path: &Path) -> Result<PublicKey, KeyError> {
         let at = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| err(&at, format!("cannot read the public key: {e}")))?;
+        let text = read_key_file(path, &at, "public key")?;
         PublicKey::parse(&text, &at)
     }
 
@@ -69,8 +108,7 @@ impl PublicKey {
 /// PKCS#8 (`PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`) PEM.
 pub fn read_signing_key(path: &Path, password: &[u8]) -> Result<SigningKey, KeyError> {
     let at = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| err(&at, format!("cannot read the private key: {e}")))?;
+    let text = read_key_file(path, &at, "private key")?;
     parse_signing_key(&text, password, &at)
 }
 
@@ -251,5 +289,33 @@ mod tests {
         let pem = signing.to_pkcs8_pem(LineEnding::LF).unwrap();
         let again = parse_signing_key(&pem, b"", "k").unwrap();
         assert_eq!(again.verifying_key(), signing.verifying_key());
+    }
+
+    #[test]
+    fn key_files_must_be_small_regular_files() {
+        let e = PublicKey::read(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/dev/zero: ") && e.contains("not a regular file"),
+            "{e}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            // Would block forever if opened.
+            let e = read_signing_key(&fifo, b"").unwrap_err().to_string();
+            assert!(e.contains("not a regular file"), "{e}");
+        }
+        let big = dir.path().join("big.pub");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_KEY_FILE_BYTES + 1)
+            .unwrap();
+        let e = PublicKey::read(&big).unwrap_err().to_string();
+        assert!(e.contains("more than the 65536"), "{e}");
+        let e = PublicKey::read(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
     }
 }

@@ -266,3 +266,16 @@ fn image_signatures() {
         "{out:?}"
     );
 }
+
+#[test]
+fn huge_max_age_does_not_wrap() {
+    // 2^63 seconds and more: an `as i64` made the limit negative and failed every image.
+    for max in ["9223372036854775808", "18446744073709551615"] {
+        let p = policy(&format!("max_age: {max}\n"));
+        let f = facts(vec![
+            provenance('a', "https://ci/x", "2026-11-20T00:00:00Z"),
+            provenance('b', "https://ci/x", "1970-01-01T00:00:00Z"),
+        ]);
+        assert_eq!(lines(&p, &f), Vec::<String>::new(), "max_age {max}");
+    }
+}

@@ -7,6 +7,11 @@ use crate::purl::purl;
 /// The apk installed-packages database.
 pub const INSTALLED: &str = "lib/apk/db/installed";
 const DB_CAP: u64 = 64 << 20;
+/// Linux's `PATH_MAX`: a longer `F:` directory or file path cannot exist, so it is skipped.
+const PATH_MAX: usize = 4096;
+/// The most bytes of file paths kept for the whole database (a few MB on real images): an
+/// `F:` directory repeated by thousands of `R:` lines must not multiply into gigabytes.
+const FILE_PATHS_CAP: usize = 64 << 20;
 
 /// Catalogs the apk database.
 pub struct Apk;
@@ -21,6 +26,8 @@ struct Record {
     origin: String,
     files: Vec<String>,
     dir: String,
+    /// The too-long-path warning was given for the current `F:` directory.
+    long_warned: bool,
 }
 
 impl Cataloger for Apk {
@@ -34,6 +41,8 @@ impl Cataloger for Apk {
         };
         let mut records = Vec::new();
         let mut cur = Record::default();
+        let mut path_bytes = 0usize;
+        let mut capped = false;
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 if cur.line != 0 {
@@ -57,9 +66,45 @@ impl Cataloger for Apk {
                 "A" => cur.arch = v.to_string(),
                 "L" => cur.license = v.to_string(),
                 "o" => cur.origin = v.to_string(),
-                "F" => cur.dir = v.to_string(),
-                "R" if cur.dir.is_empty() => cur.files.push(v.to_string()),
-                "R" => cur.files.push(format!("{}/{v}", cur.dir)),
+                "F" => {
+                    cur.dir = v.to_string();
+                    cur.long_warned = false;
+                }
+                "R" => {
+                    let len = cur.dir.len() + 1 + v.len();
+                    if len > PATH_MAX {
+                        if std::mem::replace(&mut cur.long_warned, true) {
+                            continue;
+                        }
+                        cx.warn(
+                            format!("{INSTALLED}:{}", i + 1),
+                            format!(
+                                "file path of {len} bytes is longer than {PATH_MAX}: \
+                                 skipped, with the rest of this directory's long paths"
+                            ),
+                        );
+                        continue;
+                    }
+                    path_bytes += len;
+                    if path_bytes > FILE_PATHS_CAP {
+                        if !capped {
+                            capped = true;
+                            cx.warn(
+                                format!("{INSTALLED}:{}", i + 1),
+                                format!(
+                                    "more than {FILE_PATHS_CAP} bytes of file paths: \
+                                     the remaining files are not listed"
+                                ),
+                            );
+                        }
+                        continue;
+                    }
+                    if cur.dir.is_empty() {
+                        cur.files.push(v.to_string());
+                    } else {
+                        cur.files.push(format!("{}/{v}", cur.dir));
+                    }
+                }
                 _ => {}
             }
         }
@@ -117,5 +162,40 @@ impl Apk {
             pkg.properties.insert("source".into(), r.origin);
         }
         Some(pkg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{fs::LocalFs, scan};
+
+    /// One 64 KB `F:` directory followed by 20,000 `R:` lines used to build 1.3 GB of paths.
+    #[test]
+    fn long_directory_paths_do_not_multiply() {
+        let root = tempfile::tempdir().unwrap();
+        let db = root.path().join(super::INSTALLED);
+        std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+        let mut text = String::from("P:evil\nV:1\nF:");
+        text.push_str(&"d".repeat(64 << 10));
+        text.push('\n');
+        for i in 0..20_000 {
+            text.push_str(&format!("R:f{i}\n"));
+        }
+        text.push_str("F:usr/bin\nR:ok\n");
+        std::fs::write(&db, text).unwrap();
+        let c = scan(&LocalFs::new(root.path()));
+        let evil = c.packages.iter().find(|p| p.name == "evil").unwrap();
+        assert_eq!(evil.files.iter().collect::<Vec<_>>(), ["usr/bin/ok"]);
+        let long: Vec<_> = c
+            .warnings
+            .iter()
+            .filter(|w| w.message.contains("longer than 4096"))
+            .collect();
+        assert_eq!(long.len(), 1, "{:?}", c.warnings);
+        assert!(
+            long[0].location.ends_with("installed:4"),
+            "{}",
+            long[0].location
+        );
     }
 }

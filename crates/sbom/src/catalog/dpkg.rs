@@ -16,6 +16,12 @@ const INFO: &str = "var/lib/dpkg/info";
 const DB_CAP: u64 = 64 << 20;
 const LIST_CAP: u64 = 16 << 20;
 const COPYRIGHT_CAP: u64 = 8 << 20;
+/// The most packages read from one database (real systems have a few thousand): past it the
+/// SBOM of a forged 200,000-package database would take gigabytes.
+#[cfg(not(test))]
+pub const MAX_PACKAGES: usize = 50_000;
+#[cfg(test)]
+pub const MAX_PACKAGES: usize = 50;
 
 /// The `Status` words (third of `want flag status`) whose packages have files on disk.
 pub const PRESENT_STATES: &[&str] = &[
@@ -70,9 +76,18 @@ impl Dpkg {
         for (line, msg) in bad {
             cx.warn(format!("{path}:{line}"), msg);
         }
+        let mut count = 0;
         for p in paras {
+            if count == MAX_PACKAGES {
+                cx.warn(
+                    format!("{path}:{}", p.line),
+                    format!("more than {MAX_PACKAGES} packages: the rest are not listed"),
+                );
+                break;
+            }
             if let Some(pkg) = self.package(cx, path, &p, md5sums) {
                 out.push(pkg);
+                count += 1;
             }
         }
     }
@@ -245,6 +260,28 @@ mod tests {
         assert_eq!(
             source(Some("glibc (2.36-9)")),
             (Some("glibc".into()), Some("2.36-9".into()))
+        );
+    }
+
+    #[test]
+    fn package_count_is_bounded() {
+        use crate::catalog::{fs::LocalFs, scan};
+        let root = tempfile::tempdir().unwrap();
+        let status = root.path().join(STATUS);
+        std::fs::create_dir_all(status.parent().unwrap()).unwrap();
+        let text: String = (0..MAX_PACKAGES + 10)
+            .map(|i| format!("Package: p{i}\nStatus: install ok installed\nVersion: 1\n\n"))
+            .collect();
+        std::fs::write(&status, text).unwrap();
+        let c = scan(&LocalFs::new(root.path()));
+        assert_eq!(c.packages.len(), MAX_PACKAGES);
+        assert!(
+            c.warnings.iter().any(
+                |w| w.location == format!("{STATUS}:{}", 4 * MAX_PACKAGES + 1)
+                    && w.message.contains("more than 50 packages")
+            ),
+            "{:?}",
+            c.warnings
         );
     }
 }

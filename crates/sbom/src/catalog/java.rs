@@ -14,6 +14,23 @@ const NESTED_CAP: u64 = 64 << 20;
 const MAX_ENTRIES: usize = 200_000;
 const MAX_DEPTH: usize = 2;
 
+/// The end of central directory record: 22 bytes plus a comment of at most 65,535.
+const EOCD_SEARCH: u64 = 22 + 0xffff;
+
+/// Whether the zip end record's signature is in the archive's last [`EOCD_SEARCH`] bytes, where
+/// a valid archive has it. The zip crate searches the whole file backwards for it, which reads
+/// all of a 2 GB file of zeros; this reads at most 64 KiB. Leaves `r` at the start.
+fn has_end_record<R: Read + Seek>(r: &mut R) -> std::io::Result<bool> {
+    use std::io::SeekFrom;
+    let len = r.seek(SeekFrom::End(0))?;
+    let from = len.saturating_sub(EOCD_SEARCH);
+    r.seek(SeekFrom::Start(from))?;
+    let mut tail = Vec::new();
+    r.by_ref().take(EOCD_SEARCH).read_to_end(&mut tail)?;
+    r.seek(SeekFrom::Start(0))?;
+    Ok(tail.windows(4).any(|w| w == b"PK\x05\x06"))
+}
+
 /// Catalogs Java archives.
 pub struct Java;
 
@@ -53,6 +70,22 @@ impl Java {
         depth: usize,
         out: &mut Vec<Package>,
     ) {
+        let mut reader = reader;
+        match has_end_record(&mut reader) {
+            Ok(true) => {}
+            Ok(false) => {
+                cx.warn(
+                    shown,
+                    "not a readable zip archive: no end of central directory record \
+                     in its last 64 KiB",
+                );
+                return;
+            }
+            Err(e) => {
+                cx.warn(shown, format!("not a readable zip archive: {e}"));
+                return;
+            }
+        }
         let mut zip = match zip::ZipArchive::new(reader) {
             Ok(z) => z,
             Err(e) => {
@@ -250,7 +283,7 @@ fn split_file_name(file: &str) -> (&str, &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::split_file_name;
+    use super::{has_end_record, split_file_name};
 
     #[test]
     fn splits_versioned_file_names() {
@@ -259,5 +292,33 @@ mod tests {
             ("commons-io", "2.11.0")
         );
         assert_eq!(split_file_name("app.jar"), ("app", ""));
+    }
+
+    /// A 2 GB sparse file of zeros named `.jar` was read whole (56 s) before the zip crate gave
+    /// up; now only its tail is read.
+    #[test]
+    fn huge_non_zip_jar_is_rejected_from_its_tail() {
+        use crate::catalog::{fs::LocalFs, scan};
+        let root = tempfile::tempdir().unwrap();
+        let jar = root.path().join("app.jar");
+        std::fs::File::create(&jar)
+            .unwrap()
+            .set_len(2 << 30)
+            .unwrap();
+        let t = std::time::Instant::now();
+        let c = scan(&LocalFs::new(root.path()));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            t.elapsed()
+        );
+        assert!(
+            c.warnings.iter().any(|w| w.location == "app.jar"
+                && w.message.contains("no end of central directory record")),
+            "{:?}",
+            c.warnings
+        );
+        let mut tiny = std::io::Cursor::new(b"PK\x05\x06".to_vec());
+        assert!(has_end_record(&mut tiny).unwrap());
     }
 }

@@ -295,8 +295,30 @@ fn exception(name: &str) -> Option<String> {
         .map(|e| e.name.to_string())
 }
 
-/// Maps one license name to an SPDX id (with a trailing `+` kept for non-GNU ids).
+/// Maps one license name to an SPDX id (with a trailing `+` kept for non-GNU ids). Memoised per
+/// thread (at most 4,096 names): a lockfile of 300,000 `MIT` packages scanned the SPDX list once
+/// per package.
 fn lookup(name: &str) -> Option<String> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Option<String>>> = RefCell::new(HashMap::new());
+    }
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(name).cloned()) {
+        return hit;
+    }
+    let found = lookup_uncached(name);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 4096 {
+            c.clear();
+        }
+        c.insert(name.to_string(), found.clone());
+    });
+    found
+}
+
+fn lookup_uncached(name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
     if let Some((_, id)) = ALIASES.iter().find(|(a, _)| *a == lower) {
         return Some((*id).to_string());

@@ -8,6 +8,8 @@ use serde_json::Value;
 
 const LOCK_CAP: u64 = 64 << 20;
 const MANIFEST_CAP: u64 = 4 << 20;
+/// The most packages read from one lockfile's `packages` (the same bound as dpkg's).
+const MAX_PACKAGES: usize = super::dpkg::MAX_PACKAGES;
 
 /// Catalogs `package-lock.json` files outside `node_modules`.
 pub struct NpmLock;
@@ -69,7 +71,16 @@ impl Cataloger for NpmLock {
                 }
             };
             if let Some(Value::Object(pkgs)) = lock.get("packages") {
-                for (key, entry) in pkgs {
+                if pkgs.len() > MAX_PACKAGES {
+                    cx.warn(
+                        &e.path,
+                        format!(
+                            "{} packages, more than {MAX_PACKAGES}: the rest are not listed",
+                            pkgs.len()
+                        ),
+                    );
+                }
+                for (key, entry) in pkgs.iter().take(MAX_PACKAGES) {
                     let Some(idx) = key.rfind("node_modules/") else {
                         continue;
                     };

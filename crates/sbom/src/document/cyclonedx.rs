@@ -181,8 +181,21 @@ pub(super) fn document(b: &SbomBuilder<'_>) -> serde_json::Value {
         }],
         components,
     };
-    let unsigned = serde_json::to_vec(&bom).unwrap_or_default();
-    let digest = hex::encode(Sha256::digest(&unsigned));
+    // Hashed as it is written: a copy of the whole document just to hash it doubled the peak
+    // memory of a 200,000-package SBOM.
+    struct HashWriter(Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hasher = HashWriter(Sha256::new());
+    let _ = serde_json::to_writer(&mut hasher, &bom);
+    let digest = hex::encode(hasher.0.finalize());
     bom.serial_number = Some(format!("urn:uuid:{}", uuid_v5(digest.as_bytes())));
     serde_json::to_value(&bom).unwrap_or(serde_json::Value::Null)
 }

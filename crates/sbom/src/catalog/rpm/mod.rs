@@ -7,7 +7,6 @@ pub mod header;
 use super::{Cataloger, Context, Package, PackageKind};
 use crate::purl::purl;
 use header::{tag, Header};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where sqlite rpmdbs live.
 pub const SQLITE_DBS: &[&str] = &[
@@ -123,18 +122,28 @@ impl Rpm {
     }
 }
 
-/// Copies the database to a private temporary file (sqlite needs a real file) and reads every
-/// `(hnum, blob)` row of `Packages`.
+/// Copies the database to a file in a fresh private directory (sqlite needs a real file) and
+/// reads every `(hnum, blob)` row of `Packages`. The directory has a random name and mode 0700,
+/// and the file is created with `O_EXCL`, so nothing planted in the temp dir (a symlink at a
+/// guessable name) can redirect the write.
 fn read_blobs(bytes: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, String> {
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    let tmp = std::env::temp_dir().join(format!(
-        "stagetrail-rpmdb-{}-{}.sqlite",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&tmp, bytes).map_err(|e| format!("writing {}: {e}", tmp.display()))?;
+    use std::io::Write;
+    let dir = tempfile::Builder::new()
+        .prefix("stagetrail-rpmdb-")
+        .tempdir()
+        .map_err(|e| format!("creating a private temporary directory: {e}"))?;
+    let tmp = dir.path().join("rpmdb.sqlite");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| format!("creating {}: {e}", tmp.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.flush())
+        .map_err(|e| format!("writing {}: {e}", tmp.display()))?;
+    drop(file);
     let result = query(&tmp).map_err(|e| e.to_string());
-    let _ = std::fs::remove_file(&tmp);
+    drop(dir);
     result
 }
 
@@ -147,4 +156,36 @@ fn query(path: &std::path::Path) -> rusqlite::Result<Vec<(i64, Vec<u8>)>> {
     let mut stmt = conn.prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Symlinks planted at every name the cataloger used to write (`/tmp/stagetrail-rpmdb-<pid>-<n>.sqlite`)
+    /// must not be followed: the victim file stays as it was.
+    #[test]
+    fn temp_copy_does_not_follow_planted_symlinks() {
+        let victim_dir = tempfile::tempdir().unwrap();
+        let victim = victim_dir.path().join("victim");
+        std::fs::write(&victim, b"precious").unwrap();
+        let mut planted = Vec::new();
+        for n in 0..64 {
+            let link = std::env::temp_dir().join(format!(
+                "stagetrail-rpmdb-{}-{n}.sqlite",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_file(&link);
+            if std::os::unix::fs::symlink(&victim, &link).is_ok() {
+                planted.push(link);
+            }
+        }
+        // Not a database: the read fails, but only after the copy was written somewhere.
+        let r = read_blobs(b"not a sqlite database, just bytes");
+        for link in &planted {
+            let _ = std::fs::remove_file(link);
+        }
+        assert!(r.is_err());
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    }
 }
