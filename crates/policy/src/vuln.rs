@@ -9,6 +9,7 @@
 pub mod osv;
 pub mod pep440;
 
+use stagetrail_sbom::purl::Purl;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -88,26 +89,19 @@ pub struct StageScan {
 
 /// `(OSV ecosystem, name, version)` of a purl; `None` for types without an OSV ecosystem.
 pub fn osv_package(purl: &str) -> Option<(String, String, String)> {
-    let rest = purl.strip_prefix("pkg:")?;
-    let (path, qualifiers) = match rest.split_once('?') {
-        Some((p, q)) => (p, q.split('#').next().unwrap_or(q)),
-        None => (rest.split('#').next().unwrap_or(rest), ""),
-    };
-    let (path, version) = path.rsplit_once('@')?;
-    let version = decode(version);
-    let mut parts = path.split('/').map(decode);
-    let kind = parts.next()?.to_ascii_lowercase();
-    let segments: Vec<String> = parts.collect();
-    let (namespace, name) = match segments.split_last() {
-        Some((name, ns)) => (ns.join("/"), name.clone()),
-        None => return None,
-    };
-    let qualifier = |k: &str| {
-        qualifiers
-            .split('&')
-            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
-            .map(decode)
-    };
+    let Purl {
+        kind,
+        namespace,
+        name,
+        version,
+        qualifiers,
+        ..
+    } = Purl::parse(purl)?;
+    let version = version?;
+    if name.is_empty() {
+        return None;
+    }
+    let qualifier = |k: &str| qualifiers.get(k).cloned();
     let (ecosystem, name) = match kind.as_str() {
         "deb" => {
             let distro = if namespace.eq_ignore_ascii_case("ubuntu") {
@@ -137,25 +131,6 @@ pub fn osv_package(purl: &str) -> Option<(String, String, String)> {
         _ => return None,
     };
     Some((ecosystem, name, version))
-}
-
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 3 <= b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("");
-            if let Ok(v) = u8::from_str_radix(hex, 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Scans every SBOM of `facts` (read with packages) per platform and stage.

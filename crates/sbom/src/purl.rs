@@ -51,31 +51,53 @@ pub fn encode(s: &str) -> String {
     out
 }
 
-/// A purl split into its base (`pkg:type/namespace/name`, percent-decoded) and version.
+/// A purl split into its parts, percent-decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Purl {
     /// `pkg:type/namespace/name`.
     pub base: String,
     /// The type (`deb`, `npm`, …), lower-cased.
     pub kind: String,
+    /// The namespace segments joined by `/` (`""` when there is none).
+    pub namespace: String,
+    /// The name.
+    pub name: String,
     /// The version, when the purl has one.
     pub version: Option<String>,
+    /// The qualifiers (`arch`, `distro`, …).
+    pub qualifiers: std::collections::BTreeMap<String, String>,
 }
 
 impl Purl {
-    /// Splits `purl`; `None` when it does not start with `pkg:`.
+    /// Splits `purl`; `None` when it does not start with `pkg:` or has no name.
     pub fn parse(purl: &str) -> Option<Purl> {
         let rest = purl.trim().strip_prefix("pkg:")?;
-        let rest = rest.split(['?', '#']).next().unwrap_or(rest);
-        let (base, version) = match rest.rsplit_once('@') {
+        let rest = rest.split('#').next().unwrap_or(rest);
+        let (path, qualifiers) = rest.split_once('?').unwrap_or((rest, ""));
+        let (base, version) = match path.rsplit_once('@') {
             Some((b, v)) if b.contains('/') => (b, Some(percent_decode(v))),
-            _ => (rest, None),
+            _ => (path, None),
         };
-        let kind = base.split('/').next().unwrap_or("").to_ascii_lowercase();
+        let mut segments: Vec<String> = base.split('/').map(percent_decode).collect();
+        let kind = segments.first()?.to_ascii_lowercase();
+        let name = if segments.len() > 1 {
+            segments.pop()?
+        } else {
+            String::new()
+        };
+        let namespace = segments.get(1..).unwrap_or_default().join("/");
+        let qualifiers = qualifiers
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_ascii_lowercase(), percent_decode(v)))
+            .collect();
         Some(Purl {
             base: format!("pkg:{}", percent_decode(base)),
             kind,
+            namespace,
+            name,
             version,
+            qualifiers,
         })
     }
 }
@@ -144,6 +166,8 @@ mod tests {
         let p = Purl::parse("pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12")
             .unwrap();
         assert_eq!(p.base, "pkg:deb/debian/libssl3");
+        assert_eq!((p.namespace.as_str(), p.name.as_str()), ("debian", "libssl3"));
+        assert_eq!(p.qualifiers["distro"], "debian-12");
         assert_eq!(p.version.as_deref(), Some("3.0.11-1~deb12u2"));
         assert_eq!(Purl::parse("pkg:generic/x").unwrap().version, None);
         assert!(Purl::parse("npm/x").is_none());
