@@ -95,7 +95,11 @@ fn finish(ctx: &mut Ctx) -> Result<PlatformBuild, Error> {
             img.os_version.clear();
         }
     }
-    let definition = llb::marshal(&ctx.states[t].state, source_info(s.opts));
+    let definition = llb::marshal_as(
+        &ctx.states[t].state,
+        source_info(s.opts),
+        s.opts.dialect.op_encoding(),
+    );
     let stages = ctx
         .states
         .iter()
@@ -136,12 +140,13 @@ const SBOM_SCAN_STAGE: &str = "BUILDKIT_SBOM_SCAN_STAGE";
 /// The ARG that asks for an SBOM of the build context.
 const SBOM_SCAN_CONTEXT: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
 
-/// The value of `key` as a stage sees it (upstream: global ARGs, then the stage's own ARGs,
-/// the last declaration winning); a `build-arg:` without any ARG declaring it counts too.
+/// The value of `key` as a stage sees it (upstream: global ARGs, then the stage's ARGs, inherited
+/// ones first, the last declaration winning); a `build-arg:` without any ARG declaring it counts too.
 fn sbom_arg(ctx: &Ctx, d: &StageState, key: &str) -> Option<String> {
     ctx.meta_args
         .iter()
-        .chain(d.build_args.iter())
+        .chain(&d.inherited_args)
+        .chain(&d.build_args)
         .rfind(|(k, _)| k == key)
         .map(|(_, v)| v.clone().unwrap_or_default())
         .or_else(|| ctx.s.opts.build_args.get(key).cloned())
@@ -196,6 +201,10 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
         d.hostname = base.hostname;
         d.network = base.network;
         d.base_kind = StageBase::Stage(base.stage.unwrap_or(b));
+        if ctx.s.opts.dialect.inherits_stage_args() {
+            d.inherited_args = base.inherited_args;
+            d.inherited_args.extend(base.build_args);
+        }
     }
     let platform = ctx.platform_of(i);
     let span = ctx.states[i].span;
