@@ -17,7 +17,7 @@ pub enum Dialect {
     V0_13,
     /// BuildKit 0.25 (Docker 28): `ARG NAME=value` with the value in effect (build-arg, default or
     /// global ARG), the ARG name unexpanded and its default expanded only when no build-arg
-    /// overrides it; `EXPOSE [80/tcp …]` (ports as written); `RUN |N` names each ARG once, and
+    /// overrides it; `EXPOSE [80/tcp …]` (the ports listed, not a set); `RUN |N` names each ARG once, and
     /// a stage built `FROM` another stage inherits that stage's ARGs (BuildKit 0.14–0.18).
     V0_25,
 }
@@ -64,7 +64,7 @@ impl Dialect {
         self >= Dialect::V0_25
     }
 
-    /// `EXPOSE` history lists the ports in the order written (BuildKit ≥ 0.25).
+    /// `EXPOSE` history lists the ports, not a Go map of them (BuildKit ≥ 0.25).
     pub(crate) fn exposes_in_order(self) -> bool {
         self >= Dialect::V0_25
     }

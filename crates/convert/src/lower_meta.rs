@@ -90,8 +90,8 @@ fn parse_signal(raw: &str) -> Result<(), String> {
     }
 }
 
-/// EXPOSE values (`80`, `80/udp`, `8000-8002`) as `port/proto`, in the order written
-/// (upstream `nat.ParsePortSpecs`, whose keys BuildKit 0.25's `parsePorts` lists in order).
+/// EXPOSE values (`80`, `80/udp`, `8000-8002`) as `port/proto`, in the order given (upstream
+/// `nat.ParsePortSpecs`, whose keys BuildKit 0.25's `parsePorts` lists in order).
 fn parse_ports(specs: &[String]) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for raw in specs {
@@ -128,7 +128,8 @@ fn parse_ports(specs: &[String]) -> Result<Vec<String>, String> {
 }
 
 /// EXPOSE's history text: Go's `%v` of a `nat.PortSet` for BuildKit 0.13 (`map[443/udp:{} 80/tcp:{}]`,
-/// sorted, each port once), of the port list for 0.25 (`[80/tcp 443/udp]`, as written).
+/// sorted, each port once), of the port list for 0.25 (`[8080/tcp 443/udp]`, in the order of the
+/// words, which the parser sorts before expanding them: `${PORT}` before `443/udp`).
 fn expose_history(dialect: Dialect, ports: &[String]) -> String {
     if dialect.exposes_in_order() {
         return format!("EXPOSE [{}]", ports.join(" "));
