@@ -6,6 +6,7 @@ use super::ctx::Ctx;
 use super::dialect::Dialect;
 use super::state::{BuildArg, EnvList};
 use super::{err, words, Error};
+use crate::redact::{is_credential_name, REDACTED};
 use stagetrail_dockerfile::ast::{ArgDecl, Span};
 
 /// ARGs that never become environment variables.
@@ -69,7 +70,8 @@ pub(crate) fn dispatch_arg(
 }
 
 /// One declaration in the history text: `NAME` or `NAME=value`, where the value is the default
-/// as written (expanded) for BuildKit 0.13 and the value in effect for later releases.
+/// as written (expanded) for BuildKit 0.13 and the value in effect for later releases; unlike
+/// upstream, a credential-like ARG's value is redacted (as in `RUN |N`).
 fn history_word(
     dialect: Dialect,
     key: &str,
@@ -82,6 +84,7 @@ fn history_word(
         default
     };
     match shown {
+        Some(v) if !v.is_empty() && is_credential_name(key) => format!("{key}={REDACTED}"),
         Some(v) => format!("{key}={v}"),
         None => key.to_string(),
     }
@@ -133,6 +136,13 @@ mod tests {
             "NAME=world"
         );
         assert_eq!(history_word(Dialect::V0_25, "UNSET", &None, &None), "UNSET");
+        let token = Some("s3cr3t".to_string());
+        for dialect in Dialect::ALL {
+            assert_eq!(
+                history_word(dialect, "API_TOKEN", &token, &token),
+                "API_TOKEN=[redacted]"
+            );
+        }
     }
 
     #[test]
