@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 
 use stagetrail_convert::{
-    self as convert, MapResolver, NamedContext, NoResolver, Options, Platform, Resolver,
+    self as convert, Dialect, MapResolver, NamedContext, NoResolver, Options, Platform, Resolver,
 };
 use stagetrail_dockerfile as dockerfile;
 use stagetrail_llb as llb;
@@ -50,6 +50,10 @@ pub struct ConvertArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     format: Format,
+    /// The BuildKit release whose built-in frontend to imitate where images differ (history
+    /// text, ARG scoping, op encoding): 0.13 or 0.25. As a frontend, stagetrail asks the daemon.
+    #[arg(long, default_value = "0.13", value_name = "RELEASE")]
+    dialect: Dialect,
 }
 
 fn fail(msg: impl std::fmt::Display) -> i32 {
@@ -107,6 +111,7 @@ fn options(args: &ConvertArgs, source: &[u8]) -> anyhow::Result<Options> {
         target: args.target.clone(),
         dockerfile_source: Some(source.to_vec()),
         context_excludes: read_dockerignore(&args.file)?,
+        dialect: args.dialect,
         ..Options::default()
     };
     for a in &args.build_args {

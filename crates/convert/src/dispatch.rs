@@ -97,7 +97,11 @@ fn finish(ctx: &mut Ctx) -> Result<PlatformBuild, Error> {
             img.os_version.clear();
         }
     }
-    let definition = llb::marshal(&ctx.states[t].state, source_info(s.opts));
+    let definition = llb::marshal_as(
+        &ctx.states[t].state,
+        source_info(s.opts),
+        s.opts.dialect.op_encoding(),
+    );
     let stages = ctx
         .states
         .iter()
@@ -138,12 +142,13 @@ const SBOM_SCAN_STAGE: &str = "BUILDKIT_SBOM_SCAN_STAGE";
 /// The ARG that asks for an SBOM of the build context.
 const SBOM_SCAN_CONTEXT: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
 
-/// The value of `key` as a stage sees it (upstream: global ARGs, then the stage's own ARGs,
-/// the last declaration winning); a `build-arg:` without any ARG declaring it counts too.
+/// The value of `key` as a stage sees it (upstream: global ARGs, then the stage's ARGs, inherited
+/// ones first, the last declaration winning); a `build-arg:` without any ARG declaring it counts too.
 fn sbom_arg(ctx: &Ctx, d: &StageState, key: &str) -> Option<String> {
     ctx.meta_args
         .iter()
-        .chain(d.build_args.iter())
+        .chain(&d.inherited_args)
+        .chain(&d.build_args)
         .rfind(|(k, _)| k == key)
         .map(|(_, v)| v.clone().unwrap_or_default())
         .or_else(|| ctx.s.opts.build_args.get(key).cloned())
@@ -215,6 +220,11 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
             base.network,
         );
         let base_kind = StageBase::Stage(base.stage.unwrap_or(b));
+        let inherited_args = ctx.s.opts.dialect.inherits_stage_args().then(|| {
+            let mut args = base.inherited_args.clone();
+            args.extend(base.build_args.iter().cloned());
+            args
+        });
         let d = &mut ctx.states[i];
         d.state = state;
         d.platform = platform;
@@ -226,6 +236,9 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
         d.hostname = hostname;
         d.network = network;
         d.base_kind = base_kind;
+        if let Some(args) = inherited_args {
+            d.inherited_args = args;
+        }
     }
     let platform = ctx.platform_of(i);
     let span = ctx.states[i].span;

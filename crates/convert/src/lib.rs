@@ -1,17 +1,19 @@
 //! Dockerfile → LLB conversion: stage DAG, ARG/ENV scoping, lowering, image config.
 //!
 //! Behaviour follows BuildKit v0.13.2's built-in frontend
-//! (`frontend/dockerfile/dockerfile2llb`, `frontend/dockerui`): one
-//! [`PlatformBuild`] per target platform, each with the LLB definition of the
-//! target stage and its image config.
+//! (`frontend/dockerfile/dockerfile2llb`, `frontend/dockerui`), or v0.25's where
+//! [`Options::dialect`] asks for it: one [`PlatformBuild`] per target platform, each
+//! with the LLB definition of the target stage and its image config.
 
 mod context;
 mod ctx;
+mod dialect;
 mod dispatch;
 mod facts;
 mod gitref;
 mod gofmt;
 mod image;
+mod lower_arg;
 mod lower_copy;
 mod lower_meta;
 mod lower_mount;
@@ -27,6 +29,7 @@ mod resolver;
 mod state;
 mod words;
 
+pub use dialect::{Dialect, UnknownDialect};
 pub use facts::{Input, InputKind, InputSource, InstructionFacts};
 pub use image::Image;
 pub use options::{NamedContext, Options};

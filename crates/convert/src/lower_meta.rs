@@ -5,9 +5,11 @@
 use std::collections::BTreeSet;
 
 use super::ctx::Ctx;
+use super::dialect::Dialect;
 use super::gitref::clean_abs;
 use super::gofmt;
 use super::image::{add_env, Healthcheck};
+use super::lower_arg;
 use super::names::{prefix_command, uppercase_cmd};
 use super::state::StageState;
 use super::{err, ranges, words, Error};
@@ -15,9 +17,6 @@ use stagetrail_dockerfile::ast::{
     CmdLine, Command, Healthcheck as AstHealthcheck, Instruction, ShellDependentCmd,
 };
 use stagetrail_llb as llb;
-
-/// ARGs that never become environment variables.
-const NON_ENV_ARGS: &[&str] = &["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"];
 
 /// Upstream `NormalizeWorkdir` on Linux: relative paths join the current one.
 pub(crate) fn normalize_workdir(current: &str, wd: &str) -> String {
@@ -91,9 +90,10 @@ fn parse_signal(raw: &str) -> Result<(), String> {
     }
 }
 
-/// `nat.ParsePortSpecs` keys for EXPOSE values (`80`, `80/udp`, `8000-8002`).
-fn parse_ports(specs: &[String]) -> Result<BTreeSet<String>, String> {
-    let mut out = BTreeSet::new();
+/// EXPOSE values (`80`, `80/udp`, `8000-8002`) as `port/proto`, in the order given (upstream
+/// `nat.ParsePortSpecs`, whose keys BuildKit 0.25's `parsePorts` lists in order).
+fn parse_ports(specs: &[String]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
     for raw in specs {
         let (port_part, proto) = match raw.split_once('/') {
             Some((p, "")) => (p, "tcp".to_string()),
@@ -122,11 +122,21 @@ fn parse_ports(specs: &[String]) -> Result<BTreeSet<String>, String> {
         if hi < lo {
             return Err(bad());
         }
-        for p in lo..=hi {
-            out.insert(format!("{p}/{proto}"));
-        }
+        out.extend((lo..=hi).map(|p| format!("{p}/{proto}")));
     }
     Ok(out)
+}
+
+/// EXPOSE's history text: Go's `%v` of a `nat.PortSet` for BuildKit 0.13 (`map[443/udp:{} 80/tcp:{}]`,
+/// sorted, each port once), of the port list for 0.25 (`[8080/tcp 443/udp]`, in the order of the
+/// words, which the parser sorts before expanding them: `${PORT}` before `443/udp`).
+fn expose_history(dialect: Dialect, ports: &[String]) -> String {
+    if dialect.exposes_in_order() {
+        return format!("EXPOSE [{}]", ports.join(" "));
+    }
+    let set: BTreeSet<&String> = ports.iter().collect();
+    let shown: Vec<String> = set.iter().map(|p| format!("{p}:{{}}")).collect();
+    format!("EXPOSE map[{}]", shown.join(" "))
 }
 
 fn duration(flag: &str, v: &Option<String>) -> Result<i64, String> {
@@ -296,23 +306,19 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
                         .map_err(|e| err(span, e.message, "check the variables EXPOSE uses"))?,
                 );
             }
-            let set = parse_ports(&list).map_err(|e| {
+            let ports = parse_ports(&list).map_err(|e| {
                 err(
                     span,
                     e,
                     "EXPOSE takes ports like 80, 80/tcp or 8000-8010/udp",
                 )
             })?;
-            let shown: Vec<String> = set.iter().map(|p| format!("{p}:{{}}")).collect();
-            for p in set {
+            let msg = expose_history(ctx.s.opts.dialect, &ports);
+            let d = &mut ctx.states[i];
+            for p in ports {
                 d.image.config.exposed_ports.insert(p, Default::default());
             }
-            d.image.commit(
-                &format!("EXPOSE map[{}]", shown.join(" ")),
-                false,
-                false,
-                created,
-            );
+            d.image.commit(&msg, false, false, created);
         }
         Command::User(u) => {
             let u = x(u)?;
@@ -357,41 +363,9 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
                 .commit(&format!("SHELL {}", gofmt::list(sh)), false, false, created);
         }
         Command::Arg(decls) => {
-            let mut commit = Vec::new();
-            // Applied after the loop (expansion reads the `env` snapshot either way), once the
-            // snapshot is released, so adding does not copy the whole list.
-            let mut env_adds = Vec::new();
-            for decl in decls {
-                let key = x(&decl.name)?;
-                let value = decl.default.as_deref().map(&x).transpose()?;
-                commit.push(match &value {
-                    Some(v) => format!("{key}={v}"),
-                    None => key.clone(),
-                });
-                let mut build_value = ctx.s.opts.build_args.get(&key).cloned().or(value);
-                if build_value.is_none() {
-                    if let Some((_, v)) = ctx.meta_args.iter().rev().find(|(k, _)| *k == key) {
-                        build_value.clone_from(v);
-                    }
-                }
-                let d = &mut ctx.states[i];
-                if let Some(v) = &build_value {
-                    if !NON_ENV_ARGS.contains(&key.as_str()) {
-                        env_adds.push((key.clone(), v.clone()));
-                    }
-                }
-                if let Some(f) = d.facts.last_mut() {
-                    f.args.push(key.clone());
-                }
-                d.build_args.push((key, build_value));
-            }
+            // Release the snapshot first, so adding to the environment does not copy it.
             drop(env);
-            let d = &mut ctx.states[i];
-            for (k, v) in env_adds {
-                d.env.add(&k, &v);
-            }
-            d.image
-                .commit(&format!("ARG {}", commit.join(" ")), false, false, created);
+            lower_arg::dispatch_arg(ctx, i, span, decls)?
         }
         Command::Workdir(p) => {
             let p = x(p)?;
@@ -459,10 +433,7 @@ mod tests {
     #[test]
     fn ports_and_signals() {
         let p = parse_ports(&["80".into(), "53/UDP".into(), "8000-8001".into()]).unwrap();
-        assert_eq!(
-            p.into_iter().collect::<Vec<_>>(),
-            vec!["53/udp", "80/tcp", "8000/tcp", "8001/tcp"]
-        );
+        assert_eq!(p, vec!["80/tcp", "53/udp", "8000/tcp", "8001/tcp"]);
         assert!(parse_ports(&["x".into()]).is_err());
         assert!(parse_ports(&["80/foo".into()]).is_err());
         assert!(parse_signal("SIGTERM").is_ok());
@@ -472,6 +443,21 @@ mod tests {
         assert_eq!(
             parse_signal("SIGNOPE"),
             Err("invalid signal: SIGNOPE".into())
+        );
+    }
+
+    #[test]
+    fn expose_history_per_dialect() {
+        let ports: Vec<String> = ["8080/tcp", "443/udp", "80/tcp", "8080/tcp"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            expose_history(Dialect::V0_13, &ports),
+            "EXPOSE map[443/udp:{} 80/tcp:{} 8080/tcp:{}]"
+        );
+        assert_eq!(
+            expose_history(Dialect::V0_25, &ports),
+            "EXPOSE [8080/tcp 443/udp 80/tcp 8080/tcp]"
         );
     }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::ctx::Ctx;
+use super::lower_arg;
 use super::lower_meta::with_shell;
 use super::lower_mount::run_mounts;
 use super::names::{prefix_command, uppercase_cmd};
@@ -211,7 +212,8 @@ pub(crate) fn dispatch_run(
     });
     d.state = out.root;
     let env_map: BTreeMap<String, String> = env.0.iter().cloned().collect();
-    let msg = format!("RUN {}", run_command_string(&args, &d.build_args, &env_map));
+    let history_args = lower_arg::run_args(opts.dialect, &d.inherited_args, &d.build_args);
+    let msg = format!("RUN {}", run_command_string(&args, &history_args, &env_map));
     d.image.commit(&msg, true, true, created.as_deref());
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::dialect::Dialect;
 use super::platform::Platform;
 use stagetrail_llb::pb;
 
@@ -92,6 +93,8 @@ pub struct Options {
     pub source_date_epoch: Option<i64>,
     /// The Dockerfile bytes for Definition.Source (SourceInfo.data).
     pub dockerfile_source: Option<Vec<u8>>,
+    /// The built-in frontend release whose history text and ARG scoping to reproduce.
+    pub dialect: Dialect,
 }
 
 impl Options {

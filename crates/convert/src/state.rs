@@ -142,6 +142,8 @@ pub struct StageState {
     pub network: pb::NetMode,
     /// ARGs declared in the stage.
     pub build_args: Vec<BuildArg>,
+    /// ARGs of the base stage (its own inherited ones first), where the dialect inherits them.
+    pub inherited_args: Vec<BuildArg>,
     /// Number of numbered steps.
     pub cmd_total: usize,
     /// Steps numbered so far.
@@ -211,6 +213,7 @@ impl StageState {
             hostname: String::new(),
             network: pb::NetMode::Unset,
             build_args: Vec::new(),
+            inherited_args: Vec::new(),
             cmd_total: 0,
             cmd_index: 0,
             cmd_set: false,

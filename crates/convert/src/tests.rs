@@ -417,3 +417,71 @@ fn named_contexts_replace_images_and_stages() {
     );
     assert!(ids.contains(&"local://depsdir".to_string()), "{ids:?}");
 }
+
+/// The two dialects on one Dockerfile: global ARG, build-arg overriding a default with "",
+/// a re-declared ARG, a stage built from a stage, EXPOSE with a port twice (the parser sorts the
+/// words as written, BuildKit 0.25 lists them in that order).
+fn dialects(dialect: Dialect) -> Converted {
+    let mut o = opts();
+    o.dialect = dialect;
+    o.build_args.insert("EMPTY".into(), String::new());
+    let text = "ARG G=global\nFROM scratch AS first\nARG G\nARG EMPTY=default L=a\n\
+                ARG L=b\nRUN x\nEXPOSE 80 53/udp 80\nFROM first\nRUN y\n";
+    conv_with(text, &o, &NoResolver).unwrap()
+}
+
+#[test]
+fn dialect_0_13_history() {
+    assert_eq!(
+        history(&dialects(Dialect::V0_13)),
+        vec![
+            "ARG G",
+            "ARG EMPTY=default L=a",
+            "ARG L=b",
+            "RUN |4 G=global EMPTY= L=b L=b /bin/sh -c x # buildkit",
+            "EXPOSE map[53/udp:{} 80/tcp:{}]",
+            "RUN /bin/sh -c y # buildkit",
+        ]
+    );
+}
+
+#[test]
+fn dialect_0_25_history() {
+    assert_eq!(
+        history(&dialects(Dialect::V0_25)),
+        vec![
+            "ARG G=global",
+            "ARG EMPTY= L=a",
+            "ARG L=b",
+            "RUN |3 G=global EMPTY= L=b /bin/sh -c x # buildkit",
+            "EXPOSE [53/udp 80/tcp 80/tcp]",
+            "RUN |3 G=global EMPTY= L=b /bin/sh -c y # buildkit",
+        ]
+    );
+}
+
+#[test]
+fn dialects_differ_in_op_digests_not_in_ops() {
+    let (old, new) = (dialects(Dialect::V0_13), dialects(Dialect::V0_25));
+    let without_digests = |c: &Converted| -> Vec<Value> {
+        ops(c)
+            .into_iter()
+            .map(|mut o| {
+                if let Some(m) = o.as_object_mut() {
+                    m.remove("digest");
+                    m.remove("inputs");
+                }
+                o
+            })
+            .collect()
+    };
+    assert_eq!(without_digests(&old), without_digests(&new));
+    assert_ne!(old.builds[0].definition.def, new.builds[0].definition.def);
+    let located = |c: &Converted| {
+        let def = &c.builds[0].definition;
+        let src = def.source.clone().unwrap_or_default();
+        let digests: Vec<String> = def.def.iter().map(|b| llb::digest(b)).collect();
+        src.locations.keys().all(|k| digests.contains(k))
+    };
+    assert!(located(&old) && located(&new));
+}

@@ -2,7 +2,8 @@
 //!
 //! Semantics follow BuildKit's Go `client/llb` at v0.13.2 so that, for the same
 //! logical graph, every op marshals to the same bytes (and therefore the same
-//! digest and cache key) as the built-in Dockerfile frontend produces.
+//! digest and cache key) as the built-in Dockerfile frontend produces; [`marshal_as`]
+//! encodes them as later releases do ([`OpEncoding`]).
 //!
 //! * [`State`] is an immutable handle to one output of an op (or scratch).
 //!   Each op is encoded and digested when it is created.
@@ -39,9 +40,10 @@ impl From<&stagetrail_oci::Platform> for pb::Platform {
 }
 
 pub use dump::dump_json;
+pub use encode::OpEncoding;
 pub use exec::{Exec, ExecOutput, Mount, MountKind};
 pub use file::{chown_by_name, CopyInfo, FileActions, MkdirInfo, MkfileInfo, RmInfo};
-pub use marshal::{marshal, to_bytes};
+pub use marshal::{marshal, marshal_as, to_bytes};
 pub use meta::OpMeta;
 pub use state::{default_platform, State};
 

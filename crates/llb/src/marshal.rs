@@ -1,10 +1,11 @@
 //! `State` graph → `pb::Definition`, like Go's `State.Marshal`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use prost::Message;
 
+use super::encode::{encode_op, OpEncoding};
 use super::meta::merge_metadata;
 use super::state::{Node, State};
 use super::{caps, digest, pb};
@@ -18,23 +19,37 @@ use super::{caps, digest, pb};
 /// `Source` is set like Go (always, for a non-scratch state): `infos` =
 /// `[source_info]` when given, and `locations[digest]` only for ops that have
 /// locations (one `Location{sourceIndex: 0}` per op occurrence). A scratch state
-/// gives an empty Definition (no ops).
+/// gives an empty Definition (no ops). Ops are encoded gogo's way.
 pub fn marshal(state: &State, source_info: Option<pb::SourceInfo>) -> pb::Definition {
+    marshal_as(state, source_info, OpEncoding::Gogo)
+}
+
+/// [`marshal`] with the ops encoded as `encoding` says: with [`OpEncoding::ProtobufGo`] every op
+/// is re-encoded, inputs renamed to their inputs' new digests, as BuildKit ≥ 0.17 does on load.
+pub fn marshal_as(
+    state: &State,
+    source_info: Option<pb::SourceInfo>,
+    encoding: OpEncoding,
+) -> pb::Definition {
     let mut def = pb::Definition::default();
     let Some(out) = state.output() else {
         return def;
     };
     let mut walk = Walk {
         def: &mut def,
+        encoding,
+        renamed: HashMap::new(),
         visited: HashSet::new(),
         emitted: HashSet::new(),
         locations: BTreeMap::new(),
     };
     walk.visit(&out.node);
     let locations = std::mem::take(&mut walk.locations);
+    let mut inputs: Vec<pb::Input> = state.to_input().into_iter().collect();
+    walk.rename(&mut inputs);
 
     let terminal = pb::Op {
-        inputs: state.to_input().into_iter().collect(),
+        inputs,
         ..pb::Op::default()
     };
     let bytes = terminal.encode_to_vec();
@@ -72,6 +87,9 @@ pub fn to_bytes(def: &pb::Definition) -> Vec<u8> {
 
 struct Walk<'a> {
     def: &'a mut pb::Definition,
+    encoding: OpEncoding,
+    /// Gogo digest → digest in `encoding`, for the nodes walked (empty for gogo).
+    renamed: HashMap<String, String>,
     /// Nodes already walked (Go's `vertexCache`), by identity.
     visited: HashSet<*const Node>,
     /// Digests already in `def.def` (Go's `cache`).
@@ -102,12 +120,13 @@ impl Walk<'_> {
     }
 
     fn emit(&mut self, node: &Arc<Node>) {
-        let md = self.def.metadata.entry(node.digest.clone()).or_default();
+        let (dgst, bytes) = self.encode(node);
+        let md = self.def.metadata.entry(dgst.clone()).or_default();
         merge_metadata(md, &node.metadata);
         if !node.locations.is_empty() {
             let ranges = node.locations.iter().map(full_range).collect();
             self.locations
-                .entry(node.digest.clone())
+                .entry(dgst.clone())
                 .or_default()
                 .locations
                 .push(pb::Location {
@@ -115,8 +134,30 @@ impl Walk<'_> {
                     ranges,
                 });
         }
-        if self.emitted.insert(node.digest.clone()) {
-            self.def.def.push(node.bytes.clone());
+        if self.emitted.insert(dgst) {
+            self.def.def.push(bytes);
+        }
+    }
+
+    /// The node's digest and bytes in the walk's encoding (its inputs already walked).
+    fn encode(&mut self, node: &Node) -> (String, Vec<u8>) {
+        if self.encoding == OpEncoding::Gogo {
+            return (node.digest.clone(), node.bytes.clone());
+        }
+        let mut op = node.op.clone();
+        self.rename(&mut op.inputs);
+        let bytes = encode_op(&op, self.encoding);
+        let renamed = digest(&bytes);
+        self.renamed.insert(node.digest.clone(), renamed.clone());
+        (renamed, bytes)
+    }
+
+    /// Points `inputs` at the re-encoded ops.
+    fn rename(&self, inputs: &mut [pb::Input]) {
+        for input in inputs {
+            if let Some(d) = self.renamed.get(&input.digest) {
+                input.digest.clone_from(d);
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::encode::encode_op;
+use super::encode::{encode_op, OpEncoding};
 use super::meta::OpMeta;
 use super::{caps, digest, pb};
 
@@ -11,7 +11,9 @@ use super::{caps, digest, pb};
 pub(crate) struct Node {
     /// `sha256:…` of `bytes`.
     pub(crate) digest: String,
-    /// The marshalled `pb::Op`.
+    /// The op, as built (inputs named by gogo digests).
+    pub(crate) op: pb::Op,
+    /// The marshalled `pb::Op`, gogo's way.
     pub(crate) bytes: Vec<u8>,
     /// The nodes behind `op.inputs`, in input order (Go visits them before this op).
     pub(crate) deps: Vec<Arc<Node>>,
@@ -29,9 +31,10 @@ impl Node {
         meta: &OpMeta,
         caps: &[&str],
     ) -> Arc<Node> {
-        let bytes = encode_op(op);
+        let bytes = encode_op(op, OpEncoding::Gogo);
         Arc::new(Node {
             digest: digest(&bytes),
+            op: op.clone(),
             bytes,
             deps,
             metadata: meta.to_pb(caps),

@@ -166,7 +166,10 @@ mod tests {
         let p = Purl::parse("pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12")
             .unwrap();
         assert_eq!(p.base, "pkg:deb/debian/libssl3");
-        assert_eq!((p.namespace.as_str(), p.name.as_str()), ("debian", "libssl3"));
+        assert_eq!(
+            (p.namespace.as_str(), p.name.as_str()),
+            ("debian", "libssl3")
+        );
         assert_eq!(p.qualifiers["distro"], "debian-12");
         assert_eq!(p.version.as_deref(), Some("3.0.11-1~deb12u2"));
         assert_eq!(Purl::parse("pkg:generic/x").unwrap().version, None);

@@ -12,6 +12,8 @@ pub struct Stack {
     pub registry: String,
     /// `DOCKER_HOST` of the stack's engine.
     pub docker_host: String,
+    /// The engine's Docker version (`26.1.5`, `28.5.2`).
+    pub engine_version: String,
 }
 
 /// The stack from the environment (`eval "$(scripts/stack up)"`), else from `scripts/stack env`;
@@ -26,15 +28,19 @@ pub fn stack() -> Stack {
         .args(["-fsS", "--max-time", "5", &format!("http://{registry}/v2/")])
         .output()
         .is_ok_and(|o| o.status.success());
-    let docker_up = Command::new("docker")
+    let engine_version = Command::new("docker")
         .args(["version", "--format", "{{.Server.Version}}"])
         .env("DOCKER_HOST", &docker_host)
         .output()
-        .is_ok_and(|o| o.status.success());
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let docker_up = engine_version.is_some();
     assert!(registry_up && docker_up, "{NOT_RUNNING} (registry {registry} up: {registry_up}, docker {docker_host} up: {docker_up})");
     Stack {
         registry,
         docker_host,
+        engine_version: engine_version.unwrap_or_default(),
     }
 }
 
@@ -52,6 +58,14 @@ fn stack_env() -> Option<(String, String)> {
 }
 
 impl Stack {
+    /// The major Docker version of the engine (26 or 28 in `scripts/stack`).
+    pub fn engine_major(&self) -> u32 {
+        let major = self.engine_version.split('.').next().unwrap_or("");
+        major
+            .parse()
+            .unwrap_or_else(|_| panic!("docker version {:?}", self.engine_version))
+    }
+
     /// Runs a command with the stack's `DOCKER_HOST`; fails the test with its output when it fails.
     pub fn run(&self, program: &str, args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
         let out = Command::new(program)

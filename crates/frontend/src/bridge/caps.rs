@@ -34,6 +34,13 @@ pub mod ids {
     pub const SOLVE_EVALUATE: &str = "gateway.solve.evaluate";
 }
 
+/// LLB cap IDs stagetrail looks at (upstream `solver/pb/caps.go`).
+pub mod llb_ids {
+    /// Checksums on image sources: new in BuildKit 0.25 (not in 0.24), it tells a 0.25 or later
+    /// daemon apart, whatever version string a distribution's build reports.
+    pub const SOURCE_IMAGE_CHECKSUM: &str = "source.image.checksum";
+}
+
 /// The caps every server had before caps were announced (used when Ping lists none).
 const DEFAULT_FRONTEND_CAPS: &[&str] = &[
     ids::SOLVE_BASE,

@@ -12,12 +12,12 @@ use super::attest_record;
 use super::failure::{warn, Failure};
 use super::sbom::{self, SbomRequest};
 use super::solve_errors::{needs_entitlement, solve_failure};
-use crate::bridge::caps::ids;
+use crate::bridge::caps::{ids, llb_ids};
 use crate::bridge::Bridge;
 use crate::bridge::{BuildResult, Refs};
 use crate::options::load::LoadedDockerfile;
 use crate::options::{FrontendOpts, ResolveMode};
-use stagetrail_convert::{self as convert, Options, Platform, ResolvedImage, Resolver};
+use stagetrail_convert::{self as convert, Dialect, Options, Platform, ResolvedImage, Resolver};
 use stagetrail_dockerfile::ast::Dockerfile;
 use stagetrail_llb::pb;
 
@@ -35,7 +35,7 @@ pub async fn build(
     context_excludes: Vec<String>,
     source: &pb::SourceInfo,
 ) -> Result<BuildResult, Failure> {
-    let options = convert_options(opts, loaded, context_excludes);
+    let options = convert_options(opts, loaded, context_excludes, dialect(bridge));
     let resolver = BridgeResolver {
         bridge,
         mode: opts.image_resolve_mode,
@@ -114,17 +114,35 @@ fn platform_json(p: &Platform) -> serde_json::Value {
     v
 }
 
-/// The converter's options: those parsed with the frontend options, plus what loading found.
+/// The converter's options: those parsed with the frontend options, plus what loading found and
+/// the dialect of the daemon's own frontend.
 pub fn convert_options(
     opts: &FrontendOpts,
     loaded: &LoadedDockerfile,
     context_excludes: Vec<String>,
+    dialect: Dialect,
 ) -> Options {
     Options {
         context_excludes,
         dockerfile_source: Some(loaded.data.clone()),
+        dialect,
         ..opts.convert.clone()
     }
+}
+
+/// The release of the built-in Dockerfile frontend of the daemon we run on, told by the LLB caps
+/// it announced in `Ping` (the version string says nothing: Debian's build reports v0.0.0+unknown).
+pub fn dialect(bridge: &Bridge) -> Dialect {
+    let dialect = if bridge.has_llb_cap(llb_ids::SOURCE_IMAGE_CHECKSUM) {
+        Dialect::V0_25
+    } else {
+        Dialect::V0_13
+    };
+    tracing::info!(
+        "stagetrail: images as BuildKit {dialect}'s Dockerfile frontend makes them (BuildKit {})",
+        bridge.buildkit_version().unwrap_or("version unknown")
+    );
+    dialect
 }
 
 /// Resolves base images with `ResolveImageConfig`, blocking the converter's

@@ -10,7 +10,7 @@ use super::values::{
 use super::workers::parse_workers;
 pub use super::workers::WorkerInfo;
 pub use crate::bridge::CacheImport;
-use stagetrail_convert::{NamedContext, Options, Platform};
+use stagetrail_convert::{Dialect, NamedContext, Options, Platform};
 
 /// Prefix of the environment variables that carry one `key=value` option each.
 pub const OPT_ENV_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
@@ -188,6 +188,8 @@ impl FrontendOpts {
                 .transpose()
                 .map_err(|m| bad("build-arg:SOURCE_DATE_EPOCH", m))?,
             dockerfile_source: None,
+            // Told by the daemon's caps once connected (`build::dialect`).
+            dialect: Dialect::default(),
         };
         Ok(FrontendOpts {
             convert,
