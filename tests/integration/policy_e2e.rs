@@ -209,15 +209,22 @@ fn expired_untrusted_and_missing_types_fail_with_their_reasons() {
 const MULTI_STAGE: &str = "FROM 127.0.0.1:REG/library/debian:bookworm AS base\nRUN echo base > /base\n\
 FROM base AS build\nRUN echo build > /build\nFROM scratch AS final\nCOPY --from=build /build /build\nCOPY data.txt /\n";
 
+/// Builds [`MULTI_STAGE`] in a fresh context named `name` and pushes it as `repo:1`; returns the
+/// context and the image.
+fn push_multi_stage(s: &Stack, name: &str, repo: &str) -> (PathBuf, String) {
+    let dir = s.context(name);
+    let port = s.registry.rsplit(':').next().unwrap();
+    write(&dir, "Dockerfile", &MULTI_STAGE.replace("REG", port));
+    let image = format!("{}/{repo}:1", s.registry);
+    s.build_push(&dir, &image, None);
+    (dir, image)
+}
+
 #[test]
 fn attest_export_is_accepted_by_cosign_for_provenance_spdx_and_cyclonedx() {
     let s = stack();
-    let dir = s.context("export");
-    let port = s.registry.rsplit(':').next().unwrap();
-    write(&dir, "Dockerfile", &MULTI_STAGE.replace("REG", port));
     let repo = "stagetrail-test/policy-export";
-    let image = format!("{}/{repo}:1", s.registry);
-    s.build_push(&dir, &image, None);
+    let (dir, image) = push_multi_stage(&s, "export", repo);
     let platform = add_statements(
         &s,
         repo,
@@ -1003,12 +1010,8 @@ fn cyclonedx_of_stage(stage: &str) -> Value {
 #[test]
 fn inspect_names_the_stage_of_each_cyclonedx_document() {
     let s = stack();
-    let dir = s.context("cdx-stages");
-    let port = s.registry.rsplit(':').next().unwrap();
-    write(&dir, "Dockerfile", &MULTI_STAGE.replace("REG", port));
     let repo = "stagetrail-test/policy-cdx-stages";
-    let image = format!("{}/{repo}:1", s.registry);
-    s.build_push(&dir, &image, None);
+    let (dir, image) = push_multi_stage(&s, "cdx-stages", repo);
     let cdx = "https://cyclonedx.org/bom";
     add_statements(
         &s,
@@ -1037,12 +1040,8 @@ fn inspect_names_the_stage_of_each_cyclonedx_document() {
 #[test]
 fn vuln_reports_per_stage_and_cosign_accepts_the_attached_attestations() {
     let s = stack();
-    let dir = s.context("vuln");
-    let port = s.registry.rsplit(':').next().unwrap();
-    write(&dir, "Dockerfile", &MULTI_STAGE.replace("REG", port));
     let repo = "stagetrail-test/policy-vuln";
-    let image = format!("{}/{repo}:1", s.registry);
-    s.build_push(&dir, &image, None);
+    let (dir, image) = push_multi_stage(&s, "vuln", repo);
     let platform = add_statements(
         &s,
         repo,
