@@ -67,52 +67,39 @@ pub enum AnyImage {
     Tar(super::OciTar),
 }
 
+/// Runs `$body` with `$image` bound to whichever source `$any` holds.
+macro_rules! with_source {
+    ($any:expr, $image:ident => $body:expr) => {
+        match $any {
+            AnyImage::Registry($image) => $body,
+            AnyImage::Layout($image) => $body,
+            AnyImage::Tar($image) => $body,
+        }
+    };
+}
+
 impl ImageSource for AnyImage {
     fn name(&self) -> String {
-        match self {
-            AnyImage::Registry(i) => i.name(),
-            AnyImage::Layout(i) => i.name(),
-            AnyImage::Tar(i) => i.name(),
-        }
+        with_source!(self, i => i.name())
     }
 
     async fn root(&self) -> Result<FetchedManifest> {
-        match self {
-            AnyImage::Registry(i) => i.root().await,
-            AnyImage::Layout(i) => i.root().await,
-            AnyImage::Tar(i) => i.root().await,
-        }
+        with_source!(self, i => i.root().await)
     }
 
     async fn manifest(&self, descriptor: &Descriptor) -> Result<FetchedManifest> {
-        match self {
-            AnyImage::Registry(i) => i.manifest(descriptor).await,
-            AnyImage::Layout(i) => i.manifest(descriptor).await,
-            AnyImage::Tar(i) => i.manifest(descriptor).await,
-        }
+        with_source!(self, i => i.manifest(descriptor).await)
     }
 
     async fn blob(&self, descriptor: &Descriptor) -> Result<Vec<u8>> {
-        match self {
-            AnyImage::Registry(i) => i.blob(descriptor).await,
-            AnyImage::Layout(i) => i.blob(descriptor).await,
-            AnyImage::Tar(i) => i.blob(descriptor).await,
-        }
+        with_source!(self, i => i.blob(descriptor).await)
     }
 
     async fn tagged(&self, tag: &str) -> Result<Option<FetchedManifest>> {
-        match self {
-            AnyImage::Registry(i) => i.tagged(tag).await,
-            AnyImage::Layout(i) => i.tagged(tag).await,
-            AnyImage::Tar(i) => i.tagged(tag).await,
-        }
+        with_source!(self, i => i.tagged(tag).await)
     }
 
     async fn referrers(&self, subject: &Digest) -> Result<Option<Vec<Descriptor>>> {
-        match self {
-            AnyImage::Registry(i) => i.referrers(subject).await,
-            AnyImage::Layout(i) => i.referrers(subject).await,
-            AnyImage::Tar(i) => i.referrers(subject).await,
-        }
+        with_source!(self, i => i.referrers(subject).await)
     }
 }
