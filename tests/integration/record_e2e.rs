@@ -18,7 +18,6 @@ use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
 use serde_json::Value;
 use servers::{git, scratch, serve_file, GitDaemon};
@@ -29,27 +28,6 @@ const RECORD_TYPE: &str = "https://stagetrail.dev/build-record/v1";
 const CUSTOM_TYPE: &str = "https://example.com/compliance/v1";
 const SECRET_FILE_VALUE: &str = "file-s3cr3t-4c1d-never-in-blobs";
 const TOKEN_ARG_VALUE: &str = "arg-t0k3n-9f2e-never-in-our-output";
-
-/// The frontend image under test.
-fn frontend(s: &Stack) -> &'static str {
-    static IMAGE: OnceLock<String> = OnceLock::new();
-    IMAGE.get_or_init(|| {
-        if let Ok(image) = std::env::var("STAGETRAIL_E2E_FRONTEND") {
-            if !image.is_empty() {
-                return image;
-            }
-        }
-        let tag = format!("{}/stagetrail/frontend:record-e2e", s.registry);
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        s.run(
-            repo.join("scripts/frontend-image").to_str().unwrap(),
-            &[&tag],
-            repo,
-            &[("STAGETRAIL_REGISTRY", s.registry.as_str())],
-        );
-        tag
-    })
-}
 
 /// `docker buildx build --progress=plain ARGS`: (success, combined output).
 fn buildx(s: &Stack, dir: &Path, args: &[&str]) -> (bool, String) {
@@ -266,7 +244,7 @@ fn purl_registry(s: &Stack) -> String {
 #[test]
 fn provenance_record_secrets_and_custom_attestation() {
     let s = stack();
-    let fe = frontend(&s);
+    let fe = s.frontend();
     let f = fixture(&s);
     let secret = f.dir.join("secret.txt");
     let secret = secret.to_str().unwrap();
@@ -502,7 +480,7 @@ fn provenance_record_secrets_and_custom_attestation() {
 #[test]
 fn bad_custom_attestation_requests_fail_the_build() {
     let s = stack();
-    let fe = frontend(&s);
+    let fe = s.frontend();
     let dir = scratch("bad");
     std::fs::write(
         dir.join("Dockerfile"),

@@ -149,17 +149,23 @@ impl Stack {
             .expect("Docker-Content-Digest header")
     }
 
-    /// `STAGETRAIL_E2E_FRONTEND`, else `scripts/frontend-image` built from this tree.
+    /// `STAGETRAIL_E2E_FRONTEND`, else `scripts/frontend-image` built from this tree (once per run).
     pub fn frontend(&self) -> String {
-        if let Ok(image) = std::env::var("STAGETRAIL_E2E_FRONTEND") {
-            if !image.is_empty() && image != "builtin" {
-                return image;
-            }
-        }
-        let tag = format!("{}/stagetrail/frontend:e2e", self.registry);
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        self.run("scripts/frontend-image", &[&tag], repo, &[]);
-        tag
+        static IMAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        IMAGE
+            .get_or_init(|| {
+                if let Ok(image) = std::env::var("STAGETRAIL_E2E_FRONTEND") {
+                    if !image.is_empty() && image != "builtin" {
+                        return image;
+                    }
+                }
+                let tag = format!("{}/stagetrail/frontend:e2e", self.registry);
+                let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+                let registry = [("STAGETRAIL_REGISTRY", self.registry.as_str())];
+                self.run("scripts/frontend-image", &[&tag], repo, &registry);
+                tag
+            })
+            .clone()
     }
 
     /// `docker buildx build` of `dir` through `frontend` with the stack's Debian as `BASE`.
