@@ -67,14 +67,30 @@ impl Stack {
     }
 
     /// Runs a command with the stack's `DOCKER_HOST`; fails the test with its output when it fails.
+    ///
+    /// A push that the loopback registry answered with a 500 is run once more: distribution 2.8
+    /// rewrites a tag's link file in place, and a concurrent `HEAD` of that tag (the engine's own,
+    /// during a push of a tag that an earlier run wrote) reads it half-written and fails with
+    /// `invalid checksum digest format` — the registry's race, not the pusher's.
     pub fn run(&self, program: &str, args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
-        let out = Command::new(program)
-            .args(args)
-            .current_dir(dir)
-            .env("DOCKER_HOST", &self.docker_host)
-            .envs(env.iter().copied())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        let attempt = || {
+            Command::new(program)
+                .args(args)
+                .current_dir(dir)
+                .env("DOCKER_HOST", &self.docker_host)
+                .envs(env.iter().copied())
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
+        };
+        let mut out = attempt();
+        let registry_race =
+            String::from_utf8_lossy(&out.stderr).contains("500 Internal Server Error");
+        if !out.status.success() && args.contains(&"--push") && registry_race {
+            eprintln!(
+                "{program} {args:?}: the registry answered 500 during the push; pushing once more"
+            );
+            out = attempt();
+        }
         assert!(
             out.status.success(),
             "{program} {args:?} failed:\n{}\n{}",
