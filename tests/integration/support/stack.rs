@@ -165,7 +165,8 @@ impl Stack {
             .expect("Docker-Content-Digest header")
     }
 
-    /// `STAGETRAIL_E2E_FRONTEND`, else `scripts/frontend-image` built from this tree (once per run).
+    /// `STAGETRAIL_E2E_FRONTEND`, else `scripts/frontend-image` built from this tree (once per test
+    /// process).
     pub fn frontend(&self) -> String {
         static IMAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         IMAGE
@@ -175,7 +176,12 @@ impl Stack {
                         return image;
                     }
                 }
-                let tag = format!("{}/stagetrail/frontend:e2e", self.registry);
+                // One tag per test process: test runs from several worktrees share the stack.
+                let tag = format!(
+                    "{}/stagetrail/frontend:e2e-{}",
+                    self.registry,
+                    std::process::id()
+                );
                 let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
                 let registry = [("STAGETRAIL_REGISTRY", self.registry.as_str())];
                 self.run("scripts/frontend-image", &[&tag], repo, &registry);
