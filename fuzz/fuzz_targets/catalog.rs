@@ -1,5 +1,6 @@
-//! The catalogers' parsers: the first byte picks a database file, the rest is its content; the
-//! root is scanned with every cataloger.
+//! The catalogers' parsers: the first byte picks a database file (or an executable, for the Go
+//! and cargo-auditable readers of ELF files), the rest is its content; the root is scanned with
+//! every cataloger.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,6 +17,7 @@ const FILES: &[&str] = &[
     "app/Cargo.lock",
     "etc/os-release",
     "usr/lib/ruby/gems/3.0.0/specifications/x-1.gemspec",
+    "usr/local/bin/app",
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -27,5 +29,9 @@ fuzz_target!(|data: &[u8]| {
     let file = root.path().join(path);
     std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
     std::fs::write(&file, content).expect("write");
+    if path.ends_with("/app") {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
     let _ = scan(&LocalFs::new(root.path()));
 });
