@@ -2,6 +2,8 @@
 //! else the global ARG), the environment of later `RUN`s, and the history text, which differs
 //! between [`Dialect`]s.
 
+use std::collections::HashMap;
+
 use super::ctx::Ctx;
 use super::dialect::Dialect;
 use super::state::{BuildArg, EnvList};
@@ -114,11 +116,16 @@ pub(crate) fn run_args(
     if !dialect.dedups_run_args() {
         return all.cloned().collect();
     }
+    // An index by name: a stage with thousands of ARGs and many RUNs stays linear.
     let mut out: Vec<BuildArg> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
     for (k, v) in all {
-        match out.iter_mut().find(|(key, _)| key == k) {
-            Some(slot) => slot.1.clone_from(v),
-            None => out.push((k.clone(), v.clone())),
+        match at.get(k.as_str()) {
+            Some(&slot) => out[slot].1.clone_from(v),
+            None => {
+                at.insert(k, out.len());
+                out.push((k.clone(), v.clone()));
+            }
         }
     }
     out
