@@ -197,10 +197,28 @@ pub async fn audit_all(
     options: &AuditOptions,
     done: Arc<dyn Fn(&AuditRow)>,
 ) -> Vec<AuditRow> {
+    let one = |image| audit_one(client, image, options);
+    for_each_bounded(images, options.concurrency, one, done).await
+}
+
+/// Runs `one` on each of `images`, at most `concurrency` at once (on the current thread); results
+/// come back in the order of `images`. `done` is called after each image.
+pub async fn for_each_bounded<'a, R, F, Fut>(
+    images: &'a [String],
+    concurrency: usize,
+    one: F,
+    done: Arc<dyn Fn(&R)>,
+) -> Vec<R>
+where
+    F: Fn(&'a str) -> Fut,
+    Fut: std::future::Future<Output = R>,
+{
     let next = Rc::new(RefCell::new(0usize));
-    let rows: Rc<RefCell<Vec<Option<AuditRow>>>> = Rc::new(RefCell::new(vec![None; images.len()]));
-    let workers = (0..options.concurrency.max(1)).map(|_| {
-        let (next, rows, done) = (next.clone(), rows.clone(), done.clone());
+    let results: Rc<RefCell<Vec<Option<R>>>> =
+        Rc::new(RefCell::new((0..images.len()).map(|_| None).collect()));
+    let one = &one;
+    let workers = (0..concurrency.max(1)).map(|_| {
+        let (next, results, done) = (next.clone(), results.clone(), done.clone());
         async move {
             loop {
                 let i = {
@@ -210,18 +228,16 @@ pub async fn audit_all(
                     i
                 };
                 let Some(image) = images.get(i) else { break };
-                let row = audit_one(client, image, options).await;
-                done(&row);
-                rows.borrow_mut()[i] = Some(row);
+                let r = one(image).await;
+                done(&r);
+                results.borrow_mut()[i] = Some(r);
             }
         }
     });
     join_all(workers.collect()).await;
-    let rows = rows.take();
-    rows.into_iter()
-        .zip(images)
-        .map(|(r, i)| r.unwrap_or_else(|| AuditRow::failed(i, "not audited".into())))
-        .collect()
+    let results = results.take();
+    // Every slot is filled: the workers run until the list is exhausted.
+    results.into_iter().flatten().collect()
 }
 
 /// Runs futures concurrently on the current task until all finish.
