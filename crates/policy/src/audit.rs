@@ -173,20 +173,29 @@ impl AuditRow {
 
 /// Audits one image reference.
 pub async fn audit_one(client: &RegistryClient, image: &str, options: &AuditOptions) -> AuditRow {
-    let reference = match Reference::parse(image) {
-        Ok(r) => r,
-        Err(e) => return AuditRow::failed(image, e.to_string()),
-    };
+    let packages = options.policy.as_ref().is_some_and(Policy::needs_packages);
+    match gather_one(client, image, options, packages).await {
+        Ok(facts) => AuditRow::of(image, &facts, options),
+        Err(e) => AuditRow::failed(image, e),
+    }
+}
+
+/// Reads the image reference `image` with the options' keys (and SBOM packages when `packages`);
+/// the error as text.
+pub async fn gather_one(
+    client: &RegistryClient,
+    image: &str,
+    options: &AuditOptions,
+    packages: bool,
+) -> Result<ImageFacts, String> {
+    let reference = Reference::parse(image).map_err(|e| e.to_string())?;
     let source = RegistryImage::new(client.clone(), reference);
     let how = Distill {
         keys: options.keys.clone(),
-        packages: options.policy.as_ref().is_some_and(Policy::needs_packages),
+        packages,
         predicates: false,
     };
-    match gather(&source, &how).await {
-        Ok(facts) => AuditRow::of(image, &facts, options),
-        Err(e) => AuditRow::failed(image, e.to_string()),
-    }
+    gather(&source, &how).await.map_err(|e| e.to_string())
 }
 
 /// Audits `images` with at most `options.concurrency` in flight (on the current thread); rows come
@@ -254,6 +263,30 @@ async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
     .await
 }
 
+/// `cells` as lines of columns padded to their widest cell, two spaces apart.
+pub fn aligned<const N: usize>(cells: &[[String; N]]) -> String {
+    let widths: Vec<usize> = (0..N)
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in cells {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 /// The rows as an aligned text table; errors and failed rules follow it, one per line.
 pub fn table(rows: &[AuditRow]) -> String {
     let header = [
@@ -286,25 +319,7 @@ pub fn table(rows: &[AuditRow]) -> String {
             r.policy.unwrap_or("-").to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..7)
-        .map(|c| {
-            cells
-                .iter()
-                .map(|row| row[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in &cells {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
+    let mut out = aligned(&cells);
     for r in rows {
         if let Some(e) = &r.error {
             out.push_str(&format!("{}: error: {e}\n", r.image));

@@ -10,15 +10,14 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::audit::AuditOptions;
+use super::audit::{aligned, gather_one, AuditOptions};
 use super::coverage::{coverage, is_sbom};
 use super::evaluate::{evaluate, Finding};
-use super::evidence::{Distill, Evidence, ImageFacts};
-use super::gather::gather;
+use super::evidence::{Evidence, ImageFacts};
 use super::model::{Policy, StageSboms};
 use super::vuln::{self, osv::OsvDb, StageScan};
 use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
-use stagetrail_oci::{Reference, RegistryClient, RegistryImage};
+use stagetrail_oci::RegistryClient;
 
 /// The stage name used when the stage list is unknown and an SBOM names no stage.
 const UNKNOWN_STAGE: &str = "-";
@@ -102,11 +101,10 @@ impl ImageStages {
             .as_ref()
             .map(|p| evaluate(p, facts, options.now))
             .unwrap_or_default();
-        let policy =
-            options
-                .policy
-                .as_ref()
-                .map(|_| if unplaced.is_empty() { "pass" } else { "fail" });
+        let policy = options
+            .policy
+            .as_ref()
+            .map(|_| if unplaced.is_empty() { "pass" } else { "fail" });
         let mut stages = Vec::new();
         for p in &facts.platforms {
             let here: Vec<&Evidence> = statements
@@ -198,19 +196,10 @@ pub async fn audit_stages_one(
     options: &AuditOptions,
     db: Option<&OsvDb>,
 ) -> ImageStages {
-    let reference = match Reference::parse(image) {
-        Ok(r) => r,
-        Err(e) => return ImageStages::failed(image, e.to_string()),
-    };
-    let source = RegistryImage::new(client.clone(), reference);
-    let how = Distill {
-        keys: options.keys.clone(),
-        packages: db.is_some() || options.policy.as_ref().is_some_and(Policy::needs_packages),
-        predicates: false,
-    };
-    match gather(&source, &how).await {
+    let packages = db.is_some() || options.policy.as_ref().is_some_and(Policy::needs_packages);
+    match gather_one(client, image, options, packages).await {
         Ok(facts) => ImageStages::of(image, &facts, options, db),
-        Err(e) => ImageStages::failed(image, e.to_string()),
+        Err(e) => ImageStages::failed(image, e),
     }
 }
 
@@ -253,25 +242,7 @@ pub fn stage_table(images: &[ImageStages]) -> String {
             ]);
         }
     }
-    let mut out = String::new();
-    let widths: Vec<usize> = (0..6)
-        .map(|c| {
-            cells
-                .iter()
-                .map(|r| r[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in &cells {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
+    let mut out = aligned(&cells);
     for i in images {
         if let Some(e) = &i.error {
             out.push_str(&format!("{}: error: {e}\n", i.image));

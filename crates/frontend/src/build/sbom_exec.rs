@@ -264,16 +264,19 @@ mod tests {
             llb::OpMeta::default(),
         );
         let states = BTreeMap::from([("stage-0".to_string(), img)]);
-        let outputs = scanner_states(
-            "example.com/stagetrail:1",
-            "/bin/stagetrail",
-            &Platform::linux_amd64(),
-            &plan,
-            &states,
-            None,
-            false,
-        )
-        .unwrap();
+        let run = |db| {
+            scanner_states(
+                "example.com/stagetrail:1",
+                "/bin/stagetrail",
+                &Platform::linux_amd64(),
+                &plan,
+                &states,
+                db,
+                false,
+            )
+            .unwrap()
+        };
+        let outputs = run(None);
         let types: Vec<&str> = outputs.iter().map(|o| o.1).collect();
         assert_eq!(types, [SPDX, CYCLONEDX]);
         let def = llb::marshal(&outputs[0].0, None);
@@ -290,16 +293,7 @@ mod tests {
             None,
             llb::OpMeta::default(),
         );
-        let outputs = scanner_states(
-            "example.com/stagetrail:1",
-            "/bin/stagetrail",
-            &Platform::linux_amd64(),
-            &plan,
-            &states,
-            Some(&db),
-            false,
-        )
-        .unwrap();
+        let outputs = run(Some(&db));
         let types: Vec<&str> = outputs.iter().map(|o| o.1).collect();
         assert_eq!(types, [SPDX, CYCLONEDX, VULN]);
         let dump = llb::dump_json(&llb::marshal(&outputs[2].0, None)).to_string();
