@@ -153,6 +153,38 @@ fn the_vulndb_context_adds_a_vuln_statement_per_scanned_stage() {
             "{tree}"
         );
     }
+
+    // Signed by attest-export, cosign accepts them at the platform digest.
+    let pw = [("COSIGN_PASSWORD", "")];
+    s.run("cosign", &["generate-key-pair"], &dir, &pw);
+    let (code, out, err) = s.stagetrail(&["attest-export", &image, "--key", "cosign.key"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    let platform = out
+        .lines()
+        .find(|l| l.contains(VULN))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("an exported vuln statement")
+        .to_string();
+    let verified = s.run(
+        "cosign",
+        &[
+            "verify-attestation",
+            "--key",
+            "cosign.pub",
+            "--type",
+            "vuln",
+            "--insecure-ignore-tlog",
+            "--allow-insecure-registry",
+            &platform,
+        ],
+        &dir,
+        &[],
+    );
+    let text = String::from_utf8_lossy(&verified.stderr);
+    assert!(
+        text.contains("The signatures were verified against the specified public key"),
+        "{text}"
+    );
 }
 
 #[test]
