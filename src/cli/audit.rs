@@ -1,6 +1,7 @@
 //! `stagetrail audit [IMAGE…] [--file F] [-]`: attestation coverage of many images as a table or JSON,
 //! with a progress bar on stderr when it is a terminal. Images come from the arguments, a file and
-//! stdin (`-`), split on whitespace, deduplicated in first-seen order.
+//! stdin (`-`), split on whitespace, deduplicated in first-seen order. `--stages` gives one line per
+//! platform and stage instead: its SBOMs, and with `--db` the OSV database's findings in them.
 //!
 //! Exit codes: 0 all read (and passing the policy when given), 1 some image fails the policy,
 //! 2 some image could not be read or bad arguments.
@@ -18,7 +19,9 @@ use super::verify::{now, policy_and_keys};
 use stagetrail_oci::Limits;
 
 use super::image_args::RegistryArgs;
-use stagetrail_policy::audit::{audit_all, table, AuditOptions, AuditRow};
+use stagetrail_policy::audit::{audit_all, for_each_bounded, table, AuditOptions, AuditRow};
+use stagetrail_policy::stage_audit::{audit_stages_one, stage_table, ImageStages};
+use stagetrail_policy::vuln::osv::OsvDb;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -46,6 +49,13 @@ pub struct AuditArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// One line per platform and stage: its SBOMs, vulnerabilities (with --db) and policy findings.
+    #[arg(long)]
+    pub stages: bool,
+    /// With --stages: look the stages' packages up in this offline OSV database (a directory of OSV
+    /// JSON files and/or per-ecosystem `all.zip` exports).
+    #[arg(long, value_name = "DIR", requires = "stages")]
+    pub db: Option<PathBuf>,
     /// Images read at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
@@ -127,23 +137,65 @@ fn audit(args: &AuditArgs) -> anyhow::Result<i32> {
     if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}") {
         bar.set_style(style);
     }
-    let tick = bar.clone();
-    let done = Arc::new(move |row: &AuditRow| {
-        tick.set_message(row.image.clone());
-        tick.inc(1);
-    });
-    let rows = super::block_on(audit_all(&client, &images, &options, done))?;
-    bar.finish_and_clear();
-    match args.format {
-        Format::Table => print!("{}", table(&rows)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-    }
-    let code = if rows.iter().any(|r| r.error.is_some()) {
-        2
-    } else if rows.iter().any(|r| r.policy == Some("fail")) {
-        1
+    let code = if args.stages {
+        let db = args.db.as_deref().map(OsvDb::read).transpose()?;
+        let done = ticker(&bar, |r: &ImageStages| &r.image);
+        let one = |image| audit_stages_one(&client, image, &options, db.as_ref());
+        let rows = super::block_on(for_each_bounded(&images, options.concurrency, one, done))?;
+        bar.finish_and_clear();
+        print(
+            args.format,
+            || stage_table(&rows),
+            || serde_json::to_string_pretty(&rows),
+        )?;
+        outcome(rows.iter().map(|r| (r.error.is_some(), r.policy)))
     } else {
-        0
+        let done = ticker(&bar, |r: &AuditRow| &r.image);
+        let rows = super::block_on(audit_all(&client, &images, &options, done))?;
+        bar.finish_and_clear();
+        print(
+            args.format,
+            || table(&rows),
+            || serde_json::to_string_pretty(&rows),
+        )?;
+        outcome(rows.iter().map(|r| (r.error.is_some(), r.policy)))
     };
     Ok(code)
+}
+
+/// Advances `bar` by one image, showing its name.
+fn ticker<R: 'static>(bar: &ProgressBar, image: fn(&R) -> &String) -> Arc<dyn Fn(&R)> {
+    let bar = bar.clone();
+    Arc::new(move |row: &R| {
+        bar.set_message(image(row).clone());
+        bar.inc(1);
+    })
+}
+
+/// Prints the table, or the JSON array.
+fn print(
+    format: Format,
+    table: impl FnOnce() -> String,
+    json: impl FnOnce() -> serde_json::Result<String>,
+) -> anyhow::Result<()> {
+    match format {
+        Format::Table => print!("{}", table()),
+        Format::Json => println!("{}", json()?),
+    }
+    Ok(())
+}
+
+/// The exit code of `(read failed, policy result)` per image: 2 when any could not be read, else 1
+/// when any fails the policy, else 0.
+fn outcome(rows: impl Iterator<Item = (bool, Option<&'static str>)>) -> i32 {
+    let mut code = 0;
+    for (error, policy) in rows {
+        if error {
+            return 2;
+        }
+        if policy == Some("fail") {
+            code = 1;
+        }
+    }
+    code
 }

@@ -8,6 +8,7 @@ mod image_args;
 mod inspect;
 mod sbom;
 mod scan;
+mod scan_vuln;
 mod verify;
 mod verify_with;
 mod vuln;

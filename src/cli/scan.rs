@@ -2,7 +2,8 @@
 //!
 //! - `--plan FILE --src DIR --out DIR [--out-cyclonedx DIR]`: the frontend's exec reader; each
 //!   plan key is a directory under `--src`; writes one SPDX and one CycloneDX in-toto statement
-//!   per document (`<stem>.spdx.json`, `<stem>.cdx.json`), lineage included.
+//!   per document (`<stem>.spdx.json`, `<stem>.cdx.json`), lineage included; with
+//!   `--vulndb DIR --out-vuln DIR` also a cosign vuln/v1 statement per stage ([`super::scan_vuln`]).
 //! - no `--plan`: BuildKit's SBOM scanner protocol (`docs/attestations/sbom-protocol.md`):
 //!   `BUILDKIT_SCAN_SOURCE` (the image, named by its basename), every directory in
 //!   `BUILDKIT_SCAN_SOURCE_EXTRAS`, SPDX statements to `BUILDKIT_SCAN_DESTINATION/<name>.spdx.json`.
@@ -30,6 +31,12 @@ pub struct Args {
     /// Where CycloneDX statements go (default: `--out`).
     #[arg(long)]
     pub out_cyclonedx: Option<PathBuf>,
+    /// An offline OSV database (the build's `stagetrail-vulndb` context) to scan each stage with.
+    #[arg(long, value_name = "DIR", requires = "out_vuln")]
+    pub vulndb: Option<PathBuf>,
+    /// Where the vulnerability statements go.
+    #[arg(long, value_name = "DIR", requires = "vulndb")]
+    pub out_vuln: Option<PathBuf>,
 }
 
 /// The environment of BuildKit's scanner protocol.
@@ -107,6 +114,9 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
             CYCLONEDX,
             &d.cyclonedx,
         )?;
+    }
+    if let (Some(db), Some(out)) = (&args.vulndb, &args.out_vuln) {
+        super::scan_vuln::write_statements(&plan, &docs, db, out)?;
     }
     eprintln!(
         "stagetrail scan: {} documents for {} in {} ms",

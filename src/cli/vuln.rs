@@ -1,7 +1,8 @@
 //! `stagetrail vuln IMAGE --db DIR [--attach --key cosign.key]`: per-stage vulnerability reports from
-//! the image's SBOMs and an offline OSV database; with `--attach`, signed and pushed as cosign
-//! vulnerability attestations (`cosign verify-attestation --type vuln`). Exit 0 (1 with
-//! `--fail-on-findings` when something is found), 2 error.
+//! the image's SBOMs (in a registry, an OCI layout folder or an OCI tar) and an offline OSV
+//! database; with `--attach` (registry images only), signed and pushed as cosign vulnerability
+//! attestations (`cosign verify-attestation --type vuln`). Exit 0 (1 with `--fail-on-findings` when
+//! something is found), 2 error.
 
 use std::path::PathBuf;
 
@@ -12,12 +13,12 @@ use stagetrail_oci::attestations::statement::VULN;
 use stagetrail_oci::civil_time::rfc3339;
 use stagetrail_oci::signing::export::{append_att, NewLayer};
 use stagetrail_oci::signing::keys::{read_signing_key, KeyError};
-use stagetrail_oci::{Limits, RegistryError};
+use stagetrail_oci::{AnyImage, ImageSource as _, Limits, RegistryError};
 use stagetrail_policy::vuln::osv::OsvDb;
 use stagetrail_policy::vuln::{predicate, scan, StageScan, VulnError};
 use stagetrail_policy::{gather, Distill};
 
-use super::image_args::RegistryArgs;
+use super::image_args::ImageArgs;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -31,13 +32,13 @@ pub enum Format {
 /// Arguments of `stagetrail vuln`.
 #[derive(Args, Debug)]
 pub struct VulnArgs {
-    /// Image reference (tag or digest).
-    pub image: String,
+    #[command(flatten)]
+    pub image: ImageArgs,
     /// The OSV database: a directory of OSV JSON files and/or per-ecosystem `all.zip` exports.
     #[arg(long, value_name = "DIR")]
     pub db: PathBuf,
     /// Sign each stage's report with --key and push it as a cosign vuln attestation of its platform
-    /// manifest.
+    /// manifest (a registry image only).
     #[arg(long, requires = "key")]
     pub attach: bool,
     /// The cosign private key for --attach (password from COSIGN_PASSWORD).
@@ -49,8 +50,6 @@ pub struct VulnArgs {
     /// Exit 1 when any stage has a finding.
     #[arg(long)]
     pub fail_on_findings: bool,
-    #[command(flatten)]
-    pub registry: RegistryArgs,
 }
 
 /// Why `vuln` could not run.
@@ -64,6 +63,8 @@ enum VulnCommandError {
     Key(#[from] KeyError),
     #[error("{image}: no SBOM attestations to scan (build with --sbom, or attach SPDX/CycloneDX statements)")]
     NoSboms { image: String },
+    #[error("--attach pushes to the image's registry; {0} is not one (scan it there: stagetrail vuln REGISTRY/IMAGE --attach …)")]
+    AttachNeedsRegistry(String),
 }
 
 /// Runs the command; returns the exit code.
@@ -84,7 +85,13 @@ async fn vuln(args: &VulnArgs) -> Result<i32, VulnCommandError> {
         }
         _ => None,
     };
-    let image = args.registry.image(&args.image, Limits::default())?;
+    let image = args.image.open(Limits::default())?;
+    let shown = image.name();
+    let registry_image = match (&key, &image) {
+        (None, _) => None,
+        (Some(_), AnyImage::Registry(r)) => Some(r),
+        (Some(_), _) => return Err(VulnCommandError::AttachNeedsRegistry(shown)),
+    };
     let started = now();
     let how = Distill {
         keys: Vec::new(),
@@ -95,9 +102,7 @@ async fn vuln(args: &VulnArgs) -> Result<i32, VulnCommandError> {
     let scans = scan(&facts, &db);
     let finished = now();
     if scans.is_empty() {
-        return Err(VulnCommandError::NoSboms {
-            image: args.image.clone(),
-        });
+        return Err(VulnCommandError::NoSboms { image: shown });
     }
     print(&scans, args.format);
     let count: usize = scans.iter().map(|s| s.findings.len()).sum();
@@ -108,8 +113,9 @@ async fn vuln(args: &VulnArgs) -> Result<i32, VulnCommandError> {
         db.len(),
         db.modified.as_deref().unwrap_or("-")
     );
-    if let Some(key) = &key {
+    if let (Some(key), Some(image)) = (&key, registry_image) {
         let name = image.reference.name();
+        let db_name = db.path.display().to_string();
         let mut report = stagetrail_oci::signing::cosign::ExportReport::default();
         let mut per_platform: std::collections::BTreeMap<String, Vec<NewLayer>> =
             std::collections::BTreeMap::new();
@@ -119,7 +125,7 @@ async fn vuln(args: &VulnArgs) -> Result<i32, VulnCommandError> {
                 "_type": "https://in-toto.io/Statement/v0.1",
                 "predicateType": VULN,
                 "subject": [{"name": name, "digest": {alg: hex}}],
-                "predicate": predicate(s, &db, &started, &finished),
+                "predicate": predicate(s, &db, &db_name, &started, &finished),
             });
             let bytes = serde_json::to_vec(&statement).unwrap_or_default();
             per_platform
@@ -129,7 +135,7 @@ async fn vuln(args: &VulnArgs) -> Result<i32, VulnCommandError> {
         }
         for (digest, layers) in per_platform {
             let subject = stagetrail_oci::Digest::parse(&digest, digest.as_str())?;
-            append_att(&image, &subject, layers, &mut report).await?;
+            append_att(image, &subject, layers, &mut report).await?;
         }
         for s in &report.statements {
             eprintln!(
@@ -193,15 +199,5 @@ fn print(scans: &[StageScan], format: Format) {
             ]);
         }
     }
-    let widths: Vec<usize> = (0..6)
-        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
-        .collect();
-    for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
+    print!("{}", stagetrail_policy::audit::aligned(&rows));
 }

@@ -1,7 +1,7 @@
 //! stagetrail's integration tests, one binary: the CLI, the conversion corpus, the catalogers,
 //! the registry client, and the end-to-end suites that drive the real Docker Engine + BuildKit
 //! and registry started by `scripts/stack` (`parity`, `example_e2e`, `sbom_e2e`, `record_e2e`, `policy_e2e`,
-//! `registry_e2e`). Shared helpers live in [`support`].
+//! `registry_e2e`, `vuln_e2e`). Shared helpers live in [`support`].
 
 mod support;
 
@@ -21,3 +21,4 @@ mod registry_errors;
 mod registry_layout;
 mod sbom_e2e;
 mod sbom_validate;
+mod vuln_e2e;

@@ -699,38 +699,8 @@ fn rego_example_passes_a_fresh_trusted_image_with_an_sbom_and_fails_the_others()
 
     // An old build: a cosign-signed provenance finished 8 days ago; with --key only it is evaluated.
     let digest = s.digest_of(repo, "good");
-    let old = s.run(
-        "date",
-        &["-u", "-d", "8 days ago", "+%Y-%m-%dT%H:%M:%SZ"],
-        &dir,
-        &[],
-    );
-    let old = String::from_utf8_lossy(&old.stdout).trim().to_string();
-    let predicate = json!({
-        "builder": {"id": "https://github.com/example/ci"},
-        "buildType": "https://mobyproject.org/buildkit@v1",
-        "metadata": {"buildFinishedOn": old},
-    });
-    write(&dir, "old.json", &predicate.to_string());
     let pinned = format!("{}/{repo}@{digest}", s.registry);
-    s.run(
-        "cosign",
-        &[
-            "attest",
-            "--key",
-            "cosign.key",
-            "--tlog-upload=false",
-            "--allow-insecure-registry",
-            "-y",
-            "--type",
-            "slsaprovenance",
-            "--predicate",
-            "old.json",
-            &pinned,
-        ],
-        &dir,
-        &PW,
-    );
+    let old = attest_old_provenance(&s, &dir, "https://github.com/example/ci", &pinned);
     let (code, out, err) = s.stagetrail(
         &[
             "verify",
@@ -808,6 +778,26 @@ fn rego_example_passes_a_fresh_trusted_image_with_an_sbom_and_fails_the_others()
     assert!(err.contains("error: bad.rego:"), "{err}");
 }
 
+/// `cosign attest --key cosign.key` of a SLSA v0.2 provenance by `builder` that finished 8 days ago
+/// (`dir/old.json`) on `pinned`; returns the finish time.
+pub(crate) fn attest_old_provenance(s: &Stack, dir: &Path, builder: &str, pinned: &str) -> String {
+    let old = s.run(
+        "date",
+        &["-u", "-d", "8 days ago", "+%Y-%m-%dT%H:%M:%SZ"],
+        dir,
+        &[],
+    );
+    let old = String::from_utf8_lossy(&old.stdout).trim().to_string();
+    let predicate = json!({
+        "builder": {"id": builder},
+        "buildType": "https://mobyproject.org/buildkit@v1",
+        "metadata": {"buildFinishedOn": old},
+    });
+    write(dir, "old.json", &predicate.to_string());
+    attest_with(s, dir, "cosign.key", "slsaprovenance", "old.json", pinned);
+    old
+}
+
 /// `cosign attest --key KEY --type TYPE --predicate FILE IMAGE` (no transparency log).
 fn attest_with(s: &Stack, dir: &Path, key: &str, kind: &str, predicate: &str, image: &str) {
     s.run(
@@ -831,7 +821,7 @@ fn attest_with(s: &Stack, dir: &Path, key: &str, kind: &str, predicate: &str, im
 }
 
 /// The example Kyverno policy with the example key replaced by `dir/cosign.pub`.
-fn kyverno_example(dir: &Path) {
+pub(crate) fn kyverno_example(dir: &Path) {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policies/kyverno.yaml"),
     )

@@ -173,20 +173,29 @@ impl AuditRow {
 
 /// Audits one image reference.
 pub async fn audit_one(client: &RegistryClient, image: &str, options: &AuditOptions) -> AuditRow {
-    let reference = match Reference::parse(image) {
-        Ok(r) => r,
-        Err(e) => return AuditRow::failed(image, e.to_string()),
-    };
+    let packages = options.policy.as_ref().is_some_and(Policy::needs_packages);
+    match gather_one(client, image, options, packages).await {
+        Ok(facts) => AuditRow::of(image, &facts, options),
+        Err(e) => AuditRow::failed(image, e),
+    }
+}
+
+/// Reads the image reference `image` with the options' keys (and SBOM packages when `packages`);
+/// the error as text.
+pub async fn gather_one(
+    client: &RegistryClient,
+    image: &str,
+    options: &AuditOptions,
+    packages: bool,
+) -> Result<ImageFacts, String> {
+    let reference = Reference::parse(image).map_err(|e| e.to_string())?;
     let source = RegistryImage::new(client.clone(), reference);
     let how = Distill {
         keys: options.keys.clone(),
-        packages: options.policy.as_ref().is_some_and(Policy::needs_packages),
+        packages,
         predicates: false,
     };
-    match gather(&source, &how).await {
-        Ok(facts) => AuditRow::of(image, &facts, options),
-        Err(e) => AuditRow::failed(image, e.to_string()),
-    }
+    gather(&source, &how).await.map_err(|e| e.to_string())
 }
 
 /// Audits `images` with at most `options.concurrency` in flight (on the current thread); rows come
@@ -197,10 +206,28 @@ pub async fn audit_all(
     options: &AuditOptions,
     done: Arc<dyn Fn(&AuditRow)>,
 ) -> Vec<AuditRow> {
+    let one = |image| audit_one(client, image, options);
+    for_each_bounded(images, options.concurrency, one, done).await
+}
+
+/// Runs `one` on each of `images`, at most `concurrency` at once (on the current thread); results
+/// come back in the order of `images`. `done` is called after each image.
+pub async fn for_each_bounded<'a, R, F, Fut>(
+    images: &'a [String],
+    concurrency: usize,
+    one: F,
+    done: Arc<dyn Fn(&R)>,
+) -> Vec<R>
+where
+    F: Fn(&'a str) -> Fut,
+    Fut: std::future::Future<Output = R>,
+{
     let next = Rc::new(RefCell::new(0usize));
-    let rows: Rc<RefCell<Vec<Option<AuditRow>>>> = Rc::new(RefCell::new(vec![None; images.len()]));
-    let workers = (0..options.concurrency.max(1)).map(|_| {
-        let (next, rows, done) = (next.clone(), rows.clone(), done.clone());
+    let results: Rc<RefCell<Vec<Option<R>>>> =
+        Rc::new(RefCell::new((0..images.len()).map(|_| None).collect()));
+    let one = &one;
+    let workers = (0..concurrency.max(1)).map(|_| {
+        let (next, results, done) = (next.clone(), results.clone(), done.clone());
         async move {
             loop {
                 let i = {
@@ -210,18 +237,16 @@ pub async fn audit_all(
                     i
                 };
                 let Some(image) = images.get(i) else { break };
-                let row = audit_one(client, image, options).await;
-                done(&row);
-                rows.borrow_mut()[i] = Some(row);
+                let r = one(image).await;
+                done(&r);
+                results.borrow_mut()[i] = Some(r);
             }
         }
     });
     join_all(workers.collect()).await;
-    let rows = rows.take();
-    rows.into_iter()
-        .zip(images)
-        .map(|(r, i)| r.unwrap_or_else(|| AuditRow::failed(i, "not audited".into())))
-        .collect()
+    let results = results.take();
+    // Every slot is filled: the workers run until the list is exhausted.
+    results.into_iter().flatten().collect()
 }
 
 /// Runs futures concurrently on the current task until all finish.
@@ -236,6 +261,30 @@ async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
         }
     })
     .await
+}
+
+/// `cells` as lines of columns padded to their widest cell, two spaces apart.
+pub fn aligned<const N: usize>(cells: &[[String; N]]) -> String {
+    let widths: Vec<usize> = (0..N)
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in cells {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// The rows as an aligned text table; errors and failed rules follow it, one per line.
@@ -270,25 +319,7 @@ pub fn table(rows: &[AuditRow]) -> String {
             r.policy.unwrap_or("-").to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..7)
-        .map(|c| {
-            cells
-                .iter()
-                .map(|row| row[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in &cells {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
+    let mut out = aligned(&cells);
     for r in rows {
         if let Some(e) = &r.error {
             out.push_str(&format!("{}: error: {e}\n", r.image));

@@ -29,6 +29,9 @@ pub struct Finding {
     pub platform: Option<String>,
     /// The explanation.
     pub message: String,
+    /// The stage whose document the finding is about (`denied_packages`), when one is named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
 }
 
 impl fmt::Display for Finding {
@@ -108,6 +111,7 @@ fn finding(rule: &'static str, platform: Option<String>, message: String) -> Fin
         rule,
         platform,
         message,
+        stage: None,
     }
 }
 
@@ -302,15 +306,18 @@ fn denied(policy: &Policy, e: &Evidence, at: &Option<String>, out: &mut Vec<Find
                     .reason
                     .as_ref()
                     .map_or_else(String::new, |r| format!(": {r}"));
-                out.push(finding(
-                    "denied_packages",
-                    at.clone(),
-                    format!(
-                        "{} contains {purl}, denied by {}{range}{reason}",
-                        e.describe(),
-                        rule.purl
-                    ),
-                ));
+                out.push(Finding {
+                    stage: e.stage.clone(),
+                    ..finding(
+                        "denied_packages",
+                        at.clone(),
+                        format!(
+                            "{} contains {purl}, denied by {}{range}{reason}",
+                            e.describe(),
+                            rule.purl
+                        ),
+                    )
+                });
             }
         }
     }

@@ -366,6 +366,7 @@ impl Ctx<'_> {
             rule: "kyverno",
             platform: None,
             message: format!("{}: {message}", self.name),
+            stage: None,
         });
     }
 

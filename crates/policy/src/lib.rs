@@ -1,4 +1,5 @@
-//! Checking images against a policy (`verify`), auditing coverage (`audit`), and the OPA input.
+//! Checking images against a policy (`verify`), auditing coverage (`audit`, per image or per stage),
+//! and the OPA input.
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), stagetrail_policy::PolicyError> {
@@ -25,6 +26,7 @@ pub mod model;
 pub mod opa;
 pub mod package_match;
 pub mod rego;
+pub mod stage_audit;
 pub mod stages;
 pub mod time;
 pub mod vuln;

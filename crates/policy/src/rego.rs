@@ -180,6 +180,7 @@ impl RegoPolicy {
                         rule: "rego",
                         platform: Some(p.platform.clone()),
                         message: format!("{}: {why}", e.describe()),
+                        stage: e.stage.clone(),
                     });
                 }
             }
@@ -192,6 +193,7 @@ impl RegoPolicy {
                     rule: "rego",
                     platform: Some(p.platform.clone()),
                     message,
+                    stage: None,
                 });
             }
         }

@@ -8,13 +8,20 @@
 use base64::Engine as _;
 use serde_json::Value;
 
-/// The stage names of a build record predicate (`stages: [{name}, …]` or `stages: ["name", …]`).
+/// The stage names of a build record predicate (`stages: [{name, index}, …]` or
+/// `stages: ["name", …]`); a stage without a name is `stage-<index>`, as its SBOMs name it.
 pub fn from_record(predicate: &Value) -> Option<Vec<String>> {
     let names: Vec<String> = predicate
         .get("stages")?
         .as_array()?
         .iter()
-        .filter_map(|s| s.get("name").unwrap_or(s).as_str().map(str::to_string))
+        .filter_map(|s| match s.get("name").unwrap_or(s).as_str() {
+            Some(name) => Some(name.to_string()),
+            None => s
+                .get("index")
+                .and_then(Value::as_u64)
+                .map(|i| format!("stage-{i}")),
+        })
         .collect();
     (!names.is_empty()).then_some(names)
 }
@@ -93,8 +100,12 @@ RUN --mount=type=cache,from=tools,target=/t true\nFROM alpine AS unused\nFROM sc
         assert_eq!(dockerfile_of(&v1).unwrap().1, None);
         assert_eq!(dockerfile_of(&json!({"builder": {"id": ""}})), None);
         assert_eq!(
-            from_record(&json!({"stages": [{"name": "a"}, "b"]})),
-            Some(vec!["a".to_string(), "b".to_string()])
+            from_record(&json!({"stages": [{"name": "a"}, "b", {"index": 2}]})),
+            Some(vec![
+                "a".to_string(),
+                "b".to_string(),
+                "stage-2".to_string()
+            ])
         );
         assert_eq!(from_record(&json!({"stages": []})), None);
     }

@@ -156,23 +156,7 @@ pub fn scan(facts: &ImageFacts, db: &OsvDb) -> Vec<StageScan> {
             .find(|p| p.platform == platform)
             .map(|p| p.digest.to_string())
             .unwrap_or_default();
-        let mut findings = Vec::new();
-        for purl in &purls {
-            let Some((eco, name, version)) = osv_package(purl) else {
-                continue;
-            };
-            for hit in db.affecting(&eco, &name, &version) {
-                findings.push(Finding {
-                    id: hit.advisory.id.clone(),
-                    aliases: hit.advisory.aliases.clone(),
-                    summary: hit.advisory.summary.clone(),
-                    purl: purl.to_string(),
-                    version: version.clone(),
-                    fixed: hit.fixed,
-                });
-            }
-        }
-        findings.sort_by(|a, b| (&a.id, &a.purl).cmp(&(&b.id, &b.purl)));
+        let findings = findings(purls.iter().copied(), db);
         out.push(StageScan {
             platform,
             digest,
@@ -184,11 +168,40 @@ pub fn scan(facts: &ImageFacts, db: &OsvDb) -> Vec<StageScan> {
     out
 }
 
-/// cosign's vuln/v1 predicate for one stage scan (`scanStartedOn`/`scanFinishedOn` RFC 3339).
-pub fn predicate(scan: &StageScan, db: &OsvDb, started: &str, finished: &str) -> Value {
+/// What `db` finds in the packages `purls`, sorted by id then purl.
+pub fn findings<'a>(purls: impl IntoIterator<Item = &'a str>, db: &OsvDb) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for purl in purls {
+        let Some((eco, name, version)) = osv_package(purl) else {
+            continue;
+        };
+        for hit in db.affecting(&eco, &name, &version) {
+            findings.push(Finding {
+                id: hit.advisory.id.clone(),
+                aliases: hit.advisory.aliases.clone(),
+                summary: hit.advisory.summary.clone(),
+                purl: purl.to_string(),
+                version: version.clone(),
+                fixed: hit.fixed,
+            });
+        }
+    }
+    findings.sort_by(|a, b| (&a.id, &a.purl).cmp(&(&b.id, &b.purl)));
+    findings
+}
+
+/// cosign's vuln/v1 predicate for one stage scan (`scanStartedOn`/`scanFinishedOn` RFC 3339);
+/// `db_name` says where the database came from (`invocation.parameters.db`).
+pub fn predicate(
+    scan: &StageScan,
+    db: &OsvDb,
+    db_name: &str,
+    started: &str,
+    finished: &str,
+) -> Value {
     json!({
         "invocation": {
-            "parameters": {"db": db.path.display().to_string(), "stage": scan.stage, "platform": scan.platform},
+            "parameters": {"db": db_name, "stage": scan.stage, "platform": scan.platform},
             "uri": "",
             "event_id": "",
             "builder.id": "",

@@ -12,5 +12,6 @@ mod sbom;
 mod sbom_exec;
 pub mod serve;
 mod solve_errors;
+mod vulndb;
 
 pub use failure::Failure;

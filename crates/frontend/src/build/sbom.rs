@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use super::failure::Failure;
 use super::sbom_exec;
+use super::vulndb;
 use crate::bridge::Bridge;
 use crate::bridge::BridgeFs;
 use crate::options::FrontendOpts;
@@ -191,11 +192,14 @@ pub async fn attest(
     b: &PlatformBuild,
 ) -> Result<Vec<gw::Attestation>, Failure> {
     let (plan, states) = plan(b, req.epoch);
+    let db = vulndb::state(opts)?;
     let started = Instant::now();
     let out = match (req.reader, &req.scanner_image) {
         (Reader::Exec, Some(image)) => {
-            sbom_exec::attest(bridge, opts, image, &plan, &states, metadata()).await?
+            let db = db.as_ref();
+            sbom_exec::attest(bridge, opts, image, &plan, &states, db, metadata()).await?
         }
+        _ if db.is_some() => return Err(vulndb::needs_exec()),
         _ => gateway_attest(bridge, &plan, &states).await?,
     };
     tracing::info!(

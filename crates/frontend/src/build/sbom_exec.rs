@@ -1,7 +1,9 @@
 //! The exec reader: one ExecOp of the frontend's own image runs `stagetrail scan` with every
 //! stage filesystem mounted read-only at `/run/src/<key>` and the plan at `/run/plan/plan.json`;
 //! it writes full in-toto statements to `/run/out` (SPDX) and `/run/out-cdx` (CycloneDX), which
-//! come back as two Bundle attestations (the scanner protocol, docs/architecture.md).
+//! come back as two Bundle attestations (the scanner protocol, docs/architecture.md). With the
+//! build's OSV database ([`super::vulndb`]) mounted at `/run/vulndb`, a third output, `/run/out-vuln`,
+//! holds one cosign vuln/v1 statement per stage.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +15,7 @@ use crate::options::FrontendOpts;
 use crate::proto::{gateway as gw, pb};
 use stagetrail_convert::Platform;
 use stagetrail_llb::{self as llb, Exec, Mount, MountKind};
-use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
+use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX, VULN};
 use stagetrail_oci::Reference;
 use stagetrail_sbom::stages::ScanPlan;
 
@@ -25,14 +27,18 @@ pub const SRC_DIR: &str = "/run/src";
 pub const OUT_SPDX: &str = "/run/out";
 /// Where CycloneDX statements are written.
 pub const OUT_CDX: &str = "/run/out-cdx";
+/// Where the OSV database is mounted.
+pub const VULNDB_DIR: &str = "/run/vulndb";
+/// Where vulnerability statements are written.
+pub const OUT_VULN: &str = "/run/out-vuln";
 
 fn internal(m: impl Into<String>) -> Failure {
     Failure::new(Code::Internal, m)
 }
 
 /// The scanner's command line: the image's entrypoint binary with `scan` arguments.
-fn command(binary: &str) -> Vec<String> {
-    [
+fn command(binary: &str, vulndb: bool) -> Vec<String> {
+    let mut args = [
         binary,
         "scan",
         "--plan",
@@ -45,19 +51,25 @@ fn command(binary: &str) -> Vec<String> {
         OUT_CDX,
     ]
     .map(str::to_string)
-    .to_vec()
+    .to_vec();
+    if vulndb {
+        args.extend(["--vulndb", VULNDB_DIR, "--out-vuln", OUT_VULN].map(str::to_string));
+    }
+    args
 }
 
-/// The scanner exec: `(SPDX output, CycloneDX output)` states. `ignore_cache` re-runs it
-/// (upstream does so when the target or a scanned stage is `--no-cache`).
+/// The scanner exec's outputs with the predicate type of their statements: SPDX, CycloneDX and,
+/// with `vulndb` (the OSV database's filesystem), vuln/v1. `ignore_cache` re-runs it (upstream
+/// does so when the target or a scanned stage is `--no-cache`).
 pub fn scanner_states(
     image: &str,
     binary: &str,
     platform: &Platform,
     plan: &ScanPlan,
     states: &BTreeMap<String, llb::State>,
+    vulndb: Option<&llb::State>,
     ignore_cache: bool,
-) -> Result<(llb::State, llb::State), String> {
+) -> Result<Vec<(llb::State, &'static str)>, String> {
     let plan_json = serde_json::to_vec(plan).map_err(|e| format!("cannot encode the plan: {e}"))?;
     let plan_state = llb::State::scratch().file(
         llb::FileActions::new().mkfile(llb::MkfileInfo {
@@ -91,9 +103,22 @@ pub fn scanner_states(
             kind: MountKind::Bind,
         });
     }
-    for dest in [OUT_SPDX, OUT_CDX] {
+    if let Some(db) = vulndb {
         mounts.push(Mount {
-            dest: dest.into(),
+            dest: VULNDB_DIR.into(),
+            source: db.clone(),
+            selector: String::new(),
+            readonly: true,
+            kind: MountKind::Bind,
+        });
+    }
+    let mut outputs = vec![(OUT_SPDX, SPDX), (OUT_CDX, CYCLONEDX)];
+    if vulndb.is_some() {
+        outputs.push((OUT_VULN, VULN));
+    }
+    for (dest, _) in &outputs {
+        mounts.push(Mount {
+            dest: (*dest).into(),
             source: llb::State::scratch(),
             selector: String::new(),
             readonly: false,
@@ -108,7 +133,7 @@ pub fn scanner_states(
     op_meta.ignore_cache = ignore_cache;
     let exec = Exec {
         meta: pb::Meta {
-            args: command(binary),
+            args: command(binary, vulndb.is_some()),
             env: vec!["PATH=/usr/local/bin:/usr/bin:/bin".into()],
             cwd: "/".into(),
             ..Default::default()
@@ -120,14 +145,17 @@ pub fn scanner_states(
         ..Default::default()
     };
     let out = root.run(exec);
-    let n = out.mounts.len();
-    match (
-        out.mounts.get(n - 2).cloned().flatten(),
-        out.mounts.get(n - 1).cloned().flatten(),
-    ) {
-        (Some(spdx), Some(cdx)) => Ok((spdx, cdx)),
-        _ => Err("the scanner exec has no output mounts".into()),
-    }
+    let first = out.mounts.len() - outputs.len();
+    outputs
+        .iter()
+        .enumerate()
+        .map(
+            |(i, (_, predicate))| match out.mounts.get(first + i).cloned().flatten() {
+                Some(st) => Ok((st, *predicate)),
+                None => Err("the scanner exec has no output mounts".to_string()),
+            },
+        )
+        .collect()
 }
 
 /// The image's entrypoint binary (its first `Entrypoint` word).
@@ -140,13 +168,15 @@ fn entrypoint(config: &[u8]) -> Result<String, String> {
         .ok_or_else(|| "the image has no Entrypoint".into())
 }
 
-/// Runs the scanner exec for one platform and returns its two Bundle attestations.
+/// Runs the scanner exec for one platform and returns its Bundle attestations: SPDX, CycloneDX
+/// (with `metadata`) and, with `vulndb`, vuln/v1.
 pub async fn attest(
     bridge: &Bridge,
     opts: &FrontendOpts,
     image: &str,
     plan: &ScanPlan,
     states: &BTreeMap<String, llb::State>,
+    vulndb: Option<&llb::State>,
     metadata: BTreeMap<String, Vec<u8>>,
 ) -> Result<Vec<gw::Attestation>, Failure> {
     let platform = opts.convert.build_platform.clone().unwrap_or_default();
@@ -172,14 +202,26 @@ pub async fn attest(
         .no_cache
         .as_ref()
         .is_some_and(|l| l.is_empty() || plan.stages.iter().any(|s| l.contains(&s.name)));
-    let (spdx, cdx) = scanner_states(&pinned, &binary, &platform, plan, states, ignore_cache)
-        .map_err(internal)?;
+    let outputs = scanner_states(
+        &pinned,
+        &binary,
+        &platform,
+        plan,
+        states,
+        vulndb,
+        ignore_cache,
+    )
+    .map_err(internal)?;
     let mut out = Vec::new();
-    for (st, predicate) in [(spdx, SPDX), (cdx, CYCLONEDX)] {
+    for (st, predicate) in outputs {
         let id = bridge.solve(llb::marshal(&st, None)).await?;
         out.push(gw::Attestation {
             kind: gw::AttestationKind::Bundle as i32,
-            metadata: metadata.clone(),
+            metadata: if predicate == VULN {
+                BTreeMap::new()
+            } else {
+                metadata.clone()
+            },
             r#ref: Some(gw::Ref { id, def: None }),
             path: String::new(),
             in_toto_predicate_type: predicate.to_string(),
@@ -199,7 +241,14 @@ mod tests {
         assert_eq!(entrypoint(cfg).unwrap(), "/bin/stagetrail");
         assert!(entrypoint(br#"{"config":{}}"#).is_err());
         assert!(entrypoint(b"nope").is_err());
-        assert_eq!(command("/bin/stagetrail")[1], "scan");
+        assert_eq!(command("/bin/stagetrail", false)[1], "scan");
+        assert!(!command("/bin/stagetrail", false).contains(&"--vulndb".to_string()));
+        assert!(command("/bin/stagetrail", true).ends_with(&[
+            "--vulndb".to_string(),
+            VULNDB_DIR.into(),
+            "--out-vuln".into(),
+            OUT_VULN.into()
+        ]));
     }
 
     #[test]
@@ -215,19 +264,40 @@ mod tests {
             llb::OpMeta::default(),
         );
         let states = BTreeMap::from([("stage-0".to_string(), img)]);
-        let (spdx, _) = scanner_states(
-            "example.com/stagetrail:1",
-            "/bin/stagetrail",
-            &Platform::linux_amd64(),
-            &plan,
-            &states,
-            false,
-        )
-        .unwrap();
-        let def = llb::marshal(&spdx, None);
+        let run = |db| {
+            scanner_states(
+                "example.com/stagetrail:1",
+                "/bin/stagetrail",
+                &Platform::linux_amd64(),
+                &plan,
+                &states,
+                db,
+                false,
+            )
+            .unwrap()
+        };
+        let outputs = run(None);
+        let types: Vec<&str> = outputs.iter().map(|o| o.1).collect();
+        assert_eq!(types, [SPDX, CYCLONEDX]);
+        let def = llb::marshal(&outputs[0].0, None);
         let dump = llb::dump_json(&def).to_string();
         assert!(dump.contains("/run/src/stage-0"), "{dump}");
         assert!(dump.contains("docker-image://example.com/stagetrail:1"));
         assert!(dump.contains("\"readonly\":true"));
+        assert!(!dump.contains(VULNDB_DIR), "{dump}");
+
+        // With the OSV database: mounted read-only, and a third output for the statements.
+        let db = llb::State::source(
+            "local://stagetrail-vulndb",
+            BTreeMap::new(),
+            None,
+            llb::OpMeta::default(),
+        );
+        let outputs = run(Some(&db));
+        let types: Vec<&str> = outputs.iter().map(|o| o.1).collect();
+        assert_eq!(types, [SPDX, CYCLONEDX, VULN]);
+        let dump = llb::dump_json(&llb::marshal(&outputs[2].0, None)).to_string();
+        assert!(dump.contains("local://stagetrail-vulndb"), "{dump}");
+        assert!(dump.contains(OUT_VULN), "{dump}");
     }
 }

@@ -245,6 +245,7 @@ fn scans_per_platform_and_stage_and_writes_cosign_predicates() {
     let p = predicate(
         &scans[0],
         &db,
+        "context:stagetrail-vulndb",
         "2026-12-06T10:00:00Z",
         "2026-12-06T10:00:01Z",
     );
@@ -254,6 +255,10 @@ fn scans_per_platform_and_stage_and_writes_cosign_predicates() {
         "3.0.11-1~deb12u2"
     );
     assert_eq!(p["metadata"]["scanFinishedOn"], "2026-12-06T10:00:01Z");
+    assert_eq!(
+        p["invocation"]["parameters"]["db"],
+        "context:stagetrail-vulndb"
+    );
     assert_eq!(
         stagetrail_oci::attestations::stage::stage_of(&Default::default(), Some(&p)),
         Some("base".into())
