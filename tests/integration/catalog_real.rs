@@ -137,22 +137,14 @@ fn rpmdb_sqlite_written_by_rpm() {
 fn go_binary_built_by_the_go_toolchain() {
     let t = tempfile::tempdir().unwrap();
     let src = t.path().join("src");
-    write(
-        &src.join("go.mod"),
-        "module example.com/stagetrail/hello\n\ngo 1.19\n\nrequire example.com/greet v1.4.0\n\nreplace example.com/greet => ./greet\n",
-    );
-    write(
-        &src.join("main.go"),
-        "package main\n\nimport \"example.com/greet\"\n\nfunc main() { println(greet.Hello()) }\n",
-    );
-    write(
-        &src.join("greet/go.mod"),
-        "module example.com/greet\n\ngo 1.19\n",
-    );
-    write(
-        &src.join("greet/greet.go"),
-        "package greet\n\n// Hello greets.\nfunc Hello() string { return \"hi\" }\n",
-    );
+    for (path, text) in [
+        ("go.mod", "module example.com/stagetrail/hello\n\ngo 1.19\n\nrequire example.com/greet v1.4.0\n\nreplace example.com/greet => ./greet\n"),
+        ("main.go", "package main\n\nimport \"example.com/greet\"\n\nfunc main() { println(greet.Hello()) }\n"),
+        ("greet/go.mod", "module example.com/greet\n\ngo 1.19\n"),
+        ("greet/greet.go", "package greet\n\n// Hello greets.\nfunc Hello() string { return \"hi\" }\n"),
+    ] {
+        write(&src.join(path), text);
+    }
     let root = t.path().join("root");
     let bin = root.join("usr/local/bin/hello");
     let go = |args: &[&str]| {

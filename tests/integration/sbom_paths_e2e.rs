@@ -5,73 +5,21 @@
 //! (`--attest type=sbom,generator=IMAGE`, BuildKit's scanner protocol).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
 
-use crate::support::stack::{stack, Stack};
+use crate::sbom_e2e::{self, put};
+use crate::support::stack::stack;
 
 const EPOCH: &str = "SOURCE_DATE_EPOCH=1700000000";
 
-fn put(root: &Path, path: &str, content: &str) {
-    let p = root.join(path);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, content).unwrap();
-}
-
-/// A context with an npm tree and a `Cargo.lock`, and `dockerfile`.
+/// `sbom_e2e`'s context (an npm tree, a Python package, a `Cargo.lock`) with `dockerfile`.
 fn context(name: &str, dockerfile: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "stagetrail-sbom-paths-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = sbom_e2e::context(&format!("paths-{name}"));
     put(&dir, "Dockerfile", dockerfile);
-    for (n, v) in [("left-pad", "1.3.0"), ("ms", "2.1.3")] {
-        put(
-            &dir,
-            &format!("npm/node_modules/{n}/package.json"),
-            &serde_json::json!({"name": n, "version": v, "license": "MIT"}).to_string(),
-        );
-    }
-    put(
-        &dir,
-        "rust/Cargo.lock",
-        "version = 3\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.200\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
-    );
     dir
-}
-
-/// Every statement of `predicate_type` attached to `image`, keyed by its document's name.
-fn statements(s: &Stack, image: &str, predicate_type: &str) -> BTreeMap<String, Value> {
-    let (code, out, err) = s.stagetrail(
-        &[
-            "inspect",
-            image,
-            "--predicate-type",
-            predicate_type,
-            "--format",
-            "json",
-        ],
-        Path::new("/"),
-    );
-    assert_eq!(code, 0, "inspect {image}: {out}{err}");
-    let all: Vec<Value> = serde_json::from_str(&out).unwrap();
-    let mut by_name = BTreeMap::new();
-    for st in all {
-        let p = &st["predicate"];
-        let name = p["name"]
-            .as_str()
-            .or_else(|| p["metadata"]["component"]["name"].as_str())
-            .unwrap_or_default()
-            .to_string();
-        assert!(
-            by_name.insert(name.clone(), st).is_none(),
-            "{image}: two {predicate_type} documents named {name:?}"
-        );
-    }
-    by_name
 }
 
 /// The purls of an SPDX document's packages.
@@ -117,11 +65,17 @@ fn gateway_reader_scan_context_and_verify_every_stage() {
 
     // Both readers give the same documents, the build context's included.
     for predicate_type in [SPDX, CYCLONEDX] {
-        let exec = statements(&s, &image("exec"), predicate_type);
-        let gateway = statements(&s, &image("gateway"), predicate_type);
+        let exec = s.statements(&image("exec"), predicate_type);
+        let gateway = s.statements(&image("gateway"), predicate_type);
+        // Keyed by `stagetrail:stage`, else the document's name (the context's has no stage).
         let names: BTreeSet<&str> = exec.keys().map(String::as_str).collect();
+        let context = if predicate_type == SPDX {
+            "context"
+        } else {
+            ""
+        };
         assert!(
-            names.contains("context") && names.contains("npm") && names.contains("rust"),
+            names.contains(context) && names.contains("npm") && names.contains("rust"),
             "{predicate_type}: {names:?}"
         );
         assert_eq!(names.len(), 4, "{predicate_type}: {names:?}");
@@ -136,7 +90,7 @@ fn gateway_reader_scan_context_and_verify_every_stage() {
             "{predicate_type}: the gateway reader's documents differ from the exec reader's"
         );
     }
-    let spdx = statements(&s, &image("exec"), SPDX);
+    let spdx = s.statements(&image("exec"), SPDX);
     let context = spdx_purls(&spdx["context"]["predicate"]);
     for purl in [
         "pkg:npm/left-pad@1.3.0",
@@ -178,17 +132,10 @@ fn builtin_frontend_with_our_image_as_generator_and_a_shared_base() {
     let base = format!("BASE={}/library/debian:bookworm", s.registry);
 
     // Our frontend: three stages on one base image, so four filesystems are read, not six.
-    let syntax = format!("BUILDKIT_SYNTAX={frontend}");
-    let out = s.run(
-        "docker",
+    let out = s.build(
+        &dir,
+        &frontend,
         &[
-            "buildx",
-            "build",
-            "--progress=plain",
-            "--build-arg",
-            &syntax,
-            "--build-arg",
-            &base,
             "--build-arg",
             EPOCH,
             "--sbom=true",
@@ -196,10 +143,7 @@ fn builtin_frontend_with_our_image_as_generator_and_a_shared_base() {
             "--push",
             "-t",
             &ours,
-            ".",
         ],
-        &dir,
-        &[],
     );
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -231,8 +175,8 @@ fn builtin_frontend_with_our_image_as_generator_and_a_shared_base() {
         &dir,
         &[],
     );
-    let theirs = statements(&s, &builtin, SPDX);
-    let mine = statements(&s, &ours, SPDX);
+    let theirs = s.statements(&builtin, SPDX);
+    let mine = s.statements(&ours, SPDX);
     let names: BTreeSet<&str> = theirs.keys().map(String::as_str).collect();
     assert!(
         names.contains("sbom") && names.contains("sbom-npm") && names.contains("sbom-rust"),
