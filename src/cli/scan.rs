@@ -100,7 +100,14 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
     let mut open = move |key: &str| -> Result<Box<dyn Fs>, String> {
         Ok(Box::new(LocalFs::new(src.join(key))))
     };
-    let docs = stages::generate(&plan, &mut open);
+    let mut scanned = |key: &str, cat: &catalog::Catalog, took: std::time::Duration| {
+        eprintln!(
+            "stagetrail scan: {key}: {} packages in {} ms",
+            cat.packages.len(),
+            took.as_millis()
+        );
+    };
+    let docs = stages::generate_with(&plan, &mut open, &mut scanned);
     warn(&docs);
     let cdx_dir = args
         .out_cyclonedx
@@ -119,12 +126,25 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
         super::scan_vuln::write_statements(&plan, &docs, db, out)?;
     }
     eprintln!(
-        "stagetrail scan: {} documents for {} in {} ms",
+        "stagetrail scan: {} documents for {} in {} ms, peak RSS {}",
         docs.len() * 2,
         plan.platform,
-        started.elapsed().as_millis()
+        started.elapsed().as_millis(),
+        peak_rss()
     );
     Ok(())
+}
+
+/// This process's peak resident set size (`VmHWM` of `/proc/self/status`), as written there.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// The scanner protocol: the core source and every extra, SPDX only.

@@ -1,11 +1,12 @@
 //! stagetrail's integration tests, one binary: the CLI, the conversion corpus, the catalogers,
 //! the registry client, and the end-to-end suites that drive the real Docker Engine + BuildKit
-//! and registry started by `scripts/stack` (`parity`, `example_e2e`, `sbom_e2e`, `record_e2e`, `policy_e2e`,
-//! `registry_e2e`, `vuln_e2e`). Shared helpers live in [`support`].
+//! and registry started by `scripts/stack` (`parity`, `example_e2e`, `sbom_e2e`, `sbom_paths_e2e`,
+//! `record_e2e`, `policy_e2e`, `registry_e2e`, `vuln_e2e`). Shared helpers live in [`support`].
 
 mod support;
 
 mod catalog;
+mod catalog_real;
 mod cli_convert;
 mod cli_sbom;
 mod cli_verify;
@@ -20,5 +21,6 @@ mod registry_e2e;
 mod registry_errors;
 mod registry_layout;
 mod sbom_e2e;
+mod sbom_paths_e2e;
 mod sbom_validate;
 mod vuln_e2e;

@@ -24,7 +24,7 @@ impl Stack {
     }
 
     /// The statements of `predicate_type`, keyed by the stage their document names.
-    fn statements(&self, image: &str, predicate_type: &str) -> BTreeMap<String, Value> {
+    pub(crate) fn statements(&self, image: &str, predicate_type: &str) -> BTreeMap<String, Value> {
         let text = self.stagetrail_stdout(&[
             "inspect",
             image,
@@ -74,7 +74,7 @@ fn validate(image: &str, statements: &BTreeMap<String, Value>, predicate_type: &
     }
 }
 
-fn put(root: &Path, path: &str, content: &str) {
+pub(crate) fn put(root: &Path, path: &str, content: &str) {
     let p = root.join(path);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, content).unwrap();
@@ -103,7 +103,8 @@ const NPM: &[(&str, &str)] = &[
     ("ms", "2.1.3"),
 ];
 
-fn context(name: &str) -> PathBuf {
+/// A fresh context with [`DOCKERFILE`] and its npm, Python and Rust trees.
+pub(crate) fn context(name: &str) -> PathBuf {
     let dir =
         std::env::temp_dir().join(format!("stagetrail-sbom-e2e-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -190,8 +190,9 @@ impl Stack {
             .clone()
     }
 
-    /// `docker buildx build` of `dir` through `frontend` with the stack's Debian as `BASE`.
-    pub fn build(&self, dir: &Path, frontend: &str, extra: &[&str]) {
+    /// `docker buildx build` of `dir` through `frontend` with the stack's Debian as `BASE`; its
+    /// output (the plain progress log is on stderr).
+    pub fn build(&self, dir: &Path, frontend: &str, extra: &[&str]) -> Output {
         let syntax = format!("BUILDKIT_SYNTAX={frontend}");
         let base = format!("BASE={}/library/debian:bookworm", self.registry);
         let mut args = vec![
@@ -205,7 +206,7 @@ impl Stack {
         ];
         args.extend_from_slice(extra);
         args.push(".");
-        self.run("docker", &args, dir, &[]);
+        self.run("docker", &args, dir, &[])
     }
 
     /// Runs `stagetrail` with `args`; returns (exit code, stdout, stderr).

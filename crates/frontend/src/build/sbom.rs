@@ -167,13 +167,36 @@ pub fn plan(b: &PlatformBuild, epoch: Option<u64>) -> (ScanPlan, BTreeMap<String
     if context {
         states.insert(CONTEXT_KEY.to_string(), b.context.clone());
     }
+    let same = same_filesystems(&mut states);
     let plan = ScanPlan {
         platform: b.platform.id(),
         epoch,
         stages,
         context,
+        same,
     };
     (plan, states)
+}
+
+/// Keys whose state is an earlier key's (in key order) — the same output of the same op, by
+/// digest, so the same filesystem whatever the ops' names — mapped to that key and removed
+/// from `states`, so each distinct filesystem is read once.
+fn same_filesystems(states: &mut BTreeMap<String, llb::State>) -> BTreeMap<String, String> {
+    let mut first: BTreeMap<(Option<String>, Option<i64>), String> = BTreeMap::new();
+    let mut same = BTreeMap::new();
+    for (key, st) in states.iter() {
+        let id = (st.digest().map(str::to_string), st.output_index());
+        match first.get(&id) {
+            Some(k) => {
+                same.insert(key.clone(), k.clone());
+            }
+            None => {
+                first.insert(id, key.clone());
+            }
+        }
+    }
+    states.retain(|k, _| !same.contains_key(k));
+    same
 }
 
 /// The metadata every SBOM attestation carries.
@@ -327,5 +350,31 @@ mod tests {
         assert!(enabled_for_stage("build", "deps,build"));
         assert!(!enabled_for_stage("build", "deps"));
         assert!(!enabled_for_stage("build", ""));
+    }
+
+    #[test]
+    fn a_base_image_shared_by_stages_is_read_once() {
+        let image = |r: &str, name: &str| {
+            llb::State::source(r, BTreeMap::new(), None, llb::OpMeta::named(name))
+        };
+        let debian = "docker-image://docker.io/library/debian:bookworm";
+        let mut states = BTreeMap::from([
+            ("base-0".to_string(), image(debian, "[a 1/2] FROM debian")),
+            ("base-2".to_string(), image(debian, "[b 1/1] FROM debian")),
+            (
+                "stage-0".to_string(),
+                image("docker-image://docker.io/library/alpine:3", "x"),
+            ),
+            ("stage-2".to_string(), image(debian, "[b 1/1] FROM debian")),
+        ]);
+        let same = same_filesystems(&mut states);
+        assert_eq!(
+            same,
+            BTreeMap::from([
+                ("base-2".to_string(), "base-0".to_string()),
+                ("stage-2".to_string(), "base-0".to_string()),
+            ])
+        );
+        assert_eq!(states.keys().collect::<Vec<_>>(), ["base-0", "stage-0"]);
     }
 }

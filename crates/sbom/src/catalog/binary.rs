@@ -1,7 +1,7 @@
 //! Executables: one ELF parse per file (only the header, section table and the sections asked
 //! for are read) feeds both the Go build-info and the `cargo auditable` decoders.
 
-use super::fs::FsReader;
+use super::fs::{Fs, FsReader};
 use super::{golang, rust, Cataloger, Context, Package};
 use object::read::ReadCache;
 use object::{Object, ObjectSection};
@@ -9,8 +9,10 @@ use object::{Object, ObjectSection};
 /// Largest section read (build info and dependency lists are kilobytes).
 const SECTION_CAP: u64 = 16 << 20;
 const ELF_MAGIC: &[u8] = b"\x7fELF";
-/// How much is read from the start of `.go.buildinfo` (header and both strings).
+/// How much is read from the start of `.go.buildinfo` (header and both strings) at most.
 const GO_READ: u64 = 1 << 20;
+/// How much is read first: build info is a few kilobytes; more only when its strings run on.
+const GO_FIRST_READ: u64 = 64 << 10;
 
 /// Catalogs Go modules and Rust crates embedded in ELF executables.
 pub struct Binaries;
@@ -70,16 +72,13 @@ impl Cataloger for Binaries {
                 .section_by_name(".go.buildinfo")
                 .and_then(|s| s.file_range());
             if let Some((offset, _)) = go {
-                let data = match cx.fs.read_at(&e.path, offset, GO_READ) {
-                    Ok(d) => d,
+                match go_buildinfo(cx.fs, &e.path, offset) {
+                    Ok(Ok(p)) => out.extend(p),
+                    Ok(Err(err)) => cx.warn(&e.path, err),
                     Err(err) => {
-                        cx.warn(&e.path, err.reason());
+                        cx.warn(&e.path, err);
                         continue;
                     }
-                };
-                match golang::buildinfo(&data, &e.path) {
-                    Ok(p) => out.extend(p),
-                    Err(err) => cx.warn(&e.path, err),
                 }
             }
             if let Some(data) = section(".dep-v0") {
@@ -91,4 +90,23 @@ impl Cataloger for Binaries {
         }
         out
     }
+}
+
+/// Reads and decodes the Go build info at `offset` of `path`: the first 64 KiB, then up to
+/// [`GO_READ`] when its strings run on. The outer error is a read failure, the inner one a
+/// decoding failure.
+fn go_buildinfo(
+    fs: &dyn Fs,
+    path: &str,
+    offset: u64,
+) -> Result<Result<Vec<Package>, String>, String> {
+    let mut decoded = Err(String::new());
+    for len in [GO_FIRST_READ, GO_READ] {
+        let data = fs.read_at(path, offset, len).map_err(|e| e.reason())?;
+        decoded = golang::buildinfo(&data, path);
+        if decoded.is_ok() || (data.len() as u64) < len {
+            break;
+        }
+    }
+    Ok(decoded)
 }

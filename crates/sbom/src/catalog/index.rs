@@ -40,44 +40,10 @@ pub struct Index {
 }
 
 impl Index {
-    /// Walks `fs` from its root without following symlinks (so it cannot loop), within `limits`.
+    /// Walks `fs` from its root without following symlinks (so it cannot loop), within `limits`
+    /// ([`Fs::walk`]: [`walk`], or a faster walk of the same result).
     pub fn build(fs: &dyn Fs, limits: &Limits) -> (Index, Vec<Warning>) {
-        let mut files = Vec::new();
-        let mut warnings = Vec::new();
-        let mut stack: Vec<(String, usize)> = vec![(String::new(), 0)];
-        while let Some((dir, depth)) = stack.pop() {
-            let entries = match fs.read_dir(&dir) {
-                Ok(e) => e,
-                Err(e) => {
-                    warnings.push(Warning {
-                        location: dir.clone(),
-                        message: format!("cannot list directory: {e}"),
-                    });
-                    continue;
-                }
-            };
-            for e in entries {
-                let path = join(&dir, &e.name);
-                match e.meta.kind {
-                    FileKind::Dir if depth == 0 && limits.skip_top.contains(&e.name) => {}
-                    FileKind::Dir if depth + 1 >= limits.max_depth => warnings.push(Warning {
-                        location: path,
-                        message: format!("not walked: deeper than {} levels", limits.max_depth),
-                    }),
-                    FileKind::Dir => stack.push((path, depth + 1)),
-                    FileKind::File if files.len() >= limits.max_files => {
-                        warnings.push(Warning {
-                            location: path,
-                            message: format!("walk stopped: more than {} files", limits.max_files),
-                        });
-                        stack.clear();
-                        break;
-                    }
-                    FileKind::File => files.push(Entry { path, meta: e.meta }),
-                    FileKind::Symlink | FileKind::Other => {}
-                }
-            }
-        }
+        let (mut files, warnings) = fs.walk(limits);
         files.sort_by(|a, b| a.path.cmp(&b.path));
         (Index { files }, warnings)
     }
@@ -95,6 +61,48 @@ impl Index {
             match_segments(&pat, &path)
         })
     }
+}
+
+/// The sequential walk with [`Fs::read_dir`]: every regular file (unsorted) and the warnings. At
+/// the file past `limits.max_files` it stops with a warning naming that file.
+pub fn walk<F: Fs + ?Sized>(fs: &F, limits: &Limits) -> (Vec<Entry>, Vec<Warning>) {
+    let mut files = Vec::new();
+    let mut warnings = Vec::new();
+    let mut stack: Vec<(String, usize)> = vec![(String::new(), 0)];
+    while let Some((dir, depth)) = stack.pop() {
+        let entries = match fs.read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                warnings.push(Warning {
+                    location: dir.clone(),
+                    message: format!("cannot list directory: {e}"),
+                });
+                continue;
+            }
+        };
+        for e in entries {
+            let path = join(&dir, &e.name);
+            match e.meta.kind {
+                FileKind::Dir if depth == 0 && limits.skip_top.contains(&e.name) => {}
+                FileKind::Dir if depth + 1 >= limits.max_depth => warnings.push(Warning {
+                    location: path,
+                    message: format!("not walked: deeper than {} levels", limits.max_depth),
+                }),
+                FileKind::Dir => stack.push((path, depth + 1)),
+                FileKind::File if files.len() >= limits.max_files => {
+                    warnings.push(Warning {
+                        location: path,
+                        message: format!("walk stopped: more than {} files", limits.max_files),
+                    });
+                    stack.clear();
+                    break;
+                }
+                FileKind::File => files.push(Entry { path, meta: e.meta }),
+                FileKind::Symlink | FileKind::Other => {}
+            }
+        }
+    }
+    (files, warnings)
 }
 
 /// Matches a `/`-separated path against a pattern: `**` is any number of segments (also none),

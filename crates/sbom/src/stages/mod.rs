@@ -14,6 +14,7 @@ pub use plan::{PlanBase, PlanStage, PlanStep, ScanPlan};
 pub use statement::statement;
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use crate::catalog::fs::Fs;
 use crate::catalog::{self, Catalog, Warning};
@@ -40,10 +41,22 @@ pub type Opener<'a> = dyn FnMut(&str) -> Result<Box<dyn Fs + 'a>, String> + 'a;
 
 /// Catalogs every filesystem the plan names and renders the documents it asks for, final
 /// image first, then stages in plan order, then the context. A filesystem that cannot be
-/// opened yields an empty catalog with a warning.
+/// opened yields an empty catalog with a warning. Keys in [`ScanPlan::same`] are not opened:
+/// they take the catalog of the key they name.
 pub fn generate(plan: &ScanPlan, open: &mut Opener<'_>) -> Vec<StageDocuments> {
+    generate_with(plan, open, &mut |_, _, _| {})
+}
+
+/// [`generate`], calling `scanned` with each key, its catalog and the time it took to open and
+/// catalog it, once per filesystem read.
+pub fn generate_with(
+    plan: &ScanPlan,
+    open: &mut Opener<'_>,
+    scanned: &mut dyn FnMut(&str, &Catalog, Duration),
+) -> Vec<StageDocuments> {
     let mut catalogs: BTreeMap<String, Catalog> = BTreeMap::new();
-    for key in plan.keys() {
+    for key in plan.scanned_keys() {
+        let started = Instant::now();
         let cat = match open(&key) {
             Ok(fs) => catalog::scan(fs.as_ref()),
             Err(message) => Catalog {
@@ -54,7 +67,18 @@ pub fn generate(plan: &ScanPlan, open: &mut Opener<'_>) -> Vec<StageDocuments> {
                 ..Catalog::default()
             },
         };
+        scanned(&key, &cat, started.elapsed());
         catalogs.insert(key, cat);
+    }
+    for (key, same) in &plan.same {
+        let cat = catalogs.get(same).cloned().unwrap_or_else(|| Catalog {
+            warnings: vec![Warning {
+                location: String::new(),
+                message: format!("cannot read filesystem {key}: the plan names it the same as {same}, which it does not scan"),
+            }],
+            ..Catalog::default()
+        });
+        catalogs.insert(key.clone(), cat);
     }
     let tracer = lineage::Tracer::new(plan, &catalogs);
     let mut docs = Vec::new();

@@ -2,6 +2,7 @@
 //! scanner exec (`/run/plan/plan.json`).
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Every filesystem to catalog and every document to render for one platform.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +17,10 @@ pub struct ScanPlan {
     /// Also render a document of the build context (key [`super::CONTEXT_KEY`]).
     #[serde(default)]
     pub context: bool,
+    /// Keys whose filesystem is another key's (the same LLB definition: a base image shared by
+    /// several stages, a stage that only changed metadata): cataloged once, under the value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub same: BTreeMap<String, String>,
 }
 
 /// One stage.
@@ -116,6 +121,13 @@ impl ScanPlan {
         }
         keys.sort();
         keys.dedup();
+        keys
+    }
+
+    /// The keys that are cataloged: [`ScanPlan::keys`] without those in [`ScanPlan::same`].
+    pub fn scanned_keys(&self) -> Vec<String> {
+        let mut keys = self.keys();
+        keys.retain(|k| !self.same.contains_key(k));
         keys
     }
 

@@ -30,6 +30,7 @@ fn plan() -> ScanPlan {
         platform: "linux/amd64".into(),
         epoch: Some(1_700_000_000),
         context: false,
+        same: BTreeMap::new(),
         stages: vec![
             PlanStage {
                 index: 0,
@@ -168,4 +169,32 @@ fn plans_round_trip_as_json() {
     let text = serde_json::to_string(&p).unwrap();
     assert!(text.contains(r#""base":{"kind":"image"}"#), "{text}");
     assert_eq!(serde_json::from_str::<ScanPlan>(&text).unwrap(), p);
+}
+
+#[test]
+fn a_filesystem_named_twice_is_cataloged_once_with_the_same_documents() {
+    let t = roots();
+    let full = run(&plan(), t.path());
+    let mut p = plan();
+    p.same = BTreeMap::from([("stage-1".to_string(), "stage-0".to_string())]);
+    let root = t.path().to_path_buf();
+    let mut opened = Vec::new();
+    let docs = {
+        let mut open = |key: &str| -> Result<Box<dyn Fs>, String> {
+            opened.push(key.to_string());
+            Ok(Box::new(LocalFs::new(root.join(key))))
+        };
+        generate(&p, &mut open)
+    };
+    assert_eq!(opened, ["base-0", "stage-0"]);
+    assert_eq!(p.scanned_keys(), ["base-0", "stage-0"]);
+    assert_eq!(docs, full, "documents differ from a scan of every key");
+    let text = serde_json::to_string(&plan()).unwrap();
+    assert!(
+        !text.contains("same"),
+        "an empty map is not written: {text}"
+    );
+    p.same = BTreeMap::from([("stage-1".to_string(), "nowhere".to_string())]);
+    let docs = run(&p, t.path());
+    assert!(docs[0].warnings[0].message.contains("nowhere"), "{docs:?}");
 }

@@ -6,9 +6,13 @@
 
 mod local;
 mod reader;
+mod walk;
 
 pub use local::LocalFs;
 pub use reader::FsReader;
+
+use super::index::{Entry, Limits};
+use super::Warning;
 
 /// What kind of file a path names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -118,6 +122,11 @@ pub trait Fs {
     fn lstat(&self, path: &str) -> Result<Metadata, FsError>;
     /// The target of a symlink, as stored.
     fn read_link(&self, path: &str) -> Result<String, FsError>;
+    /// Every regular file under the root (unsorted), not following symlinks, within `limits`,
+    /// and the warnings met; by default [`super::index::walk`] over [`Fs::read_dir`].
+    fn walk(&self, limits: &Limits) -> (Vec<Entry>, Vec<Warning>) {
+        super::index::walk(self, limits)
+    }
 }
 
 /// Normalises a root-relative path: drops empty and `.` components, resolves `..` without leaving

@@ -1,0 +1,199 @@
+//! The documented SBOM paths `sbom_e2e` does not take, on the real stack: the gateway reader
+//! (`STAGETRAIL_SBOM_READER=gateway`) against the exec reader, `BUILDKIT_SBOM_SCAN_CONTEXT`,
+//! `stagetrail verify`'s every-stage rule on the SBOMs our frontend attached, a base image shared
+//! by stages cataloged once, and our image as the built-in frontend's SBOM generator
+//! (`--attest type=sbom,generator=IMAGE`, BuildKit's scanner protocol).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde_json::Value;
+use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
+
+use crate::sbom_e2e::{self, put};
+use crate::support::stack::stack;
+
+const EPOCH: &str = "SOURCE_DATE_EPOCH=1700000000";
+
+/// `sbom_e2e`'s context (an npm tree, a Python package, a `Cargo.lock`) with `dockerfile`.
+fn context(name: &str, dockerfile: &str) -> PathBuf {
+    let dir = sbom_e2e::context(&format!("paths-{name}"));
+    put(&dir, "Dockerfile", dockerfile);
+    dir
+}
+
+/// The purls of an SPDX document's packages.
+fn spdx_purls(doc: &Value) -> BTreeSet<String> {
+    doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["externalRefs"].as_array().cloned().unwrap_or_default())
+        .filter_map(|r| r["referenceLocator"].as_str().map(str::to_string))
+        .collect()
+}
+
+const SCRATCH_STAGES: &str = "FROM scratch AS npm\nCOPY npm/ /app/\nFROM scratch AS rust\nCOPY rust/Cargo.lock /src/Cargo.lock\nFROM scratch\nCOPY --from=npm /app/node_modules /app/node_modules\nCOPY --from=rust /src/Cargo.lock /src/Cargo.lock\n";
+
+#[test]
+fn gateway_reader_scan_context_and_verify_every_stage() {
+    let s = stack();
+    let frontend = s.frontend();
+    let dir = context("readers", SCRATCH_STAGES);
+    let image = |tag: &str| format!("{}/sbom10-paths/readers:{tag}", s.registry);
+    let build = |tag: &str, extra: &[&str]| {
+        let image = image(tag);
+        let mut args = vec![
+            "--build-arg",
+            EPOCH,
+            "--build-arg",
+            "BUILDKIT_SBOM_SCAN_CONTEXT=true",
+            "--sbom=true",
+            "--provenance=false",
+            "--push",
+            "-t",
+            &image,
+        ];
+        args.extend_from_slice(extra);
+        s.build(&dir, &frontend, &args);
+    };
+    build("exec", &[]);
+    build(
+        "gateway",
+        &["--build-arg", "STAGETRAIL_SBOM_READER=gateway"],
+    );
+
+    // Both readers give the same documents, the build context's included.
+    for predicate_type in [SPDX, CYCLONEDX] {
+        let exec = s.statements(&image("exec"), predicate_type);
+        let gateway = s.statements(&image("gateway"), predicate_type);
+        // Keyed by `stagetrail:stage`, else the document's name (the context's has no stage).
+        let names: BTreeSet<&str> = exec.keys().map(String::as_str).collect();
+        let context = if predicate_type == SPDX {
+            "context"
+        } else {
+            ""
+        };
+        assert!(
+            names.contains(context) && names.contains("npm") && names.contains("rust"),
+            "{predicate_type}: {names:?}"
+        );
+        assert_eq!(names.len(), 4, "{predicate_type}: {names:?}");
+        let predicates = |m: &BTreeMap<String, Value>| -> BTreeMap<String, Value> {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v["predicate"].clone()))
+                .collect()
+        };
+        assert_eq!(
+            predicates(&exec),
+            predicates(&gateway),
+            "{predicate_type}: the gateway reader's documents differ from the exec reader's"
+        );
+    }
+    let spdx = s.statements(&image("exec"), SPDX);
+    let context = spdx_purls(&spdx["context"]["predicate"]);
+    for purl in [
+        "pkg:npm/left-pad@1.3.0",
+        "pkg:npm/ms@2.1.3",
+        "pkg:cargo/serde@1.0.200",
+    ] {
+        assert!(context.contains(purl), "{purl} not in {context:?}");
+    }
+
+    // verify's every-stage rule passes on our SBOMs, and names the stages a build left out.
+    put(
+        &dir,
+        "p.yaml",
+        "required_predicate_types: [spdx, cyclonedx]\nsbom_per_stage: true\n",
+    );
+    let (code, out, err) = s.stagetrail(&["verify", &image("exec"), "--policy", "p.yaml"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    build("partial", &["--build-arg", "BUILDKIT_SBOM_SCAN_STAGE=rust"]);
+    let (code, out, err) = s.stagetrail(&["verify", &image("partial"), "--policy", "p.yaml"], &dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("sbom_per_stage: linux/amd64: stage(s) \"npm\" have no SBOM")),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn builtin_frontend_with_our_image_as_generator_and_a_shared_base() {
+    let s = stack();
+    let frontend = s.frontend();
+    let dir = context(
+        "generator",
+        "ARG BASE\nFROM ${BASE} AS npm\nARG BUILDKIT_SBOM_SCAN_STAGE=true\nCOPY npm/ /app/\nFROM ${BASE} AS rust\nARG BUILDKIT_SBOM_SCAN_STAGE=true\nCOPY rust/Cargo.lock /src/Cargo.lock\nFROM ${BASE}\nCOPY --from=npm /app /app\nCOPY --from=rust /src /src\n",
+    );
+    let ours = format!("{}/sbom10-paths/generator:ours", s.registry);
+    let builtin = format!("{}/sbom10-paths/generator:builtin", s.registry);
+    let base = format!("BASE={}/library/debian:bookworm", s.registry);
+
+    // Our frontend: three stages on one base image, so four filesystems are read, not six.
+    let out = s.build(
+        &dir,
+        &frontend,
+        &[
+            "--build-arg",
+            EPOCH,
+            "--sbom=true",
+            "--provenance=false",
+            "--push",
+            "-t",
+            &ours,
+        ],
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("stagetrail: cataloging 4 filesystems"),
+        "the base image is read once:\n{log}"
+    );
+
+    // The built-in frontend with our image as its generator, every stage scanned (upstream counts
+    // BUILDKIT_SBOM_SCAN_STAGE only where an ARG declares it).
+    let generator = format!("type=sbom,generator={frontend}");
+    s.run(
+        "docker",
+        &[
+            "buildx",
+            "build",
+            "--progress=plain",
+            "--build-arg",
+            &base,
+            "--build-arg",
+            EPOCH,
+            "--attest",
+            &generator,
+            "--provenance=false",
+            "--push",
+            "-t",
+            &builtin,
+            ".",
+        ],
+        &dir,
+        &[],
+    );
+    let theirs = s.statements(&builtin, SPDX);
+    let mine = s.statements(&ours, SPDX);
+    let names: BTreeSet<&str> = theirs.keys().map(String::as_str).collect();
+    assert!(
+        names.contains("sbom") && names.contains("sbom-npm") && names.contains("sbom-rust"),
+        "generator documents: {names:?}"
+    );
+    for (generated, stage) in [
+        ("sbom", "stage-2"),
+        ("sbom-npm", "npm"),
+        ("sbom-rust", "rust"),
+    ] {
+        let want = spdx_purls(&mine[stage]["predicate"]);
+        assert!(want.len() > 50, "{stage}: {} packages", want.len());
+        assert_eq!(
+            spdx_purls(&theirs[generated]["predicate"]),
+            want,
+            "{generated}: the generator's packages differ from our frontend's {stage}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
