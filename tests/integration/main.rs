@@ -1,11 +1,12 @@
 //! stagetrail's integration tests, one binary: the CLI, the conversion corpus, the catalogers,
 //! the registry client, and the end-to-end suites that drive the real Docker Engine + BuildKit
 //! and registry started by `scripts/stack` (`parity`, `example_e2e`, `sbom_e2e`, `record_e2e`, `policy_e2e`,
-//! `registry_e2e`). Shared helpers live in [`support`].
+//! `registry_e2e`, `subrequests_e2e`, `checks_e2e`). Shared helpers live in [`support`].
 
 mod support;
 
 mod catalog;
+mod checks_e2e;
 mod cli_convert;
 mod cli_sbom;
 mod cli_verify;
@@ -21,3 +22,4 @@ mod registry_errors;
 mod registry_layout;
 mod sbom_e2e;
 mod sbom_validate;
+mod subrequests_e2e;

@@ -36,11 +36,7 @@ pub async fn build(
     source: &pb::SourceInfo,
 ) -> Result<BuildResult, Failure> {
     let options = convert_options(opts, loaded, context_excludes, dialect(bridge));
-    let resolver = BridgeResolver {
-        bridge,
-        mode: opts.image_resolve_mode,
-        handle: Handle::current(),
-    };
+    let resolver = BridgeResolver::new(bridge, opts);
     let converted =
         convert::convert(df, &options, &resolver).map_err(|e| Failure::dockerfile(&e, source))?;
     for (span, message) in &converted.warnings {
@@ -147,10 +143,21 @@ pub fn dialect(bridge: &Bridge) -> Dialect {
 
 /// Resolves base images with `ResolveImageConfig`, blocking the converter's
 /// (synchronous) thread on the async call; needs a multi-thread runtime.
-struct BridgeResolver<'a> {
+pub(super) struct BridgeResolver<'a> {
     bridge: &'a Bridge,
     mode: ResolveMode,
     handle: Handle,
+}
+
+impl<'a> BridgeResolver<'a> {
+    /// A resolver over `bridge` with the build's resolve mode.
+    pub(super) fn new(bridge: &'a Bridge, opts: &FrontendOpts) -> BridgeResolver<'a> {
+        BridgeResolver {
+            bridge,
+            mode: opts.image_resolve_mode,
+            handle: Handle::current(),
+        }
+    }
 }
 
 impl Resolver for BridgeResolver<'_> {

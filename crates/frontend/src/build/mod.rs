@@ -12,5 +12,6 @@ mod sbom;
 mod sbom_exec;
 pub mod serve;
 mod solve_errors;
+mod subrequest;
 
 pub use failure::Failure;

@@ -104,9 +104,24 @@ async fn missing_dockerfile_is_a_clear_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subrequests() {
     let fake = Fake::full(&[]);
-    let (code, msg) = error_of(&run(&fake, Ok(opts(&[("requestid", "frontend.outline")]))).await);
+    let (code, msg) =
+        error_of(&run(&fake, Ok(opts(&[("requestid", "frontend.convertllb")]))).await);
     assert_eq!(code, tonic::Code::Unimplemented as i32);
-    assert!(msg.contains("not supported by stagetrail"), "{msg}");
+    assert!(
+        msg.starts_with("unsupported request frontend.convertllb"),
+        "{msg}"
+    );
+
+    let fake = Fake::full(&[("Dockerfile", "# app the app\nFROM alpine AS app\n")]);
+    let r = run(&fake, Ok(opts(&[("requestid", "frontend.targets")]))).await;
+    let res = r.result.expect("a result");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&res.metadata["result.json"]).expect("json");
+    assert_eq!(doc["targets"][0]["description"], "the app");
+    assert!(
+        fake.log.lock().expect("log").solves.len() == 1,
+        "only the Dockerfile is solved"
+    );
 
     let fake = Fake::full(&[]);
     let r = run(
@@ -117,7 +132,7 @@ async fn subrequests() {
     let res = r.result.expect("a result");
     let list: serde_json::Value =
         serde_json::from_slice(&res.metadata["result.json"]).expect("json");
-    assert_eq!(list[0]["name"], "frontend.subrequests.describe");
+    assert_eq!(list[2]["name"], "frontend.subrequests.describe");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
