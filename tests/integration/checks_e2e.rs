@@ -2,10 +2,12 @@
 //! real stack: every Dockerfile of `tests/e2e-checks/` with `--call=check,format=json` (the
 //! same warnings, sources and build error; the source's LLB definition names the client
 //! session, so only its presence is compared) and as text, with the same exit status; the
-//! `BUILDKIT_DOCKERFILE_CHECK` build arg. Engine 26's buildx 0.13 and BuildKit 0.13 have no
-//! lint subrequest: there the built-in frontend refuses it and ours answers it.
+//! `BUILDKIT_DOCKERFILE_CHECK` build arg; and the warnings a normal build prints, and its
+//! failure under `error=true`. Engine 26's buildx 0.13 and BuildKit 0.13 have no lint
+//! subrequest: there the built-in frontend refuses it and ours answers it.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -123,4 +125,74 @@ fn check_build_arg_and_error_e2e() {
         c.stdout,
         c.stderr
     );
+}
+
+/// `docker buildx build --progress=plain` of `dir`: (success, the sorted ` - Rule: …` warning
+/// lines of buildx's summary, the whole output).
+fn plain_build(s: &Stack, dir: &Path, frontend: Option<&str>) -> (bool, Vec<String>, String) {
+    let mut cmd = Command::new("docker");
+    cmd.args(["buildx", "build", "--progress=plain"]);
+    if let Some(image) = frontend {
+        cmd.arg("--build-arg")
+            .arg(format!("BUILDKIT_SYNTAX={image}"));
+    }
+    let out = cmd
+        .arg(".")
+        .current_dir(dir)
+        .env("DOCKER_HOST", &s.docker_host)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run docker buildx: {e}"));
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut lines: Vec<String> = log
+        .lines()
+        .map(|l| l.trim_start_matches("\u{1b}[0m"))
+        .filter(|l| l.starts_with(" - "))
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    (out.status.success(), lines, log)
+}
+
+#[test]
+fn warnings_of_a_normal_build_e2e() {
+    let s = stack();
+    let ours = s.frontend();
+    let text = "from scratch AS Base\nMAINTAINER me\nCOPY a /a\nCMD echo hi\nEXPOSE 80/TCP\nFROM scratch AS unused\nCMD echo\n";
+    let dir = context("check-build", text);
+    std::fs::write(dir.join("a"), "a\n").unwrap();
+    let (builtin_ok, builtin, log) = plain_build(&s, &dir, None);
+    assert!(builtin_ok, "{log}");
+    let (ok, got, log) = plain_build(&s, &dir, Some(&ours));
+    assert!(ok, "{log}");
+    if s.engine_major() >= 28 {
+        assert!(builtin.len() >= 5, "{builtin:?}");
+        assert_eq!(got, builtin);
+    } else {
+        // BuildKit 0.13's own frontend reports no build checks; ours does.
+        assert!(builtin.is_empty(), "{builtin:?}");
+        assert!(
+            got.iter().any(|l| l.contains("MaintainerDeprecated")),
+            "{got:?}"
+        );
+    }
+
+    let dir = context(
+        "check-build-error",
+        "# check=error=true\nFROM scratch\nMAINTAINER me\n",
+    );
+    let (ok, _, log) = plain_build(&s, &dir, Some(&ours));
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains("lint violation found for rules: MaintainerDeprecated"),
+        "{log}"
+    );
+    if s.engine_major() >= 28 {
+        let (builtin_ok, _, builtin_log) = plain_build(&s, &dir, None);
+        assert!(!builtin_ok, "{builtin_log}");
+        assert!(builtin_log.contains("lint violation found for rules: MaintainerDeprecated"));
+    }
 }

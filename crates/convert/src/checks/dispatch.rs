@@ -37,17 +37,24 @@ impl UsedOnce {
     }
 }
 
-/// Checks every stage's instructions.
-pub(super) fn stages(df: &Dockerfile, cfg: &Config, sink: &mut Sink) {
+/// Checks the instructions of the stages `dispatched` accepts (by index).
+pub(super) fn stages(
+    df: &Dockerfile,
+    cfg: &Config,
+    dispatched: &dyn Fn(usize) -> bool,
+    sink: &mut Sink,
+) {
     let mut by_name: BTreeMap<&str, Inherited> = BTreeMap::new();
-    for stage in &df.stages {
+    for (i, stage) in df.stages.iter().enumerate() {
         let mut state = by_name
             .get(stage.from.base.to_lowercase().as_str())
             .copied()
             .unwrap_or_default();
         let mut once = UsedOnce::default();
-        for instr in &stage.instructions {
-            instruction(instr, cfg, &mut state, &mut once, sink);
+        if dispatched(i) {
+            for instr in &stage.instructions {
+                instruction(instr, cfg, &mut state, &mut once, sink);
+            }
         }
         if let Some(name) = stage.from.name.as_deref() {
             by_name.insert(name, state);

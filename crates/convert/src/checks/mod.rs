@@ -75,13 +75,23 @@ impl Sink<'_> {
 
 /// Every warning of `df` under `cfg`, every stage checked (what `--check` reports).
 pub fn check(df: &Dockerfile, cfg: &Config) -> Vec<Warning> {
+    check_stages(df, cfg, &|_| true)
+}
+
+/// The warnings a build of the stages `built` (indices) reports: the rules of parse time for
+/// the whole file, those of dispatch time for the built stages only.
+pub fn check_built(df: &Dockerfile, cfg: &Config, built: &[usize]) -> Vec<Warning> {
+    check_stages(df, cfg, &|i| built.contains(&i))
+}
+
+fn check_stages(df: &Dockerfile, cfg: &Config, dispatched: &dyn Fn(usize) -> bool) -> Vec<Warning> {
     let mut out = Vec::new();
     let mut sink = Sink { out: &mut out };
     syntax::empty_continuations(df, cfg, &mut sink);
     syntax::parse_time(df, cfg, &mut sink);
     syntax::stage_names(df, cfg, &mut sink);
     syntax::instruction_casing(df, cfg, &mut sink);
-    dispatch::stages(df, cfg, &mut sink);
+    dispatch::stages(df, cfg, dispatched, &mut sink);
     out
 }
 

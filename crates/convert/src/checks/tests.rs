@@ -152,3 +152,15 @@ fn skip_experimental_error_and_the_build_arg() {
         "failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: invalid check option \"bogus\""
     );
 }
+
+#[test]
+fn a_build_checks_only_the_instructions_of_its_stages() {
+    let df =
+        stagetrail_dockerfile::parse("FROM alpine AS a\nCMD x\nFROM alpine AS B\nCMD y\n").unwrap();
+    let cfg = Config::default();
+    let got: Vec<(&str, usize)> = check_built(&df, &cfg, &[1])
+        .iter()
+        .map(|w| (w.rule.name, w.span.start_line))
+        .collect();
+    assert_eq!(got, [("StageNameCasing", 3), ("JSONArgsRecommended", 4)]);
+}

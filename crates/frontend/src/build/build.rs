@@ -9,7 +9,8 @@ use tokio::runtime::Handle;
 use tonic::Code;
 
 use super::attest_record;
-use super::failure::{warn, Failure};
+use super::check_warnings;
+use super::failure::Failure;
 use super::sbom::{self, SbomRequest};
 use super::solve_errors::{needs_entitlement, solve_failure};
 use crate::bridge::caps::{ids, llb_ids};
@@ -39,9 +40,8 @@ pub async fn build(
     let resolver = BridgeResolver::new(bridge, opts);
     let converted =
         convert::convert(df, &options, &resolver).map_err(|e| Failure::dockerfile(&e, source))?;
-    for (span, message) in &converted.warnings {
-        warn(bridge, &loaded.vertex, source, *span, message).await;
-    }
+    let built: Vec<usize> = converted.builds[0].stages.iter().map(|s| s.index).collect();
+    check_warnings::report(bridge, opts, loaded, df, source, &built).await?;
     attest_record::warn_credentials(bridge, loaded, source, &converted.builds).await;
     let mut attest_plan = attest_record::plan(opts, loaded, &converted.builds)?;
 

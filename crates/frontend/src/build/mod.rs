@@ -5,6 +5,7 @@ mod attest_record;
 #[allow(clippy::module_inception)]
 mod build;
 mod catch_panic;
+mod check_warnings;
 mod custom;
 mod failure;
 mod record_attestation;

@@ -210,10 +210,17 @@ async fn each_warning_is_sent_once_with_its_source() {
     let log = fake.log.lock().expect("log");
     assert_eq!(log.warns.len(), 1, "{:?}", log.warns);
     let w = &log.warns[0];
-    assert!(String::from_utf8_lossy(&w.short).contains("Empty continuation"));
+    assert_eq!(
+        String::from_utf8_lossy(&w.short),
+        "NoEmptyContinuation: Empty continuation line (line 4)"
+    );
     assert_eq!(w.level, 1);
+    assert_eq!(
+        w.url,
+        "https://docs.docker.com/go/dockerfile/rule/no-empty-continuation/"
+    );
     assert_eq!(w.info.as_ref().expect("info").filename, "Dockerfile");
-    assert_eq!(w.ranges[0].start.expect("start").line, 3);
+    assert_eq!(w.ranges[0].start.expect("start").line, 4);
     let def = log.solves[0].definition.as_ref().expect("definition");
     assert_eq!(w.digest, crate::options::load::head_digest(def));
 }
