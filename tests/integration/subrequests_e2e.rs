@@ -49,7 +49,7 @@ FROM --platform=$BUILDPLATFORM ${IMAGE} AS builder
 ARG TARGETOS
 ARG TARGETARCH
 ARG VERSION=dev
-RUN --mount=type=cache,target=/c --mount=type=secret,id=aws,env=AWS true
+RUN --mount=type=cache,target=/c --mount=type=secret,id=aws,target=/run/aws true
 FROM scratch
 RUN --mount=from=builder,target=/b true
 "#;
