@@ -8,10 +8,10 @@
 //! `result.txt` (nothing for a clean file).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
+use crate::record_e2e::buildx;
 use crate::subrequests_e2e::{call, context, Called};
 use crate::support::stack::{stack, Stack};
 
@@ -85,7 +85,11 @@ fn check_corpus_e2e() {
             if got.stdout.is_empty() {
                 assert!(name.contains("clean") || name.contains("shell"), "{name}");
             } else {
-                assert!(got.stdout.starts_with("\nWARNING: "), "{name}: {}", got.stdout);
+                assert!(
+                    got.stdout.starts_with("\nWARNING: "),
+                    "{name}: {}",
+                    got.stdout
+                );
                 with_warnings += 1;
             }
         }
@@ -137,23 +141,12 @@ fn check_build_arg_and_error_e2e() {
 /// `docker buildx build --progress=plain` of `dir`: (success, the sorted ` - Rule: …` warning
 /// lines of buildx's summary, the whole output).
 fn plain_build(s: &Stack, dir: &Path, frontend: Option<&str>) -> (bool, Vec<String>, String) {
-    let mut cmd = Command::new("docker");
-    cmd.args(["buildx", "build", "--progress=plain"]);
-    if let Some(image) = frontend {
-        cmd.arg("--build-arg")
-            .arg(format!("BUILDKIT_SYNTAX={image}"));
-    }
-    let out = cmd
-        .arg(".")
-        .current_dir(dir)
-        .env("DOCKER_HOST", &s.docker_host)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run docker buildx: {e}"));
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let syntax = frontend.map(|image| format!("BUILDKIT_SYNTAX={image}"));
+    let args: Vec<&str> = match &syntax {
+        Some(arg) => vec!["--build-arg", arg, "."],
+        None => vec!["."],
+    };
+    let (ok, log) = buildx(s, dir, &args);
     let mut lines: Vec<String> = log
         .lines()
         .map(|l| l.trim_start_matches("\u{1b}[0m"))
@@ -161,7 +154,7 @@ fn plain_build(s: &Stack, dir: &Path, frontend: Option<&str>) -> (bool, Vec<Stri
         .map(str::to_string)
         .collect();
     lines.sort();
-    (out.status.success(), lines, log)
+    (ok, lines, log)
 }
 
 #[test]

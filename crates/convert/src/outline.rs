@@ -206,14 +206,6 @@ pub(crate) fn gather(
 mod tests {
     use super::*;
 
-    fn span(line: usize) -> Span {
-        Span {
-            start_line: line,
-            end_line: line,
-            col: 1,
-        }
-    }
-
     fn info(name: &str, line: usize, deps: &[&str]) -> ArgInfo {
         let decl = ArgDecl {
             name: name.into(),
@@ -221,7 +213,7 @@ mod tests {
         };
         let comments = vec![format!("{name} the {name}")];
         let deps = deps.iter().map(|d| d.to_string()).collect();
-        arg_info(&decl, &comments, Some("v"), span(line), deps)
+        arg_info(&decl, &comments, Some("v"), Span::line(line), deps)
     }
 
     #[test]
@@ -234,11 +226,11 @@ mod tests {
         .into();
         let mut base = Capture::with_globals(&globals);
         base.use_names([&"B".to_string()]);
-        base.secret("tok", true, span(7));
+        base.secret("tok", true, Span::line(7));
         let mut target = Capture::with_globals(&globals);
         target.define(Some(info("B", 9, &[])), "B");
-        target.ssh("default", false, span(10));
-        target.secret("tok", false, span(11));
+        target.ssh("default", false, Span::line(10));
+        target.secret("tok", false, Span::line(11));
         let nodes = [
             Node {
                 capture: &base,

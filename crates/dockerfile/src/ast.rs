@@ -20,6 +20,17 @@ pub struct Span {
     pub col: usize,
 }
 
+impl Span {
+    /// The span of one whole line.
+    pub fn line(line: usize) -> Span {
+        Span {
+            start_line: line,
+            end_line: line,
+            col: 1,
+        }
+    }
+}
+
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.start_line, self.col)

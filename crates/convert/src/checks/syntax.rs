@@ -20,14 +20,6 @@ fn from_args(original: &str) -> Vec<&str> {
         .collect()
 }
 
-fn one_line(line: usize) -> Span {
-    Span {
-        start_line: line,
-        end_line: line,
-        col: 1,
-    }
-}
-
 /// Every instruction in file order: global ARGs, then each stage's `FROM` (as `None`) and
 /// instructions.
 fn all(df: &Dockerfile) -> impl Iterator<Item = (Option<&Instruction>, Span)> {
@@ -49,7 +41,7 @@ pub(super) fn empty_continuations(df: &Dockerfile, cfg: &Config, sink: &mut Sink
         sink.report(
             cfg,
             &NO_EMPTY_CONTINUATION,
-            one_line(end),
+            Span::line(end),
             "Empty continuation line".into(),
         );
     }

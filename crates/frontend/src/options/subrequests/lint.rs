@@ -102,11 +102,7 @@ mod tests {
         let w = Warning {
             rule: &MAINTAINER_DEPRECATED,
             detail: "Maintainer instruction is deprecated in favor of using label".into(),
-            span: Span {
-                start_line: 2,
-                end_line: 2,
-                col: 1,
-            },
+            span: Span::line(2),
         };
         let error = BuildError {
             message: "lint violation found for rules: MaintainerDeprecated".into(),

@@ -103,14 +103,6 @@ mod tests {
     use stagetrail_convert::outline::OutlineArg;
     use stagetrail_dockerfile::ast::Span;
 
-    fn span(line: usize) -> Span {
-        Span {
-            start_line: line,
-            end_line: line,
-            col: 1,
-        }
-    }
-
     #[test]
     fn document_omits_empty_fields_and_text_has_one_table_per_kind() {
         let o = Outline {
@@ -120,12 +112,12 @@ mod tests {
                 name: "V".into(),
                 description: String::new(),
                 value: "1".into(),
-                span: span(2),
+                span: Span::line(2),
             }],
             secrets: vec![OutlineMount {
                 id: "tok".into(),
                 required: true,
-                span: span(4),
+                span: Span::line(4),
             }],
             ssh: Vec::new(),
         };
