@@ -1,12 +1,14 @@
 //! stagetrail's integration tests, one binary: the CLI, the conversion corpus, the catalogers,
 //! the registry client, and the end-to-end suites that drive the real Docker Engine + BuildKit
 //! and registry started by `scripts/stack` (`parity`, `example_e2e`, `sbom_e2e`, `sbom_paths_e2e`,
-//! `record_e2e`, `policy_e2e`, `registry_e2e`, `vuln_e2e`). Shared helpers live in [`support`].
+//! `record_e2e`, `policy_e2e`, `registry_e2e`, `vuln_e2e`, `subrequests_e2e`, `checks_e2e`). Shared helpers
+//! live in [`support`].
 
 mod support;
 
 mod catalog;
 mod catalog_real;
+mod checks_e2e;
 mod cli_convert;
 mod cli_sbom;
 mod cli_verify;
@@ -23,4 +25,5 @@ mod registry_layout;
 mod sbom_e2e;
 mod sbom_paths_e2e;
 mod sbom_validate;
+mod subrequests_e2e;
 mod vuln_e2e;

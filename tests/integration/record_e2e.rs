@@ -30,7 +30,7 @@ const SECRET_FILE_VALUE: &str = "file-s3cr3t-4c1d-never-in-blobs";
 const TOKEN_ARG_VALUE: &str = "arg-t0k3n-9f2e-never-in-our-output";
 
 /// `docker buildx build --progress=plain ARGS`: (success, combined output).
-fn buildx(s: &Stack, dir: &Path, args: &[&str]) -> (bool, String) {
+pub fn buildx(s: &Stack, dir: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new("docker")
         .args(["buildx", "build", "--progress=plain"])
         .args(args)

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::options::Options;
+use super::outline::ArgInfo;
 use super::platform::Platform;
 use super::resolver::{ResolvedImage, Resolver};
 use super::state::StageState;
@@ -32,6 +33,8 @@ pub(crate) struct Ctx<'a> {
     pub lexer: Lexer,
     /// Global ARGs (platform args first), values after build-arg overrides.
     pub meta_args: Vec<(String, Option<String>)>,
+    /// The global ARG definitions, for the outline.
+    pub meta_outline: BTreeMap<String, ArgInfo>,
     pub proxy: Option<pb::ProxyEnv>,
     /// History `created` time.
     pub epoch: Option<String>,

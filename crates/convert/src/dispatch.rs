@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::context::main_context;
 use super::ctx::{Ctx, Setup, MAX_EMITTED_BYTES, MAX_INHERITED_HISTORY};
 use super::facts::InstructionFacts;
+use super::outline::{self, Outline};
 use super::platform::default_path_env;
 use super::resolver::ResolvedImage;
 use super::state::{StageBase, StageState, Step, StepKind};
 use super::{err, lower_copy, lower_meta, lower_run, Error, Options, PlatformBuild, StageBuild};
-use stagetrail_dockerfile::ast::{Command, Instruction};
+use stagetrail_dockerfile::ast::{doc_comment, Command, Instruction};
 use stagetrail_dockerfile::expand::Lexer;
 use stagetrail_llb as llb;
 use stagetrail_llb::pb;
@@ -43,6 +44,7 @@ fn run_pass<'a>(
         s,
         lexer: Lexer::new(s.df.directives.escape),
         meta_args: Vec::new(),
+        meta_outline: BTreeMap::new(),
         proxy: proxy_env(&s.opts.build_args),
         epoch: s.opts.source_date_epoch.map(rfc3339),
         states: Vec::new(),
@@ -134,7 +136,34 @@ fn finish(ctx: &mut Ctx) -> Result<PlatformBuild, Error> {
         image_config: ctx.states[t].image.to_json(),
         stages,
         context: ctx.build_context.clone(),
+        outline: target_outline(ctx),
     })
+}
+
+/// The outline of the target stage.
+fn target_outline(ctx: &Ctx) -> Outline {
+    let nodes: Vec<outline::Node> = ctx
+        .states
+        .iter()
+        .map(|d| outline::Node {
+            capture: &d.outline,
+            base: d.base,
+            deps: d.deps.iter().map(|(dep, _)| *dep).collect(),
+        })
+        .collect();
+    let (args, secrets, ssh) = outline::gather(&nodes, ctx.target);
+    let t = &ctx.states[ctx.target];
+    let description = match (t.stage, &t.name) {
+        (Some(i), Some(name)) => doc_comment(&ctx.s.df.stages[i].comments, name),
+        _ => String::new(),
+    };
+    Outline {
+        name: t.name.clone(),
+        description,
+        args,
+        secrets,
+        ssh,
+    }
 }
 
 /// The ARG that picks the stages BuildKit scans for SBOMs.

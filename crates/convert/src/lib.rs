@@ -5,6 +5,7 @@
 //! [`Options::dialect`] asks for it: one [`PlatformBuild`] per target platform, each
 //! with the LLB definition of the target stage and its image config.
 
+pub mod checks;
 mod context;
 mod ctx;
 mod dialect;
@@ -20,6 +21,7 @@ mod lower_mount;
 mod lower_run;
 mod names;
 mod options;
+pub mod outline;
 mod plan;
 mod platform;
 pub mod record;
@@ -57,6 +59,8 @@ pub struct PlatformBuild {
     pub stages: Vec<StageBuild>,
     /// The main build context as the build used it.
     pub context: llb::State,
+    /// What the target stage takes from its user (`frontend.outline`).
+    pub outline: outline::Outline,
 }
 
 /// One stage (for per-stage solves, SBOMs and the build record).

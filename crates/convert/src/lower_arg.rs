@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::ctx::Ctx;
 use super::dialect::Dialect;
+use super::outline::arg_info;
 use super::state::{BuildArg, EnvList};
 use super::{err, words, Error};
 use crate::redact::{is_credential_name, REDACTED};
@@ -20,6 +21,7 @@ pub(crate) fn dispatch_arg(
     i: usize,
     span: Span,
     decls: &[ArgDecl],
+    comments: &[String],
 ) -> Result<(), Error> {
     let dialect = ctx.s.opts.dialect;
     let lexer = ctx.lexer.clone();
@@ -47,12 +49,22 @@ pub(crate) fn dispatch_arg(
             (Some(v), None) if cli.is_none() => Some(expand(v, &ctx.states[i].env)?),
             _ => None,
         };
-        let value = cli.or_else(|| default.clone()).or_else(|| {
-            ctx.meta_args
-                .iter()
-                .rfind(|(k, _)| *k == key)
-                .and_then(|(_, v)| v.clone())
+        let global = ctx
+            .meta_args
+            .iter()
+            .rfind(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.clone());
+        // An ARG that only takes the global value keeps the global definition in the outline.
+        let own_definition = cli.is_some() || decl.default.is_some() || global.is_none();
+        let value = cli.or_else(|| default.clone()).or(global);
+        let info = own_definition.then(|| {
+            let decl = ArgDecl {
+                name: key.clone(),
+                default: None,
+            };
+            arg_info(&decl, comments, value.as_deref(), span, Default::default())
         });
+        ctx.states[i].outline.define(info, &key);
         shown.push(history_word(dialect, &key, &default, &value));
         let d = &mut ctx.states[i];
         if let Some(v) = &value {

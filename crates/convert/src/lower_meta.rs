@@ -365,7 +365,7 @@ pub(crate) fn dispatch_meta(ctx: &mut Ctx, i: usize, instr: &Instruction) -> Res
         Command::Arg(decls) => {
             // Release the snapshot first, so adding to the environment does not copy it.
             drop(env);
-            lower_arg::dispatch_arg(ctx, i, span, decls)?
+            lower_arg::dispatch_arg(ctx, i, span, decls, &instr.comments)?
         }
         Command::Workdir(p) => {
             let p = x(p)?;

@@ -5,6 +5,7 @@ use super::ctx::Ctx;
 use super::facts::{Input, InputKind, InputSource};
 use super::gitref::clean_abs;
 use super::words;
+use stagetrail_dockerfile::ast::Span;
 use stagetrail_dockerfile::mount::{parse_mount, MountSpec, MountType, Sharing};
 use stagetrail_llb as llb;
 use stagetrail_llb::pb;
@@ -30,6 +31,7 @@ fn base(p: &str) -> String {
 pub(crate) fn run_mounts(
     ctx: &mut Ctx,
     i: usize,
+    span: Span,
     raw_mounts: &[String],
     sources: &[usize],
 ) -> Result<(Vec<llb::Mount>, Vec<pb::SecretEnv>), String> {
@@ -50,6 +52,7 @@ pub(crate) fn run_mounts(
         match m.kind {
             MountType::Secret => {
                 let id = m.id.clone().unwrap_or_default();
+                ctx.states[i].outline.secret(&id, m.required, span);
                 let dest = match (&m.env, m.target.is_empty()) {
                     (Some(name), true) => format!("env:{name}"),
                     _ if m.target.is_empty() => format!("/run/secrets/{}", base(&id)),
@@ -90,6 +93,8 @@ pub(crate) fn run_mounts(
                 } else {
                     String::new()
                 };
+                let outline_id = if id.is_empty() { "default" } else { &id };
+                ctx.states[i].outline.ssh(outline_id, m.required, span);
                 ctx.states[i].record_input(Input {
                     kind: InputKind::SshMount,
                     source: None,

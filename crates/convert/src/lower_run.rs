@@ -130,7 +130,7 @@ pub(crate) fn dispatch_run(
         args = with_shell(&ctx.states[i], &args);
     }
 
-    let (mounts, secret_env) = run_mounts(ctx, i, &run.mounts, sources)
+    let (mounts, secret_env) = run_mounts(ctx, i, span, &run.mounts, sources)
         .map_err(|e| err(span, e, "check the --mount options"))?;
     let network = match run.network.as_deref() {
         None | Some("default") => ctx.states[i].network,

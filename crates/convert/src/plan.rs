@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::ctx::Ctx;
+use super::outline::{arg_info, Capture};
 use super::platform::{platform_args, Platform};
 use super::state::{StageBase, StageState};
 use super::{err, words, Error};
@@ -97,13 +98,24 @@ impl Ctx<'_> {
                 continue;
             };
             for d in decls {
+                let mut deps = BTreeSet::new();
                 let value = match s.opts.build_args.get(&d.name) {
                     Some(v) => Some(v.clone()),
-                    None => d
-                        .default
-                        .as_ref()
-                        .map(|v| words::word(&self.lexer, v, &env).unwrap_or_default()),
+                    None => d.default.as_ref().map(|v| {
+                        let (value, matched) =
+                            words::word_with_matches(&self.lexer, v, &env).unwrap_or_default();
+                        deps = matched;
+                        value
+                    }),
                 };
+                if deps.remove(&d.name) {
+                    // `ARG A=$A:x` keeps what the earlier `A` used.
+                    if let Some(old) = self.meta_outline.get(&d.name) {
+                        deps.extend(old.deps().iter().cloned());
+                    }
+                }
+                let info = arg_info(d, &instr.comments, value.as_deref(), instr.span, deps);
+                self.meta_outline.insert(d.name.clone(), info);
                 env.insert(d.name.clone(), value.clone().unwrap_or_default());
                 meta.push((d.name.clone(), value));
             }
@@ -118,7 +130,7 @@ impl Ctx<'_> {
         let meta_env = self.meta_env();
         for (i, st) in s.df.stages.iter().enumerate() {
             let hint = "global ARGs used in FROM must be declared before the first FROM";
-            let base = words::word(&self.lexer, &st.from.base, &meta_env)
+            let (base, mut used) = words::word_with_matches(&self.lexer, &st.from.base, &meta_env)
                 .map_err(|e| err(st.span, e, hint))?;
             if base.is_empty() {
                 return Err(err(
@@ -134,13 +146,15 @@ impl Ctx<'_> {
             ds.source_code = st.original.trim().to_string();
             ds.has_location = true;
             if let Some(p) = &st.from.platform {
-                let v = words::word(&self.lexer, p, &meta_env).map_err(|e| {
-                    err(
-                        st.span,
-                        format!("failed to process arguments for platform {p}: {e}"),
-                        hint,
-                    )
-                })?;
+                let (v, matched) =
+                    words::word_with_matches(&self.lexer, p, &meta_env).map_err(|e| {
+                        err(
+                            st.span,
+                            format!("failed to process arguments for platform {p}: {e}"),
+                            hint,
+                        )
+                    })?;
+                used.extend(matched);
                 let parsed = Platform::parse(&v).map_err(|e| {
                     err(
                         st.span,
@@ -174,7 +188,13 @@ impl Ctx<'_> {
             }
             ds.display_name = ds.name.clone().unwrap_or_else(|| format!("stage-{i}"));
             let idx = self.add_state(ds);
+            let mut capture = match self.states[idx].base {
+                Some(b) => self.states[b].outline.clone(),
+                None => Capture::with_globals(&self.meta_outline),
+            };
+            capture.use_names(&used);
             let d = &mut self.states[idx];
+            d.outline = capture;
             let mut total = usize::from(d.base_name != "scratch" && d.base.is_none());
             total += st
                 .instructions

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::facts::{Input, InputSource, InstructionFacts};
 use super::image::Image;
+use super::outline::Capture;
 use super::platform::Platform;
 use stagetrail_dockerfile::ast::Span;
 use stagetrail_dockerfile::expand::Env;
@@ -156,6 +157,8 @@ pub struct StageState {
     pub ctx_paths: BTreeSet<String>,
     /// What the stage starts from (reported in `StageBuild`).
     pub base_kind: StageBase,
+    /// ARGs, secrets and ssh sockets for the outline.
+    pub outline: Capture,
     /// What each dispatched instruction read (reported in `StageBuild`).
     pub facts: Vec<InstructionFacts>,
     /// The filesystem right after `FROM` (and ONBUILD triggers).
@@ -220,6 +223,7 @@ impl StageState {
             ignore_cache: false,
             ctx_paths: BTreeSet::new(),
             base_kind: StageBase::Scratch,
+            outline: Capture::default(),
             facts: Vec::new(),
             from_state: llb::State::scratch(),
             steps: Vec::new(),

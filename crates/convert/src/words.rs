@@ -1,11 +1,25 @@
 //! Expansion helpers around [`stagetrail_dockerfile::expand::Lexer`] for the ways the
 //! dispatcher uses it (plain words, progress names, raw heredoc bodies).
 
+use std::collections::BTreeSet;
+
 use stagetrail_dockerfile::expand::{Env, Lexer};
 
 /// Expands one word with `env` (upstream `ProcessWord`), error text as upstream.
 pub fn word(lexer: &Lexer, w: &str, env: &dyn Env) -> Result<String, String> {
     lexer.process_word(w, env).map_err(|e| e.message)
+}
+
+/// [`word`], also naming the variables that were set (upstream `ProcessWordWithMatches`).
+pub fn word_with_matches(
+    lexer: &Lexer,
+    w: &str,
+    env: &dyn Env,
+) -> Result<(String, BTreeSet<String>), String> {
+    lexer
+        .process_word_with_matches(w, env)
+        .map(|x| (x.value, x.matched))
+        .map_err(|e| e.message)
 }
 
 /// Upstream `processCmdEnv` with `RawQuotes` and `SkipUnsetEnv`: expands a command

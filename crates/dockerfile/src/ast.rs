@@ -20,6 +20,17 @@ pub struct Span {
     pub col: usize,
 }
 
+impl Span {
+    /// The span of one whole line.
+    pub fn line(line: usize) -> Span {
+        Span {
+            start_line: line,
+            end_line: line,
+            col: 1,
+        }
+    }
+}
+
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.start_line, self.col)
@@ -69,6 +80,8 @@ pub struct Stage {
     pub span: Span,
     /// The original text of the `FROM` line.
     pub original: String,
+    /// The comment lines right above the `FROM` (see [`Instruction::comments`]).
+    pub comments: Vec<String>,
     /// Instructions after `FROM`, in order.
     pub instructions: Vec<Instruction>,
 }
@@ -82,6 +95,10 @@ pub struct Instruction {
     pub original: String,
     /// The typed command.
     pub command: Command,
+    /// The comment lines above the instruction since the previous one (upstream's
+    /// `PrevComment`): `#` and surrounding whitespace removed; blank lines are skipped, an
+    /// empty `#` line starts the list anew, directives are not comments.
+    pub comments: Vec<String>,
 }
 
 /// A `--name=value` flag as written (value unexpanded). Boolean flags have `value: None`.
@@ -281,4 +298,17 @@ pub enum Command {
     Volume(Vec<String>),
     /// `WORKDIR`.
     Workdir(String),
+}
+
+/// The doc comment of `name` (upstream's `getDocComment`): the rest of the first comment line
+/// that starts with `name` and a space, or "".
+pub fn doc_comment(comments: &[String], name: &str) -> String {
+    if name.is_empty() {
+        return String::new();
+    }
+    comments
+        .iter()
+        .find_map(|c| c.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_default()
+        .to_string()
 }

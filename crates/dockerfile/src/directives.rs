@@ -57,14 +57,14 @@ pub(crate) struct DirectiveParser {
 
 impl DirectiveParser {
     /// Feeds one physical line (newline and leading whitespace removed);
-    /// `line_no`/`col` locate its first character.
-    pub fn feed(&mut self, line: &str, line_no: usize, col: usize) -> Result<(), Error> {
+    /// `line_no`/`col` locate its first character. `Ok(true)` when the line was a directive.
+    pub fn feed(&mut self, line: &str, line_no: usize, col: usize) -> Result<bool, Error> {
         if self.done {
-            return Ok(());
+            return Ok(false);
         }
         let Some((name, value, value_off)) = match_directive(line) else {
             self.done = true;
-            return Ok(());
+            return Ok(false);
         };
         let key = name.to_ascii_lowercase();
         let at = |off: usize| Span {
@@ -78,7 +78,7 @@ impl DirectiveParser {
             "check" => &mut self.seen_check,
             _ => {
                 self.done = true;
-                return Ok(());
+                return Ok(false);
             }
         };
         if *seen {
@@ -106,6 +106,6 @@ impl DirectiveParser {
             "syntax" => self.directives.syntax = Some((value.to_string(), at(0))),
             _ => self.directives.check = Some(value.to_string()),
         }
-        Ok(())
+        Ok(true)
     }
 }

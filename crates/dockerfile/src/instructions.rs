@@ -304,6 +304,7 @@ fn parse_onbuild(ctx: &Ctx) -> Result<Command, Error> {
             span: sub_ctx.span,
             original: sub.original.trim().to_string(),
             command,
+            comments: Vec::new(),
         }),
     })
 }

@@ -43,6 +43,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, Error> {
                 from,
                 span: ri.span,
                 original,
+                comments: ri.comments.clone(),
                 instructions: Vec::new(),
             }),
             Parsed::Command(command) => {
@@ -50,6 +51,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, Error> {
                     span: ri.span,
                     original,
                     command,
+                    comments: ri.comments.clone(),
                 };
                 match stages.last_mut() {
                     Some(stage) => stage.instructions.push(inst),

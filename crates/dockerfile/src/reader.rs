@@ -31,6 +31,8 @@ pub(crate) struct RawInstruction {
     pub heredocs: Vec<BodyHeredoc>,
     /// Lines covered (continuations and heredoc bodies included), keyword column.
     pub span: Span,
+    /// The comment lines above it (upstream's `PrevComment`).
+    pub comments: Vec<String>,
 }
 
 /// Everything the first pass finds.
@@ -60,12 +62,24 @@ pub(crate) fn read(text: &str) -> Result<RawFile, Error> {
     let mut directives = DirectiveParser::default();
     let mut instructions = Vec::new();
     let mut warnings = Vec::new();
+    let mut comments: Vec<String> = Vec::new();
 
     while let Some(pl) = lines.next() {
         let trimmed = pl.trimmed();
         let stripped = trimmed.trim_start();
         let col = 1 + char_len(&trimmed[..trimmed.len() - stripped.len()]);
-        directives.feed(stripped, pl.no, col)?;
+        if stripped.starts_with('#') {
+            // Upstream drops the line's first byte (the `#` unless indented), then trims.
+            let mut chars = trimmed.chars();
+            chars.next();
+            match chars.as_str().trim() {
+                "" => comments.clear(),
+                c => comments.push(c.to_string()),
+            }
+        }
+        if directives.feed(stripped, pl.no, col)? {
+            comments.pop();
+        }
         let escape = directives.directives.escape;
         let first = if stripped.starts_with('#') {
             ""
@@ -149,6 +163,7 @@ pub(crate) fn read(text: &str) -> Result<RawFile, Error> {
             node,
             heredocs,
             span,
+            comments: std::mem::take(&mut comments),
         });
     }
 

@@ -9,7 +9,8 @@ use tokio::runtime::Handle;
 use tonic::Code;
 
 use super::attest_record;
-use super::failure::{warn, Failure};
+use super::check_warnings;
+use super::failure::Failure;
 use super::sbom::{self, SbomRequest};
 use super::solve_errors::{needs_entitlement, solve_failure};
 use crate::bridge::caps::{ids, llb_ids};
@@ -36,16 +37,11 @@ pub async fn build(
     source: &pb::SourceInfo,
 ) -> Result<BuildResult, Failure> {
     let options = convert_options(opts, loaded, context_excludes, dialect(bridge));
-    let resolver = BridgeResolver {
-        bridge,
-        mode: opts.image_resolve_mode,
-        handle: Handle::current(),
-    };
+    let resolver = BridgeResolver::new(bridge, opts);
     let converted =
         convert::convert(df, &options, &resolver).map_err(|e| Failure::dockerfile(&e, source))?;
-    for (span, message) in &converted.warnings {
-        warn(bridge, &loaded.vertex, source, *span, message).await;
-    }
+    let built: Vec<usize> = converted.builds[0].stages.iter().map(|s| s.index).collect();
+    check_warnings::report(bridge, opts, loaded, df, source, &built).await?;
     attest_record::warn_credentials(bridge, loaded, source, &converted.builds).await;
     let mut attest_plan = attest_record::plan(opts, loaded, &converted.builds)?;
 
@@ -147,10 +143,21 @@ pub fn dialect(bridge: &Bridge) -> Dialect {
 
 /// Resolves base images with `ResolveImageConfig`, blocking the converter's
 /// (synchronous) thread on the async call; needs a multi-thread runtime.
-struct BridgeResolver<'a> {
+pub(super) struct BridgeResolver<'a> {
     bridge: &'a Bridge,
     mode: ResolveMode,
     handle: Handle,
+}
+
+impl<'a> BridgeResolver<'a> {
+    /// A resolver over `bridge` with the build's resolve mode.
+    pub(super) fn new(bridge: &'a Bridge, opts: &FrontendOpts) -> BridgeResolver<'a> {
+        BridgeResolver {
+            bridge,
+            mode: opts.image_resolve_mode,
+            handle: Handle::current(),
+        }
+    }
 }
 
 impl Resolver for BridgeResolver<'_> {

@@ -5,6 +5,7 @@ mod attest_record;
 #[allow(clippy::module_inception)]
 mod build;
 mod catch_panic;
+mod check_warnings;
 mod custom;
 mod failure;
 mod record_attestation;
@@ -12,6 +13,7 @@ mod sbom;
 mod sbom_exec;
 pub mod serve;
 mod solve_errors;
+mod subrequest;
 mod vulndb;
 
 pub use failure::Failure;

@@ -8,10 +8,11 @@ use super::catch_panic::{panic_message, CatchUnwind};
 use crate::bridge::caps::ids;
 
 use super::failure::{source_info, Failure};
+use super::subrequest;
 use crate::bridge::BuildResult;
 use crate::bridge::{transport, Bridge, BridgeError};
 use crate::options::load::{load_context_dockerignore, load_dockerfile};
-use crate::options::subrequests;
+use crate::options::subrequests::{self, Request};
 use crate::options::{FrontendOpts, OptsError};
 use stagetrail_dockerfile::{self as dockerfile, dockerignore};
 
@@ -67,15 +68,17 @@ async fn build_or_fail(
 ) -> Result<BuildResult, Failure> {
     bridge.require_caps(REQUIRED_CAPS)?;
     let opts = opts?;
-    if let Some(req) = &opts.request_id {
-        if req == subrequests::DESCRIBE {
-            return Ok(subrequests::describe());
+    let request = match opts.request_id.as_deref().map(|r| (r, Request::parse(r))) {
+        None => None,
+        Some((_, Some(Request::Describe))) => return Ok(subrequests::describe()),
+        Some((_, Some(r))) => Some(r),
+        Some((r, None)) => {
+            return Err(Failure::new(
+                Code::Unimplemented,
+                subrequests::unsupported(r),
+            ))
         }
-        return Err(Failure::new(
-            Code::Unimplemented,
-            subrequests::unsupported(req),
-        ));
-    }
+    };
     if let Some(ctx) = &opts.main_context {
         return Err(Failure::new(
             Code::Unimplemented,
@@ -88,6 +91,9 @@ async fn build_or_fail(
     let text = String::from_utf8_lossy(&loaded.data).into_owned();
     let source = source_info(&opts, &loaded);
     let parsed = dockerfile::parse(&text).map_err(|e| Failure::dockerfile(&e, &source))?;
+    if let Some(request) = request {
+        return subrequest::answer(bridge, &opts, request, &loaded, &parsed, &source).await;
+    }
     let ignore = match &loaded.dockerignore {
         Some(d) => d.clone(),
         None => load_context_dockerignore(bridge, &opts).await?,

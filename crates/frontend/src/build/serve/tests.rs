@@ -104,9 +104,24 @@ async fn missing_dockerfile_is_a_clear_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subrequests() {
     let fake = Fake::full(&[]);
-    let (code, msg) = error_of(&run(&fake, Ok(opts(&[("requestid", "frontend.outline")]))).await);
+    let (code, msg) =
+        error_of(&run(&fake, Ok(opts(&[("requestid", "frontend.convertllb")]))).await);
     assert_eq!(code, tonic::Code::Unimplemented as i32);
-    assert!(msg.contains("not supported by stagetrail"), "{msg}");
+    assert!(
+        msg.starts_with("unsupported request frontend.convertllb"),
+        "{msg}"
+    );
+
+    let fake = Fake::full(&[("Dockerfile", "# app the app\nFROM alpine AS app\n")]);
+    let r = run(&fake, Ok(opts(&[("requestid", "frontend.targets")]))).await;
+    let res = r.result.expect("a result");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&res.metadata["result.json"]).expect("json");
+    assert_eq!(doc["targets"][0]["description"], "the app");
+    assert!(
+        fake.log.lock().expect("log").solves.len() == 1,
+        "only the Dockerfile is solved"
+    );
 
     let fake = Fake::full(&[]);
     let r = run(
@@ -117,7 +132,7 @@ async fn subrequests() {
     let res = r.result.expect("a result");
     let list: serde_json::Value =
         serde_json::from_slice(&res.metadata["result.json"]).expect("json");
-    assert_eq!(list[0]["name"], "frontend.subrequests.describe");
+    assert_eq!(list[2]["name"], "frontend.subrequests.describe");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,10 +210,17 @@ async fn each_warning_is_sent_once_with_its_source() {
     let log = fake.log.lock().expect("log");
     assert_eq!(log.warns.len(), 1, "{:?}", log.warns);
     let w = &log.warns[0];
-    assert!(String::from_utf8_lossy(&w.short).contains("Empty continuation"));
+    assert_eq!(
+        String::from_utf8_lossy(&w.short),
+        "NoEmptyContinuation: Empty continuation line (line 4)"
+    );
     assert_eq!(w.level, 1);
+    assert_eq!(
+        w.url,
+        "https://docs.docker.com/go/dockerfile/rule/no-empty-continuation/"
+    );
     assert_eq!(w.info.as_ref().expect("info").filename, "Dockerfile");
-    assert_eq!(w.ranges[0].start.expect("start").line, 3);
+    assert_eq!(w.ranges[0].start.expect("start").line, 4);
     let def = log.solves[0].definition.as_ref().expect("definition");
     assert_eq!(w.digest, crate::options::load::head_digest(def));
 }

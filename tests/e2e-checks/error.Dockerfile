@@ -1,0 +1,3 @@
+# check=error=true
+FROM scratch
+MAINTAINER me

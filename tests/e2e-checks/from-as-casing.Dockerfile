@@ -1,0 +1,3 @@
+FROM scratch as one
+from scratch AS two
+FROM scratch AS three

@@ -1,0 +1,6 @@
+FROM scratch
+CMD echo one
+CMD ["two"]
+ENTRYPOINT run it
+HEALTHCHECK NONE
+HEALTHCHECK NONE

@@ -1,0 +1,3 @@
+FROM scratch AS Build
+COPY a /a
+FROM scratch AS tools_X

@@ -1,0 +1,4 @@
+FROM scratch AS a
+FROM scratch AS a
+FROM scratch AS scratch
+FROM scratch AS context

@@ -1,0 +1,7 @@
+FROM scratch AS a
+WORKDIR app
+WORKDIR more
+FROM a
+WORKDIR rel
+FROM scratch
+EXPOSE 80/TCP 8080/udp 127.0.0.1:9000:9000 8443:443/tcp
