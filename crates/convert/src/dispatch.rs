@@ -279,6 +279,8 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
             .map_err(|e| err(span, e, "use sandbox, host or none"))?;
     }
     let triggers = std::mem::take(&mut ctx.states[i].image.config.on_build);
+    // Upstream counts every trigger among the stage's steps.
+    ctx.states[i].cmd_total += triggers.len();
     for trigger in &triggers {
         dispatch_trigger(ctx, i, trigger).map_err(|e| {
             Error::new(
@@ -336,7 +338,10 @@ fn dispatch_trigger(ctx: &mut Ctx, i: usize, trigger: &str) -> Result<(), Error>
     instr.span.start_line -= 1;
     instr.span.end_line -= 1;
     let sources = ctx.trigger_sources(&instr)?;
-    dispatch(ctx, i, &instr, &sources)?;
+    ctx.states[i].cmd_is_onbuild = true;
+    let dispatched = dispatch(ctx, i, &instr, &sources);
+    ctx.states[i].cmd_is_onbuild = false;
+    dispatched?;
     if let Some(f) = ctx.states[i].facts.last_mut() {
         f.onbuild = true;
     }
