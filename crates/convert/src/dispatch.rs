@@ -279,10 +279,12 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
             .map_err(|e| err(span, e, "use sandbox, host or none"))?;
     }
     let triggers = std::mem::take(&mut ctx.states[i].image.config.on_build);
-    // Upstream counts every trigger among the stage's steps.
-    ctx.states[i].cmd_total += triggers.len();
+    let onbuild_steps = ctx.s.opts.dialect.names_onbuild_steps();
+    if onbuild_steps {
+        ctx.states[i].cmd_total += triggers.len();
+    }
     for trigger in &triggers {
-        dispatch_trigger(ctx, i, trigger).map_err(|e| {
+        dispatch_trigger(ctx, i, trigger, onbuild_steps).map_err(|e| {
             Error::new(
                 span,
                 format!(
@@ -320,7 +322,8 @@ fn network_mode(v: Option<&str>) -> Result<pb::NetMode, String> {
 
 /// Parses and dispatches one ONBUILD trigger of the base image (upstream
 /// `dispatchOnBuildTriggers`; its locations are lines of the trigger text).
-fn dispatch_trigger(ctx: &mut Ctx, i: usize, trigger: &str) -> Result<(), Error> {
+/// `named`: its steps read `[n/m] ONBUILD …`.
+fn dispatch_trigger(ctx: &mut Ctx, i: usize, trigger: &str, named: bool) -> Result<(), Error> {
     let text = format!("FROM scratch\n{trigger}\n");
     let parsed = stagetrail_dockerfile::parse(&text)?;
     let mut instrs = parsed
@@ -338,7 +341,7 @@ fn dispatch_trigger(ctx: &mut Ctx, i: usize, trigger: &str) -> Result<(), Error>
     instr.span.start_line -= 1;
     instr.span.end_line -= 1;
     let sources = ctx.trigger_sources(&instr)?;
-    ctx.states[i].cmd_is_onbuild = true;
+    ctx.states[i].cmd_is_onbuild = named;
     let dispatched = dispatch(ctx, i, &instr, &sources);
     ctx.states[i].cmd_is_onbuild = false;
     dispatched?;
