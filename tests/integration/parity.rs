@@ -1,20 +1,28 @@
 //! End-to-end parity: every case in `tests/e2e/` is built on the real stack with the engine's builtin
 //! Dockerfile frontend and with ours (`--build-arg BUILDKIT_SYNTAX=<image>`); both OCI layouts are read
-//! and must hold, per platform, the same root filesystem and the same image config (timestamps aside).
+//! and must hold, per platform, the same root filesystem (content, owners, modes, xattrs, hard links),
+//! the same layer boundaries, media types and annotations, the same image config (timestamps aside,
+//! unless the case pins them) and the same step names in the progress output. Error cases must fail
+//! with the same message and the same Dockerfile snippet.
 //!
 //! Needs `eval "$(scripts/stack up)"` first; without the stack every case fails (never skips).
-//! `STAGETRAIL_E2E_FRONTEND=builtin` checks the harness itself (builtin against builtin);
+//! `STAGETRAIL_E2E_FRONTEND=builtin STAGETRAIL_E2E_SELF_CHECK=1` checks the harness itself (builtin
+//! against builtin; `builtin` alone is refused);
 //! `STAGETRAIL_E2E_FRONTEND=<image>` uses a frontend image that is already pushed;
 //! `STAGETRAIL_E2E_JOBS` limits concurrent builds (default 2); `STAGETRAIL_E2E_KEEP=1` keeps the outputs.
 
 use crate::support::buildx;
 use crate::support::case;
 use crate::support::diff;
+use crate::support::logs;
 use crate::support::oci;
 
 use buildx::{Frontend, Outcome};
-use case::Case;
+use case::{Case, EngineSpec};
 use std::path::Path;
+
+/// The flags of attestation mode, which error cases also build with.
+const ATTEST: &[&str] = &["--sbom=true", "--provenance=mode=max"];
 
 /// Builds one case both ways and panics with every difference found.
 fn run_case(name: &str) {
@@ -25,19 +33,38 @@ fn run_case(name: &str) {
         buildx::ours().unwrap_or_else(|e| panic!("{name}: no frontend image under test: {e}"));
     let work = buildx::work_root().join(name);
     let _ = std::fs::remove_dir_all(&work);
-    let built = |frontend: &Frontend, side: &str| {
-        buildx::build(&case, frontend, &work.join(side))
+    let built = |frontend: &Frontend, side: &str, extra: &[&str]| {
+        buildx::build(&case, frontend, &work.join(side), extra)
             .unwrap_or_else(|e| panic!("{name}: {side} build: {e}"))
     };
-    let builtin = built(&Frontend::Builtin, "builtin");
-    let theirs = built(&ours, "ours");
-    let problems = if let Some(line) = case.spec.error_line.filter(|_| case.spec.expect_error) {
+    let builtin = built(&Frontend::Builtin, "builtin", &[]);
+    let theirs = built(&ours, "ours", &[]);
+    let engine = case.on_this_engine();
+    let mut problems = if let Some(line) = case.spec.error_line.filter(|_| case.spec.expect_error) {
         let self_check = matches!(ours, Frontend::Builtin);
         let line = Some(line).filter(|_| !(self_check && case.spec.upstream_has_no_line));
-        error_problems(line, &builtin, &theirs)
+        let same_text = !case.spec.upstream_has_no_line;
+        let same_message = case.spec.message_differs.is_none();
+        let text = Text {
+            box_: same_text,
+            message: same_text && same_message,
+        };
+        let mut problems = error_problems(line, text, &builtin, &theirs);
+        // Attestation mode must fail the same way as the builtin's plain build.
+        let attesting = built(&ours, "ours-attest", ATTEST);
+        let attest_problems = error_problems(line, text, &builtin, &attesting);
+        problems.extend(
+            attest_problems
+                .into_iter()
+                .map(|p| format!("with {ATTEST:?}: {p}")),
+        );
+        problems
     } else {
-        parity_problems(&work, &builtin, &theirs)
+        parity_problems(&work, &case, engine, &builtin, &theirs)
     };
+    if let (false, Some(e)) = (problems.is_empty(), engine) {
+        problems.push(format!("(this engine differs from upstream: {})", e.reason));
+    }
     let keep = std::env::var("STAGETRAIL_E2E_KEEP").is_ok_and(|v| v == "1");
     if problems.is_empty() {
         if !keep {
@@ -54,9 +81,19 @@ fn run_case(name: &str) {
     );
 }
 
+/// What of a failure's text must equal the builtin's.
+#[derive(Clone, Copy)]
+struct Text {
+    /// The `Dockerfile:N` snippet box.
+    box_: bool,
+    /// The error message.
+    message: bool,
+}
+
 /// Both builds must fail, and ours must point at `Dockerfile:<line>` (even where the builtin does not,
 /// e.g. for errors BuildKit raises while loading the LLB); `line` is `None` when only failure is asked.
-fn error_problems(line: Option<u32>, builtin: &Outcome, ours: &Outcome) -> Vec<String> {
+/// `text` says whether the snippet box and the message must be the builtin's too.
+fn error_problems(line: Option<u32>, text: Text, builtin: &Outcome, ours: &Outcome) -> Vec<String> {
     let want = line.map(|l| format!("Dockerfile:{l}"));
     let mut problems = Vec::new();
     if builtin.ok {
@@ -70,11 +107,33 @@ fn error_problems(line: Option<u32>, builtin: &Outcome, ours: &Outcome) -> Vec<S
             buildx::tail(&ours.log, 25)
         ));
     }
+    if text.box_ && problems.is_empty() {
+        let (mut b, mut o) = (
+            logs::error_report(&builtin.log),
+            logs::error_report(&ours.log),
+        );
+        if !text.message {
+            for report in [&mut b, &mut o].into_iter().flatten() {
+                report.message.clear();
+            }
+        }
+        if b != o {
+            problems.push(format!(
+                "the error differs:\n  builtin: {b:#?}\n  ours:    {o:#?}"
+            ));
+        }
+    }
     problems
 }
 
-/// Both builds must succeed with equal images on every platform.
-fn parity_problems(work: &Path, builtin: &Outcome, ours: &Outcome) -> Vec<String> {
+/// Both builds must succeed with equal images on every platform and the same step names.
+fn parity_problems(
+    work: &Path,
+    case: &Case,
+    engine: Option<&EngineSpec>,
+    builtin: &Outcome,
+    ours: &Outcome,
+) -> Vec<String> {
     let mut problems = Vec::new();
     for (side, outcome) in [("builtin", builtin), ("ours", ours)] {
         if !outcome.ok {
@@ -91,10 +150,32 @@ fn parity_problems(work: &Path, builtin: &Outcome, ours: &Outcome) -> Vec<String
         oci::read_layout(&work.join(side))
             .map_err(|e| format!("{side}: reading the OCI layout: {e}"))
     };
-    match (read("builtin"), read("ours")) {
-        (Ok(b), Ok(o)) => diff::compare(&b, &o),
+    let mut problems = match (read("builtin"), read("ours")) {
+        (Ok(mut b), Ok(mut o)) => {
+            for path in engine.iter().flat_map(|e| &e.ignore_paths) {
+                for image in b.values_mut().chain(o.values_mut()) {
+                    image.tree.remove(path.trim_start_matches('/'));
+                }
+            }
+            diff::compare(&b, &o, case.spec.compare_times)
+        }
         (b, o) => b.err().into_iter().chain(o.err()).collect(),
+    };
+    let (b, o) = (logs::step_names(&builtin.log), logs::step_names(&ours.log));
+    if b != o {
+        problems.push("step names in the progress output differ (- builtin, + ours):".into());
+        problems.extend(
+            b.iter()
+                .filter(|n| !o.contains(n))
+                .map(|n| format!("  - {n}")),
+        );
+        problems.extend(
+            o.iter()
+                .filter(|n| !b.contains(n))
+                .map(|n| format!("  + {n}")),
+        );
     }
+    problems
 }
 
 /// One `#[test]` per case folder.
@@ -174,4 +255,11 @@ cases! {
     case_55_chown_unknown_user => "55-chown-unknown-user",
     case_56_error_run_unknown_user => "56-error-run-unknown-user",
     case_57_error_env_without_value => "57-error-env-without-value",
+    case_58_scratch_chown_empty_user => "58-scratch-chown-empty-user",
+    case_59_heredoc_run_tabs_kept => "59-heredoc-run-tabs-kept",
+    case_60_chmod_chown_variables => "60-chmod-chown-variables",
+    case_61_chmod_symbolic => "61-chmod-symbolic",
+    case_62_step_names => "62-step-names",
+    case_63_source_date_epoch => "63-source-date-epoch",
+    case_64_xattrs_hardlinks => "64-xattrs-hardlinks",
 }

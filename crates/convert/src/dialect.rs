@@ -64,6 +64,12 @@ impl Dialect {
         self >= Dialect::V0_25
     }
 
+    /// ONBUILD triggers count among a stage's steps and are named `[n/m] ONBUILD …`
+    /// (BuildKit ≥ 0.14).
+    pub(crate) fn names_onbuild_steps(self) -> bool {
+        self >= Dialect::V0_25
+    }
+
     /// `EXPOSE` history lists the ports, not a Go map of them (BuildKit ≥ 0.25).
     pub(crate) fn exposes_in_order(self) -> bool {
         self >= Dialect::V0_25

@@ -308,8 +308,12 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
             .map_err(|e| err(span, e, "use sandbox, host or none"))?;
     }
     let triggers = std::mem::take(&mut ctx.states[i].image.config.on_build);
+    let onbuild_steps = ctx.s.opts.dialect.names_onbuild_steps();
+    if onbuild_steps {
+        ctx.states[i].cmd_total += triggers.len();
+    }
     for trigger in &triggers {
-        dispatch_trigger(ctx, i, trigger).map_err(|e| {
+        dispatch_trigger(ctx, i, trigger, onbuild_steps).map_err(|e| {
             Error::new(
                 span,
                 format!(
@@ -347,7 +351,8 @@ fn network_mode(v: Option<&str>) -> Result<pb::NetMode, String> {
 
 /// Parses and dispatches one ONBUILD trigger of the base image (upstream
 /// `dispatchOnBuildTriggers`; its locations are lines of the trigger text).
-fn dispatch_trigger(ctx: &mut Ctx, i: usize, trigger: &str) -> Result<(), Error> {
+/// `named`: its steps read `[n/m] ONBUILD …`.
+fn dispatch_trigger(ctx: &mut Ctx, i: usize, trigger: &str, named: bool) -> Result<(), Error> {
     let text = format!("FROM scratch\n{trigger}\n");
     let parsed = stagetrail_dockerfile::parse(&text)?;
     let mut instrs = parsed
@@ -365,7 +370,10 @@ fn dispatch_trigger(ctx: &mut Ctx, i: usize, trigger: &str) -> Result<(), Error>
     instr.span.start_line -= 1;
     instr.span.end_line -= 1;
     let sources = ctx.trigger_sources(&instr)?;
-    dispatch(ctx, i, &instr, &sources)?;
+    ctx.states[i].cmd_is_onbuild = named;
+    let dispatched = dispatch(ctx, i, &instr, &sources);
+    ctx.states[i].cmd_is_onbuild = false;
+    dispatched?;
     if let Some(f) = ctx.states[i].facts.last_mut() {
         f.onbuild = true;
     }

@@ -145,9 +145,12 @@ pub(crate) fn dispatch_copy(
         }
         source = ctx.states[src].state.clone();
     }
-    let cfg = expand(ctx, i, instr, &c.paths, &c.chown, None, false, source)?;
+    let perms = Perms {
+        chown: &c.chown,
+        chmod: &c.chmod,
+    };
+    let cfg = expand(ctx, i, instr, &c.paths, perms, None, false, source)?;
     let cfg = CopyConfig {
-        chmod: c.chmod.clone(),
         link: c.link,
         parents: c.parents,
         excludes: c.exclude.clone(),
@@ -179,13 +182,15 @@ pub(crate) fn dispatch_add(
         i,
         instr,
         &a.paths,
-        &a.chown,
+        Perms {
+            chown: &a.chown,
+            chmod: &a.chmod,
+        },
         a.checksum.as_ref(),
         true,
         source,
     )?;
     let cfg = CopyConfig {
-        chmod: a.chmod.clone(),
         link: a.link,
         keep_git_dir: a.keep_git_dir,
         excludes: a.exclude.clone(),
@@ -200,15 +205,21 @@ pub(crate) fn dispatch_add(
     Ok(())
 }
 
-/// Upstream `Expand`/`ExpandRaw` of COPY/ADD: sources, dest, chown, checksum and
-/// heredoc bodies marked for expansion.
+/// `--chown` and `--chmod` as written.
+struct Perms<'a> {
+    chown: &'a Option<String>,
+    chmod: &'a Option<String>,
+}
+
+/// Upstream `Expand`/`ExpandRaw` of COPY/ADD: sources, dest, chown, chmod (BuildKit ≥ 0.16),
+/// checksum and heredoc bodies marked for expansion.
 #[allow(clippy::too_many_arguments)]
 fn expand(
     ctx: &Ctx,
     i: usize,
     instr: &Instruction,
     paths: &SourcesAndDest,
-    chown: &Option<String>,
+    perms: Perms,
     checksum: Option<&String>,
     is_add: bool,
     source: llb::State,
@@ -222,7 +233,8 @@ fn expand(
         .map(|s| x(s))
         .collect::<Result<Vec<_>, _>>()?;
     let dest = x(&paths.dest)?;
-    let chown = chown.as_deref().map(&x).transpose()?;
+    let chown = perms.chown.as_deref().map(&x).transpose()?;
+    let chmod = perms.chmod.as_deref().map(&x).transpose()?;
     let checksum = checksum
         .map(|c| x(c))
         .transpose()?
@@ -241,7 +253,7 @@ fn expand(
         is_add,
         source,
         chown,
-        chmod: None,
+        chmod,
         link: false,
         parents: false,
         keep_git_dir: false,
@@ -318,7 +330,7 @@ fn lower(
     }
 
     let env = d.env.clone();
-    let name = uppercase_cmd(&words::cmd_env(&lexer, instr.original.trim(), &env));
+    let name = uppercase_cmd(&words::plain_cmd_env(&lexer, instr.original.trim(), &env));
     let pg_name = prefix_command(d, &name, multi, Some(&platform), &env);
     let link = cfg.link && cfg.chmod.as_deref().unwrap_or("").is_empty();
     let base = if link {

@@ -396,7 +396,7 @@ fn dispatch_workdir(ctx: &mut Ctx, i: usize, instr: &Instruction, path: &str) ->
             llb::chown_by_name(&u, g.as_deref(), &d.state)
         });
         let env = d.env.clone();
-        let name = uppercase_cmd(&words::cmd_env(&lexer, instr.original.trim(), &env));
+        let name = uppercase_cmd(&words::plain_cmd_env(&lexer, instr.original.trim(), &env));
         let mut meta = llb::OpMeta::named(prefix_command(d, &name, multi, Some(&platform), &env));
         meta.locations = ranges(instr.span);
         let actions = llb::FileActions::new().mkdir(llb::MkdirInfo {

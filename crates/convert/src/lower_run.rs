@@ -120,7 +120,8 @@ pub(crate) fn dispatch_run(
             let mut full = args[0].clone();
             for h in &run.cmd.heredocs {
                 full.push('\n');
-                full.push_str(&h.content);
+                // Upstream passes the body as written: `<<-` tabs are the shell's to strip.
+                full.push_str(&h.raw);
                 full.push_str(&h.name);
             }
             args = vec![full];

@@ -104,6 +104,9 @@ pub fn prefix_command(
         ds.cmd_total,
         width = width
     ));
+    if ds.cmd_is_onbuild {
+        out.push_str("ONBUILD ");
+    }
     out + s
 }
 

@@ -149,6 +149,8 @@ pub struct StageState {
     pub cmd_total: usize,
     /// Steps numbered so far.
     pub cmd_index: usize,
+    /// An ONBUILD trigger of the base image is being dispatched (its steps read `[n/m] ONBUILD …`).
+    pub cmd_is_onbuild: bool,
     /// `CMD` seen in this stage.
     pub cmd_set: bool,
     /// `no-cache` applies.
@@ -219,6 +221,7 @@ impl StageState {
             inherited_args: Vec::new(),
             cmd_total: 0,
             cmd_index: 0,
+            cmd_is_onbuild: false,
             cmd_set: false,
             ignore_cache: false,
             ctx_paths: BTreeSet::new(),

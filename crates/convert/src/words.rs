@@ -31,6 +31,15 @@ pub fn cmd_env(lexer: &Lexer, cmd: &str, env: &dyn Env) -> String {
     l.process_word(cmd, env).unwrap_or_else(|_| cmd.to_string())
 }
 
+/// Upstream `processCmdEnv` with the stage's lexer as it is (COPY, ADD, WORKDIR): unset
+/// variables become empty and quotes go (`COPY $nope <<-"EOF" /x` → `COPY  <<-EOF /x`); the
+/// command unchanged when expansion fails.
+pub fn plain_cmd_env(lexer: &Lexer, cmd: &str, env: &dyn Env) -> String {
+    lexer
+        .process_word(cmd, env)
+        .unwrap_or_else(|_| cmd.to_string())
+}
+
 /// Expands a heredoc body as upstream `ExpandRaw` does: escape `\`, quotes not
 /// processed (`SkipProcessQuotes`). Quotes are escaped first so the lexer keeps them.
 pub fn heredoc_body(data: &str, env: &dyn Env) -> Result<String, String> {
@@ -79,5 +88,20 @@ mod tests {
             "RUN echo \"bar\" $NOPE"
         );
         assert_eq!(word(&l, "'$FOO'", &env()).unwrap(), "$FOO");
+    }
+
+    #[test]
+    fn copy_names_drop_unset_vars_and_quotes() {
+        let l = Lexer::new('\\');
+        assert_eq!(plain_cmd_env(&l, "COPY $NOPE .", &env()), "COPY  .");
+        assert_eq!(
+            plain_cmd_env(&l, "COPY <<-\"EOF\" /scan.sh", &env()),
+            "COPY <<-EOF /scan.sh"
+        );
+        assert_eq!(plain_cmd_env(&l, "COPY ${FOO:?} .", &env()), "COPY bar .");
+        assert_eq!(
+            plain_cmd_env(&l, "COPY ${NOPE:?x} .", &env()),
+            "COPY ${NOPE:?x} ."
+        );
     }
 }

@@ -135,6 +135,10 @@ pub struct Heredoc {
     pub name: String,
     /// Body, each line ending in `\n` (tabs already stripped for `<<-`).
     pub content: String,
+    /// Body as written (leading tabs kept even for `<<-`): what upstream hands the shell when the
+    /// heredoc is only part of a RUN command (`RUN <<-EOF sh > /x`).
+    #[serde(skip)]
+    pub raw: String,
     /// False when the delimiter was quoted (no expansion of the body).
     pub expand: bool,
     /// True for `<<-` (leading tabs stripped).

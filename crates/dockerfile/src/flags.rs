@@ -68,7 +68,7 @@ pub(crate) fn parse_flags(words: &[Word], specs: &[(&str, FlagKind)]) -> Result<
                 None if names.is_empty() => "this instruction takes no flags".to_string(),
                 None => format!("valid flags: --{}", names.join(", --")),
             };
-            return Err(err(format!("unknown flag: {name}")).hint(hint));
+            return Err(err(format!("unknown flag: --{name}")).hint(hint));
         };
         let slot = flags.used.entry(name.to_string()).or_default();
         if !slot.is_empty() && kind != FlagKind::Strings {
@@ -138,7 +138,7 @@ mod tests {
         let e = err(&["--link", "--chow=1"]);
         assert_eq!(
             (e.off, e.message.as_str()),
-            (Some(10), "unknown flag: chow")
+            (Some(10), "unknown flag: --chow")
         );
         assert_eq!(e.hint.as_deref(), Some("did you mean --chown?"));
         let e = err(&["--nope"]);

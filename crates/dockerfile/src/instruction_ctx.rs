@@ -71,6 +71,7 @@ pub(crate) fn to_ast_heredoc(h: &BodyHeredoc) -> Heredoc {
         } else {
             h.content.clone()
         },
+        raw: h.content.clone(),
         expand: h.word.expand,
         chomp: h.word.chomp,
     }

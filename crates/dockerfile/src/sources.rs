@@ -36,8 +36,9 @@ fn sources_and_dest(ctx: &Ctx, name: &str) -> Result<SourcesAndDest, Error> {
                     content: if word.chomp {
                         chomp_content(&body)
                     } else {
-                        body
+                        body.clone()
                     },
+                    raw: body,
                     name: word.name,
                     expand: word.expand,
                     chomp: word.chomp,

@@ -139,7 +139,8 @@ impl FileActions {
 }
 
 /// Owner from a `--chown` value split into user and group, like Go's `llb.WithUser`:
-/// `root` and decimal ids become numeric ids, anything else a name.
+/// `root` and decimal ids become numeric ids, an empty part (`:2000`, `1000:`) id 0 (Go's
+/// `UserOpt` marshals an empty name as `ByID(0)`), anything else a name.
 ///
 /// Names are resolved by BuildKit in `/etc/passwd` / `/etc/group` of an op input.
 /// Go always uses the FileOp's base state for that, and [`State::file`] does too:
@@ -148,7 +149,7 @@ impl FileActions {
 pub fn chown_by_name(user: &str, group: Option<&str>, passwd_source: &State) -> pb::ChownOpt {
     let placeholder = if passwd_source.is_scratch() { -1 } else { 0 };
     let user_opt = |v: &str| {
-        let id = if v == "root" {
+        let id = if v == "root" || v.is_empty() {
             Some(0)
         } else {
             v.parse::<i32>().ok()
@@ -234,7 +235,10 @@ impl State {
     /// `len(inputs) + i - 1` (the previous action's result); a copy's secondary
     /// input is its source (-1 for scratch, -1 for non-copy actions); only the
     /// last action has output 0, the others -1. `Op.platform` is not set and the
-    /// only cap is `file.base` (v0.13.2 never records the include/exclude cap).
+    /// only cap is `file.base`: Go's per-action `addCaps` (include/exclude patterns,
+    /// `file.copy.modestring` for a symbolic mode) loops over actions not yet collected and
+    /// never records anything, and BuildKit (0.17 to 0.29) never registers `file.copy.modestring`,
+    /// so an op carrying it is refused with `unknown API capability` by every engine.
     /// Paths are cleaned and made absolute against `/` as Go's `normalizePath`.
     pub fn file(&self, actions: FileActions, meta: OpMeta) -> State {
         if actions.is_empty() {

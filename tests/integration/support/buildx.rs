@@ -60,9 +60,11 @@ pub fn stack() -> &'static Stack {
     }
 }
 
-/// The frontend under test, per `STAGETRAIL_E2E_FRONTEND`: `builtin` (harness self-check), an image
-/// reference (used as is), or unset: `scripts/frontend-image $STAGETRAIL_REGISTRY/stagetrail/frontend:test`,
-/// built once per test run.
+/// The frontend under test, per `STAGETRAIL_E2E_FRONTEND`: `builtin` (the harness self-check, refused
+/// unless `STAGETRAIL_E2E_SELF_CHECK=1`: a leftover setting must not turn the suite into builtin
+/// against builtin), an image reference (used as is), or unset: `scripts/frontend-image
+/// $STAGETRAIL_REGISTRY/stagetrail/frontend:parity-<pid>`, built once per test process (worktrees
+/// share the stack, so the tag is this process's own).
 pub fn ours() -> Result<Frontend, String> {
     static OURS: OnceLock<Result<Frontend, String>> = OnceLock::new();
     OURS.get_or_init(|| {
@@ -70,7 +72,15 @@ pub fn ours() -> Result<Frontend, String> {
             .unwrap_or_default()
             .as_str()
         {
-            "builtin" => Ok(Frontend::Builtin),
+            "builtin" if std::env::var("STAGETRAIL_E2E_SELF_CHECK").is_ok_and(|v| v == "1") => {
+                Ok(Frontend::Builtin)
+            }
+            "builtin" => Err(
+                "STAGETRAIL_E2E_FRONTEND=builtin would compare the built-in frontend \
+                 with itself; unset it to test stagetrail, or also set STAGETRAIL_E2E_SELF_CHECK=1 \
+                 to check the harness"
+                    .to_string(),
+            ),
             "" => build_frontend_image().map(Frontend::Image),
             image => Ok(Frontend::Image(image.to_string())),
         }
@@ -79,7 +89,11 @@ pub fn ours() -> Result<Frontend, String> {
 }
 
 fn build_frontend_image() -> Result<String, String> {
-    let tag = format!("{}/stagetrail/frontend:test", stack().registry);
+    let tag = format!(
+        "{}/stagetrail/frontend:parity-{}",
+        stack().registry,
+        std::process::id()
+    );
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let log = work_root().join("frontend-image.log");
     let mut cmd = Command::new(repo.join("scripts/frontend-image"));
@@ -122,8 +136,14 @@ pub fn prepare(case: &Case) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds `case` with `frontend` into an OCI layout folder at `dest`.
-pub fn build(case: &Case, frontend: &Frontend, dest: &Path) -> Result<Outcome, String> {
+/// Builds `case` with `frontend` into an OCI layout folder at `dest`; `extra` buildx arguments come
+/// last (e.g. `--sbom=true`, overriding the default `--provenance=false`).
+pub fn build(
+    case: &Case,
+    frontend: &Frontend,
+    dest: &Path,
+    extra: &[&str],
+) -> Result<Outcome, String> {
     let stack = stack();
     let side = dest
         .file_name()
@@ -144,8 +164,17 @@ pub fn build(case: &Case, frontend: &Frontend, dest: &Path) -> Result<Outcome, S
             .arg(format!("BUILDKIT_SYNTAX={image}"));
     }
     cmd.args(case.args(&stack.registry));
-    cmd.arg("--output")
-        .arg(format!("type=oci,dest={},tar=false", dest.display()));
+    cmd.args(extra);
+    // A case that pins SOURCE_DATE_EPOCH also clamps the layers' file times to it.
+    let rewrite = if case.spec.compare_times {
+        ",rewrite-timestamp=true"
+    } else {
+        ""
+    };
+    cmd.arg("--output").arg(format!(
+        "type=oci,dest={},tar=false{rewrite}",
+        dest.display()
+    ));
     cmd.arg(".");
     let log = dest.with_file_name(format!("{side}.log"));
     with_slot(|| run_logged(&mut cmd, &log, BUILD_TIMEOUT))

@@ -1,6 +1,7 @@
 //! One build case: `tests/e2e/<name>/` with a `Dockerfile`, context files and an optional `case.json`.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// `case.json`: everything about a case beyond its Dockerfile and context.
@@ -16,6 +17,8 @@ pub struct Spec {
     pub expect_error: bool,
     /// The line the failure must point at (required with `expect_error`).
     pub error_line: Option<u32>,
+    /// Why our error message differs from the builtin's here (the snippet box is still compared).
+    pub message_differs: Option<String>,
     /// The builtin frontend's error names no line here (ours still must); the harness self-check
     /// (`STAGETRAIL_E2E_FRONTEND=builtin`) then only asks for the failure.
     #[serde(default)]
@@ -23,6 +26,25 @@ pub struct Spec {
     /// Helper images built (with the builtin frontend) and pushed before the case runs.
     #[serde(default)]
     pub prepare: Vec<Prepare>,
+    /// The case pins `SOURCE_DATE_EPOCH` (with `rewrite-timestamp`): config `created`,
+    /// `history[].created` and file mtimes must be equal too.
+    #[serde(default)]
+    pub compare_times: bool,
+    /// Where an engine's built-in frontend is older than the upstream behaviour we follow:
+    /// engine (`STAGETRAIL_ENGINE`, e.g. `26`) → what is checked there instead.
+    #[serde(default)]
+    pub engines: BTreeMap<String, EngineSpec>,
+}
+
+/// A known difference between one engine's built-in frontend and current upstream.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSpec {
+    /// Why this engine differs (shown when the case fails).
+    pub reason: String,
+    /// Paths whose entries are not compared on this engine (everything else still is).
+    #[serde(default)]
+    pub ignore_paths: Vec<String>,
 }
 
 /// A helper image: the Dockerfile folder inside the case, pushed as `$STAGETRAIL_REGISTRY/<image>`.
@@ -90,6 +112,12 @@ impl Case {
             dir,
             spec,
         })
+    }
+
+    /// What differs on the engine under test (`STAGETRAIL_ENGINE`, default 28), if anything.
+    pub fn on_this_engine(&self) -> Option<&EngineSpec> {
+        let engine = std::env::var("STAGETRAIL_ENGINE").unwrap_or_else(|_| "28".into());
+        self.spec.engines.get(&engine)
     }
 
     /// The extra buildx arguments with `@REGISTRY@` replaced.

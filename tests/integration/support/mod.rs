@@ -5,6 +5,7 @@ pub mod buildx;
 pub mod case;
 pub mod diff;
 pub mod fake_registry;
+pub mod logs;
 pub mod oci;
 pub mod push;
 pub mod pyvenv;

@@ -2,24 +2,30 @@
 //! config and layers, one image per platform.
 
 use crate::support::tree::{apply_layer, Tree};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-/// One platform's image: its config JSON and merged root filesystem.
+/// One platform's image: its config JSON, merged root filesystem, layer boundaries and the
+/// media types and annotations of its descriptors.
 pub struct Image {
     /// The image config blob, parsed.
     pub config: Value,
     /// All layers applied in order.
     pub tree: Tree,
+    /// Each layer's own paths (sorted), bottom layer first.
+    pub layers: Vec<Vec<String>>,
+    /// Media types and annotations of the index(es), manifest, config and layers (no digests,
+    /// no sizes: those follow from the bytes compared elsewhere).
+    pub descriptors: Value,
 }
 
 /// Every image of the layout, keyed by platform (`linux/amd64`, `linux/arm/v7`).
 pub fn read_layout(dir: &Path) -> Result<BTreeMap<String, Image>, String> {
     let index = read_json(&dir.join("index.json"))?;
     let mut images = BTreeMap::new();
-    walk(dir, &index, &mut images)?;
+    walk(dir, &index, &[], &mut images)?;
     if images.is_empty() {
         return Err(format!(
             "{}: no image manifest in the layout",
@@ -29,10 +35,18 @@ pub fn read_layout(dir: &Path) -> Result<BTreeMap<String, Image>, String> {
     Ok(images)
 }
 
-fn walk(dir: &Path, index: &Value, out: &mut BTreeMap<String, Image>) -> Result<(), String> {
+/// `indexes` holds the media type and annotations of every index above `index`.
+fn walk(
+    dir: &Path,
+    index: &Value,
+    indexes: &[Value],
+    out: &mut BTreeMap<String, Image>,
+) -> Result<(), String> {
     let manifests = index["manifests"]
         .as_array()
         .ok_or("index without manifests")?;
+    let mut indexes = indexes.to_vec();
+    indexes.push(json!({"mediaType": index["mediaType"], "annotations": index["annotations"]}));
     for desc in manifests {
         if desc["annotations"]["vnd.docker.reference.type"].as_str() == Some("attestation-manifest")
         {
@@ -45,10 +59,19 @@ fn walk(dir: &Path, index: &Value, out: &mut BTreeMap<String, Image>) -> Result<
             .or(blob["mediaType"].as_str())
             .unwrap_or("");
         if media.contains("index") || media.contains("manifest.list") {
-            walk(dir, &blob, out)?;
+            walk(dir, &blob, &indexes, out)?;
             continue;
         }
-        let image = read_image(dir, &blob).map_err(|e| format!("manifest {digest}: {e}"))?;
+        let mut image = read_image(dir, &blob).map_err(|e| format!("manifest {digest}: {e}"))?;
+        image.descriptors = json!({
+            "indexes": indexes,
+            "descriptor": {"mediaType": desc["mediaType"], "annotations": desc["annotations"]},
+            "manifest": {"mediaType": blob["mediaType"], "annotations": blob["annotations"]},
+            "config": {"mediaType": blob["config"]["mediaType"]},
+            "layers": blob["layers"].as_array().map(|layers| layers.iter()
+                .map(|l| json!({"mediaType": l["mediaType"], "annotations": l["annotations"]}))
+                .collect::<Vec<_>>()),
+        });
         let platform = platform_of(&desc["platform"])
             .unwrap_or_else(|| platform_of(&image.config).unwrap_or_default());
         if out.insert(platform.clone(), image).is_some() {
@@ -64,6 +87,7 @@ fn read_image(dir: &Path, manifest: &Value) -> Result<Image, String> {
         .ok_or("manifest without config")?;
     let config = read_json(&blob_path(dir, config_digest)?)?;
     let mut tree = Tree::new();
+    let mut layers = Vec::new();
     for layer in manifest["layers"]
         .as_array()
         .ok_or("manifest without layers")?
@@ -80,9 +104,14 @@ fn read_image(dir: &Path, manifest: &Value) -> Result<Image, String> {
             }
             _ => apply_layer(&mut tree, bytes.as_slice()),
         };
-        result.map_err(|e| format!("layer {digest}: {e}"))?;
+        layers.push(result.map_err(|e| format!("layer {digest}: {e}"))?);
     }
-    Ok(Image { config, tree })
+    Ok(Image {
+        config,
+        tree,
+        layers,
+        descriptors: Value::Null,
+    })
 }
 
 /// `os/architecture[/variant]` from a descriptor's `platform` or an image config.

@@ -33,6 +33,22 @@ pub struct Entry {
     pub uid: u64,
     /// Group.
     pub gid: u64,
+    /// Extended attributes (PAX `SCHILY.xattr.*`, file capabilities included), values in hex.
+    pub xattrs: BTreeMap<String, String>,
+    /// For a hard link, the path it links to (its content is the target's).
+    pub hardlink: Option<String>,
+    /// Modification time in seconds (compared only where a case pins the timestamps).
+    pub mtime: u64,
+}
+
+impl Entry {
+    /// This entry without its mtime, for builds whose timestamps legitimately differ.
+    pub fn timeless(&self) -> Entry {
+        Entry {
+            mtime: 0,
+            ..self.clone()
+        }
+    }
 }
 
 impl fmt::Display for Entry {
@@ -45,7 +61,17 @@ impl fmt::Display for Entry {
             Kind::Char { major, minor } => write!(f, "char {own} {major},{minor}"),
             Kind::Block { major, minor } => write!(f, "block {own} {major},{minor}"),
             Kind::Fifo => write!(f, "fifo {own}"),
+        }?;
+        if let Some(target) = &self.hardlink {
+            write!(f, " hardlink-of /{target}")?;
         }
+        for (name, value) in &self.xattrs {
+            write!(f, " xattr {name}={value}")?;
+        }
+        if self.mtime != 0 {
+            write!(f, " mtime {}", self.mtime)?;
+        }
+        Ok(())
     }
 }
 
@@ -57,9 +83,12 @@ const OPAQUE: &str = ".wh..wh..opq";
 
 /// Applies one uncompressed layer tar on top of `tree`, following the OCI whiteout rules:
 /// `.wh.NAME` removes NAME from lower layers, `.wh..wh..opq` hides everything lower in its directory.
-pub fn apply_layer(tree: &mut Tree, layer: impl Read) -> Result<(), String> {
+/// Returns the layer's own entries (paths as written in the tar, whiteouts included, sorted): the
+/// layer's boundary.
+pub fn apply_layer(tree: &mut Tree, layer: impl Read) -> Result<Vec<String>, String> {
     let mut archive = tar::Archive::new(layer);
     let mut added: BTreeSet<String> = BTreeSet::new();
+    let mut listed = Vec::new();
     let entries = archive.entries().map_err(|e| format!("layer tar: {e}"))?;
     for item in entries {
         let mut entry = item.map_err(|e| format!("layer tar entry: {e}"))?;
@@ -68,6 +97,7 @@ pub fn apply_layer(tree: &mut Tree, layer: impl Read) -> Result<(), String> {
         if path.is_empty() {
             continue;
         }
+        listed.push(path.clone());
         let (dir, name) = split(&path);
         if name == OPAQUE {
             remove_lower(tree, &added, dir, false);
@@ -78,6 +108,8 @@ pub fn apply_layer(tree: &mut Tree, layer: impl Read) -> Result<(), String> {
             continue;
         }
         let header = entry.header().clone();
+        let xattrs = xattrs(&mut entry).map_err(|e| format!("{path}: pax header: {e}"))?;
+        let mtime = header.mtime().map_err(|e| format!("{path}: mtime: {e}"))?;
         let mode = header.mode().map_err(|e| format!("{path}: mode: {e}"))? & 0o7777;
         let uid = header.uid().map_err(|e| format!("{path}: uid: {e}"))?;
         let gid = header.gid().map_err(|e| format!("{path}: gid: {e}"))?;
@@ -93,18 +125,21 @@ pub fn apply_layer(tree: &mut Tree, layer: impl Read) -> Result<(), String> {
                 .map(|l| l.to_string_lossy().into_owned())
                 .ok_or_else(|| format!("{path}: link without a target"))
         };
+        let mut hardlink = None;
         let kind = match header.entry_type() {
             tar::EntryType::Directory => Kind::Dir,
             tar::EntryType::Symlink => Kind::Symlink { target: link()? },
             tar::EntryType::Link => {
                 let target = normalize(&link()?);
-                match tree.get(&target) {
+                let kind = match tree.get(&target) {
                     Some(Entry {
                         kind: kind @ Kind::File { .. },
                         ..
                     }) => kind.clone(),
                     _ => return Err(format!("{path}: hard link to missing file {target}")),
-                }
+                };
+                hardlink = Some(target);
+                kind
             }
             tar::EntryType::Char => {
                 let (major, minor) = device()?;
@@ -137,11 +172,29 @@ pub fn apply_layer(tree: &mut Tree, layer: impl Read) -> Result<(), String> {
                 mode,
                 uid,
                 gid,
+                xattrs,
+                hardlink,
+                mtime,
             },
         );
         added.insert(path);
     }
-    Ok(())
+    listed.sort();
+    Ok(listed)
+}
+
+/// The entry's extended attributes from its PAX header, values hex-encoded.
+fn xattrs<R: Read>(entry: &mut tar::Entry<'_, R>) -> std::io::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    if let Some(extensions) = entry.pax_extensions()? {
+        for ext in extensions {
+            let ext = ext?;
+            if let Some(name) = ext.key().ok().and_then(|k| k.strip_prefix("SCHILY.xattr.")) {
+                out.insert(name.to_string(), hex::encode(ext.value_bytes()));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Removes `path` (when `itself`) and everything below it that did not come from the current layer.
@@ -247,5 +300,53 @@ mod tests {
         apply_layer(&mut tree, replace.as_slice()).unwrap();
         let paths: Vec<&str> = tree.keys().map(String::as_str).collect();
         assert_eq!(paths, ["a", "a/new", "b"]);
+    }
+
+    /// One PAX record, `"<len> <key>=<value>\n"` where `<len>` counts the whole record.
+    fn pax_record(key: &str, value: &str) -> Vec<u8> {
+        let body = format!(" {key}={value}\n");
+        let mut len = body.len() + 1;
+        while format!("{len}").len() + body.len() != len {
+            len += 1;
+        }
+        format!("{len}{body}").into_bytes()
+    }
+
+    #[test]
+    fn xattrs_hard_links_and_mtimes_are_kept() {
+        let mut builder = tar::Builder::new(Vec::new());
+        let record = pax_record("SCHILY.xattr.security.capability", "caps");
+        let mut pax = tar::Header::new_ustar();
+        pax.set_entry_type(tar::EntryType::XHeader);
+        pax.set_size(record.len() as u64);
+        builder
+            .append_data(&mut pax, "PaxHeaders/bin", record.as_slice())
+            .unwrap();
+        let mut file = tar::Header::new_ustar();
+        file.set_entry_type(tar::EntryType::Regular);
+        file.set_mode(0o755);
+        file.set_uid(0);
+        file.set_gid(0);
+        file.set_mtime(1_700_000_000);
+        file.set_size(1);
+        builder.append_data(&mut file, "bin", &b"x"[..]).unwrap();
+        let mut link = tar::Header::new_ustar();
+        link.set_entry_type(tar::EntryType::Link);
+        link.set_mode(0o755);
+        link.set_uid(0);
+        link.set_gid(0);
+        link.set_mtime(0);
+        link.set_size(0);
+        builder.append_link(&mut link, "bin2", "bin").unwrap();
+        let bytes = builder.into_inner().unwrap();
+        let mut tree = Tree::new();
+        let listed = apply_layer(&mut tree, bytes.as_slice()).unwrap();
+        assert_eq!(listed, ["bin", "bin2"]);
+        let bin = &tree["bin"];
+        assert_eq!(bin.xattrs["security.capability"], hex::encode("caps"));
+        assert_eq!(bin.mtime, 1_700_000_000);
+        assert_eq!(tree["bin2"].hardlink.as_deref(), Some("bin"));
+        assert_eq!(tree["bin2"].kind, bin.kind);
+        assert_eq!(bin.timeless().mtime, 0);
     }
 }

@@ -16,14 +16,14 @@ fn unknown_instruction_with_suggestion() {
 fn flag_errors_point_at_the_flag() {
     let e = assert_err(
         "FROM a\nCOPY --link --form=b a b\n",
-        "unknown flag: form",
+        "unknown flag: --form",
         2,
         13,
     );
     assert_eq!(e.hint.as_deref(), Some("did you mean --from?"));
     assert_err(
         "FROM a\nRUN --mount=a \\\n  --netwrk=host x\n",
-        "unknown flag: netwrk",
+        "unknown flag: --netwrk",
         3,
         3,
     );
@@ -45,16 +45,16 @@ fn flag_errors_point_at_the_flag() {
         2,
         5,
     );
-    assert_err("FROM --plat=x a\n", "unknown flag: plat", 1, 6);
-    assert_err("FROM a\nENV --x=1 A=b\n", "unknown flag: x", 2, 5);
-    assert_err("FROM a\nCMD --x echo\n", "unknown flag: x", 2, 5);
+    assert_err("FROM --plat=x a\n", "unknown flag: --plat", 1, 6);
+    assert_err("FROM a\nENV --x=1 A=b\n", "unknown flag: --x", 2, 5);
+    assert_err("FROM a\nCMD --x echo\n", "unknown flag: --x", 2, 5);
     assert_err(
         "FROM a\nHEALTHCHECK --intervl=1s CMD x\n",
-        "unknown flag: intervl",
+        "unknown flag: --intervl",
         2,
         13,
     );
-    assert_err("FROM a\nONBUILD --x RUN y\n", "unknown flag: x", 2, 9);
+    assert_err("FROM a\nONBUILD --x RUN y\n", "unknown flag: --x", 2, 9);
 }
 
 #[test]

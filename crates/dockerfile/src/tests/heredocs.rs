@@ -7,6 +7,7 @@ fn doc(name: &str, content: &str, expand: bool, chomp: bool) -> Heredoc {
     Heredoc {
         name: name.into(),
         content: content.into(),
+        raw: content.into(),
         expand,
         chomp,
     }
@@ -35,7 +36,9 @@ fn run_heredoc() {
 fn chomp_and_quoted_delimiters() {
     let c = one("RUN <<-EOF\n\techo a\n\t\tb\n\tEOF\n");
     let Command::Run(r) = c else { panic!() };
-    assert_eq!(r.cmd.heredocs, vec![doc("EOF", "echo a\nb\n", true, true)]);
+    let mut chomped = doc("EOF", "echo a\nb\n", true, true);
+    chomped.raw = "\techo a\n\t\tb\n".into();
+    assert_eq!(r.cmd.heredocs, vec![chomped]);
 
     let c = one("RUN <<'EOF'\n$A\nEOF\n");
     let Command::Run(r) = c else { panic!() };
@@ -106,12 +109,11 @@ fn copy_heredoc_sources() {
     let c = one("COPY --chmod=755 <<EOF src <<-'X' /dst/\nhello\nEOF\n\tbody\nX\n");
     let Command::Copy(cp) = c else { panic!() };
     assert_eq!(cp.paths.sources, vec!["src"]);
+    let mut chomped = doc("X", "body\n", false, true);
+    chomped.raw = "\tbody\n".into();
     assert_eq!(
         cp.paths.heredocs,
-        vec![
-            doc("EOF", "hello\n", true, false),
-            doc("X", "body\n", false, true)
-        ]
+        vec![doc("EOF", "hello\n", true, false), chomped]
     );
     assert_eq!(cp.paths.dest, "/dst/");
     assert_eq!(cp.chmod.as_deref(), Some("755"));

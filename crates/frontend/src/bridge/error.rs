@@ -1,5 +1,9 @@
 //! Errors talking to buildkitd over the gateway API.
 
+use prost::Message as _;
+
+use crate::proto::google::rpc::Status;
+
 /// A gateway call that failed, or a server that cannot do what we need.
 #[derive(Debug, thiserror::Error)]
 pub enum BridgeError {
@@ -15,6 +19,9 @@ pub enum BridgeError {
         message: String,
         /// The gRPC code.
         code: tonic::Code,
+        /// `google.rpc.Status.details` (for a failed Solve: BuildKit's Dockerfile location,
+        /// vertex and exit code, which `docker buildx build` renders as the snippet box).
+        details: Vec<prost_types::Any>,
     },
     /// The server lacks (or disabled) a capability we need.
     #[error("{0}")]
@@ -35,6 +42,7 @@ impl BridgeError {
             call,
             message: status.message().to_string(),
             code: status.code(),
+            details: status_details(&status),
         }
     }
 
@@ -44,4 +52,12 @@ impl BridgeError {
             message: message.into(),
         }
     }
+}
+
+/// The typed details of `status` (tonic keeps the encoded `google.rpc.Status`; none when absent
+/// or unreadable).
+fn status_details(status: &tonic::Status) -> Vec<prost_types::Any> {
+    Status::decode(status.details())
+        .map(|s| s.details)
+        .unwrap_or_default()
 }

@@ -242,6 +242,7 @@ mod tests {
             call: "ReadFile",
             message: m.into(),
             code: tonic::Code::Unknown,
+            details: Vec::new(),
         };
         assert!(matches!(
             fs_error("x", e("open /x: no such file or directory")),

@@ -48,7 +48,9 @@ pub async fn build(
     let sbom = SbomRequest::from_opts(opts)?;
     // BuildKit checks entitlements when it loads the LLB, which a plain Solve defers
     // until after Return; evaluate such builds here so a refusal names its RUN line.
-    let evaluate = needs_entitlement(df) && bridge.has_cap(ids::SOLVE_EVALUATE);
+    // With SBOMs the stages are read before Return: evaluating first makes a failing step
+    // fail this Solve, with BuildKit's Dockerfile location, rather than a later file read.
+    let evaluate = (needs_entitlement(df) || sbom.is_some()) && bridge.has_cap(ids::SOLVE_EVALUATE);
     let mut attestations = BTreeMap::new();
     let multi = opts.multi_platform || converted.builds.len() > 1;
     let mut refs = BTreeMap::new();

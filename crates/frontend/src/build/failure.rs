@@ -43,7 +43,25 @@ impl Failure {
 }
 
 impl From<BridgeError> for Failure {
+    /// A gateway error; one that carries BuildKit's typed details (a failed Solve: the
+    /// Dockerfile location, vertex and exit code) is passed on as BuildKit sent it, so the
+    /// build fails with the same text and snippet as when BuildKit evaluates the result itself.
     fn from(e: BridgeError) -> Failure {
+        if let BridgeError::Rpc {
+            code,
+            message,
+            details,
+            ..
+        } = &e
+        {
+            if !details.is_empty() {
+                return Failure {
+                    code: *code,
+                    message: message.clone(),
+                    details: details.clone(),
+                };
+            }
+        }
         let code = match &e {
             BridgeError::Rpc { code, .. } => *code,
             BridgeError::MissingCap(_) => Code::Unimplemented,

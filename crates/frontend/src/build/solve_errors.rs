@@ -85,6 +85,7 @@ mod tests {
             call: "Solve",
             message: message.into(),
             code: Code::Unknown,
+            details: Vec::new(),
         }
     }
 

@@ -175,3 +175,38 @@ fn mkfile_data_modes_and_named_owner() {
     };
     assert_eq!(u.input, -1);
 }
+
+#[test]
+fn empty_user_or_group_is_id_zero_like_go() {
+    let group_only = chown_by_name("", Some("2000"), &State::scratch());
+    assert_eq!(
+        group_only.user.unwrap().user,
+        Some(pb::user_opt::User::ById(0))
+    );
+    assert_eq!(
+        group_only.group.unwrap().user,
+        Some(pb::user_opt::User::ById(2000))
+    );
+    let user_only = chown_by_name("1000", Some(""), &State::scratch());
+    assert_eq!(
+        user_only.group.unwrap().user,
+        Some(pb::user_opt::User::ById(0))
+    );
+}
+
+#[test]
+fn symbolic_mode_records_no_cap_like_go() {
+    let ctx = local("context");
+    let actions = FileActions::new().copy(
+        &ctx,
+        CopyInfo {
+            src: "a".into(),
+            dest: "/a".into(),
+            mode_str: Some("go-w".into()),
+            ..CopyInfo::default()
+        },
+    );
+    let st = State::scratch().file(actions, OpMeta::default());
+    // `file.copy.modestring` would make every BuildKit refuse the op (it never registers it).
+    assert_eq!(caps_of(&marshal(&st, None), &st), ["file.base"]);
+}
