@@ -45,6 +45,12 @@ pub struct EngineSpec {
     /// Paths whose entries are not compared on this engine (everything else still is).
     #[serde(default)]
     pub ignore_paths: Vec<String>,
+    /// The error message differs on this engine (the snippet box and the line are still compared).
+    #[serde(default)]
+    pub message_differs: bool,
+    /// `history[].created_by` differs on this engine (the rest of the config is still compared).
+    #[serde(default)]
+    pub history_differs: bool,
 }
 
 /// A helper image: the Dockerfile folder inside the case, pushed as `$STAGETRAIL_REGISTRY/<image>`.
