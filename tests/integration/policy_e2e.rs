@@ -304,26 +304,7 @@ fn attest_export_is_accepted_by_cosign_for_provenance_spdx_and_cyclonedx() {
     // cosign finds them at the platform digest and at the tag (the index).
     for target in [&pinned, &image] {
         for kind in ["slsaprovenance", "spdxjson", "cyclonedx"] {
-            let out = s.run(
-                "cosign",
-                &[
-                    "verify-attestation",
-                    "--key",
-                    "cosign.pub",
-                    "--type",
-                    kind,
-                    "--insecure-ignore-tlog",
-                    "--allow-insecure-registry",
-                    target,
-                ],
-                &dir,
-                &[],
-            );
-            let text = String::from_utf8_lossy(&out.stderr);
-            assert!(
-                text.contains("The signatures were verified against the specified public key"),
-                "{target} {kind}: {text}"
-            );
+            s.cosign_verifies(&dir, kind, target);
         }
     }
     // The referrers, through the tag-schema fallback (distribution 2.8 has no referrers API).
@@ -1141,26 +1122,7 @@ fn vuln_reports_per_stage_and_cosign_accepts_the_attached_attestations() {
         "{err}"
     );
     let pinned = format!("{}/{repo}@{platform}", s.registry);
-    let out = s.run(
-        "cosign",
-        &[
-            "verify-attestation",
-            "--key",
-            "cosign.pub",
-            "--type",
-            "vuln",
-            "--insecure-ignore-tlog",
-            "--allow-insecure-registry",
-            &pinned,
-        ],
-        &dir,
-        &[],
-    );
-    let text = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        text.contains("The signatures were verified against the specified public key"),
-        "{text}"
-    );
+    s.cosign_verifies(&dir, "vuln", &pinned);
     let (_, tree, _) = s.stagetrail(&["inspect", &image], &dir);
     for stage in ["base", "build", "final"] {
         assert!(

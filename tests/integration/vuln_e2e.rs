@@ -165,26 +165,7 @@ fn the_vulndb_context_adds_a_vuln_statement_per_scanned_stage() {
         .and_then(|l| l.split_whitespace().next())
         .expect("an exported vuln statement")
         .to_string();
-    let verified = s.run(
-        "cosign",
-        &[
-            "verify-attestation",
-            "--key",
-            "cosign.pub",
-            "--type",
-            "vuln",
-            "--insecure-ignore-tlog",
-            "--allow-insecure-registry",
-            &platform,
-        ],
-        &dir,
-        &[],
-    );
-    let text = String::from_utf8_lossy(&verified.stderr);
-    assert!(
-        text.contains("The signatures were verified against the specified public key"),
-        "{text}"
-    );
+    s.cosign_verifies(&dir, "vuln", &platform);
 }
 
 #[test]

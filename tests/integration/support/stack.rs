@@ -100,6 +100,31 @@ impl Stack {
         out
     }
 
+    /// `cosign verify-attestation --type kind` of `image` with `dir/cosign.pub` (offline: no
+    /// transparency log); fails the test unless cosign says the signatures were verified.
+    pub fn cosign_verifies(&self, dir: &Path, kind: &str, image: &str) {
+        let out = self.run(
+            "cosign",
+            &[
+                "verify-attestation",
+                "--key",
+                "cosign.pub",
+                "--type",
+                kind,
+                "--insecure-ignore-tlog",
+                "--allow-insecure-registry",
+                image,
+            ],
+            dir,
+            &[],
+        );
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            text.contains("The signatures were verified against the specified public key"),
+            "cosign verify-attestation --type {kind} {image}: {text}"
+        );
+    }
+
     /// A fresh build context with a COPY-only Dockerfile whose content is unique to this run.
     pub fn context(&self, name: &str) -> PathBuf {
         let nanos = SystemTime::now()
