@@ -322,21 +322,20 @@ mod tests {
         builder
             .append_data(&mut pax, "PaxHeaders/bin", record.as_slice())
             .unwrap();
-        let mut file = tar::Header::new_ustar();
-        file.set_entry_type(tar::EntryType::Regular);
-        file.set_mode(0o755);
-        file.set_uid(0);
-        file.set_gid(0);
-        file.set_mtime(1_700_000_000);
-        file.set_size(1);
+        // A root-owned 0755 entry of `kind`.
+        let header = |kind, mtime, size| {
+            let mut h = tar::Header::new_ustar();
+            h.set_entry_type(kind);
+            h.set_mode(0o755);
+            h.set_uid(0);
+            h.set_gid(0);
+            h.set_mtime(mtime);
+            h.set_size(size);
+            h
+        };
+        let mut file = header(tar::EntryType::Regular, 1_700_000_000, 1);
         builder.append_data(&mut file, "bin", &b"x"[..]).unwrap();
-        let mut link = tar::Header::new_ustar();
-        link.set_entry_type(tar::EntryType::Link);
-        link.set_mode(0o755);
-        link.set_uid(0);
-        link.set_gid(0);
-        link.set_mtime(0);
-        link.set_size(0);
+        let mut link = header(tar::EntryType::Link, 0, 0);
         builder.append_link(&mut link, "bin2", "bin").unwrap();
         let bytes = builder.into_inner().unwrap();
         let mut tree = Tree::new();
