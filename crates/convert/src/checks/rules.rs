@@ -72,23 +72,11 @@ pub const MAINTAINER_DEPRECATED: Rule = rule(
     "The MAINTAINER instruction is deprecated, use a label instead to define an image author",
     "https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/",
 );
-/// A variable in `FROM` that no global `ARG` declares.
-pub const UNDEFINED_ARG_IN_FROM: Rule = rule(
-    "UndefinedArgInFrom",
-    "FROM command must use declared ARGs",
-    "https://docs.docker.com/go/dockerfile/rule/undefined-arg-in-from/",
-);
 /// The first `WORKDIR` of a stage is relative.
 pub const WORKDIR_RELATIVE_PATH: Rule = rule(
     "WorkdirRelativePath",
     "Relative workdir without an absolute workdir declared within the build can have unexpected results if the base image changes",
     "https://docs.docker.com/go/dockerfile/rule/workdir-relative-path/",
-);
-/// A variable used before it is defined.
-pub const UNDEFINED_VAR: Rule = rule(
-    "UndefinedVar",
-    "Variables should be defined before their use",
-    "https://docs.docker.com/go/dockerfile/rule/undefined-var/",
 );
 /// Two `CMD`s (or `ENTRYPOINT`s, `HEALTHCHECK`s) in one stage.
 pub const MULTIPLE_INSTRUCTIONS_DISALLOWED: Rule = rule(
@@ -102,43 +90,12 @@ pub const LEGACY_KEY_VALUE_FORMAT: Rule = rule(
     "Legacy key/value format with whitespace separator should not be used",
     "https://docs.docker.com/go/dockerfile/rule/legacy-key-value-format/",
 );
-/// A base image of another platform than the target (no documentation page upstream).
-pub const INVALID_BASE_IMAGE_PLATFORM: Rule = rule(
-    "InvalidBaseImagePlatform",
-    "Base image platform does not match expected target platform",
-    "",
-);
-/// `FROM --platform=$TARGETPLATFORM`.
-pub const REDUNDANT_TARGET_PLATFORM: Rule = rule(
-    "RedundantTargetPlatform",
-    "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior",
-    "https://docs.docker.com/go/dockerfile/rule/redundant-target-platform/",
-);
 /// `ARG`/`ENV` names that look like credentials.
 pub const SECRETS_USED_IN_ARG_OR_ENV: Rule = rule(
     "SecretsUsedInArgOrEnv",
     "Sensitive data should not be used in the ARG or ENV commands",
     "https://docs.docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/",
 );
-/// A global ARG default that gives `FROM` no valid image name.
-pub const INVALID_DEFAULT_ARG_IN_FROM: Rule = rule(
-    "InvalidDefaultArgInFrom",
-    "Default value for global ARG results in an empty or invalid base image name",
-    "https://docs.docker.com/go/dockerfile/rule/invalid-default-arg-in-from/",
-);
-/// `FROM --platform=linux/amd64`.
-pub const FROM_PLATFORM_FLAG_CONST_DISALLOWED: Rule = rule(
-    "FromPlatformFlagConstDisallowed",
-    "FROM --platform flag should not use a constant value",
-    "https://docs.docker.com/go/dockerfile/rule/from-platform-flag-const-disallowed/",
-);
-/// A `COPY`/`ADD` source that `.dockerignore` excludes (experimental in BuildKit 0.25).
-pub const COPY_IGNORED_FILE: Rule = Rule {
-    name: "CopyIgnoredFile",
-    description: "Attempting to Copy file that is excluded by .dockerignore",
-    url: "https://docs.docker.com/go/dockerfile/rule/copy-ignored-file/",
-    experimental: true,
-};
 /// A comment above `FROM … AS name` / `ARG name` that is no `# name description`.
 pub const INVALID_DEFINITION_DESCRIPTION: Rule = Rule {
     name: "InvalidDefinitionDescription",
