@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use crate::support::servers::scratch;
 use crate::support::stack::{stack, Stack};
@@ -67,6 +68,11 @@ pub struct Called {
     pub stderr: String,
 }
 
+/// buildx 0.13 exports a `--print` result as a dangling image named by its config digest, the
+/// same for every empty result; Engine 26 fails one of two such exports that run at once
+/// (`image "moby-dangling@sha256:…": already exists`). Its calls are made one at a time.
+static ENGINE_26_EXPORTS: Mutex<()> = Mutex::new(());
+
 /// `docker buildx build -q` with a subrequest (`--call`, or `--print` on buildx 0.13) through
 /// `frontend` (None: the built-in one) with the stack's Debian as `BASE`.
 pub fn call(
@@ -91,6 +97,8 @@ pub fn call(
     }
     let base = format!("BASE={}/library/debian:bookworm", s.registry);
     cmd.args(["--build-arg", &base]).args(extra).arg(".");
+    let _one_at_a_time = (s.engine_major() < 28)
+        .then(|| ENGINE_26_EXPORTS.lock().unwrap_or_else(|e| e.into_inner()));
     let out = cmd
         .current_dir(dir)
         .env("DOCKER_HOST", &s.docker_host)
