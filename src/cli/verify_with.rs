@@ -65,7 +65,7 @@ impl Checker {
                 keys_given,
             } => policy.evaluate(facts, selected, *keys_given),
             Checker::Kyverno(p) => {
-                let report = p.evaluate(facts, reference);
+                let report = p.evaluate(facts, reference, super::verify::now());
                 for note in &report.notes {
                     eprintln!("verify: {note}");
                 }

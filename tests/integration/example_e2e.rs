@@ -66,8 +66,8 @@ fn the_example_passes_its_policies_and_the_rego_guide_names_untrusted_builders()
 /// BuildKit attestations, `policy.rego` (with `--key`, as `cosign verify-attestation --key --policy`
 /// evaluates only signed attestations) and the Kyverno ClusterPolicy pass a fresh image from a
 /// trusted builder and fail, each with its reason, an untrusted builder and an image without SBOMs;
-/// the Rego policy also fails the image once a signed provenance says it was built 8 days ago (the
-/// ClusterPolicy has no build-age condition: Kyverno's `time_since` is outside our JMESPath subset).
+/// both also fail the image once a signed provenance says it was built 8 days ago (the
+/// ClusterPolicy's `time_since` condition).
 #[test]
 fn the_guides_policies_fail_stagetrail_images_for_their_reasons() {
     use crate::policy_e2e::{attest_old_provenance, kyverno_example};
@@ -159,6 +159,12 @@ fn the_guides_policies_fail_stagetrail_images_for_their_reasons() {
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains(&format!("): built {old}, more than 7 days ago")),
+        "{out}"
+    );
+    let (code, out) = kyverno(&fresh);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("): the image was built more than 7 days ago"),
         "{out}"
     );
 }

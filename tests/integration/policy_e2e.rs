@@ -838,9 +838,12 @@ fn kyverno_policy_passes_key_signed_attestations_and_fails_the_others() {
         "sbom.json",
         &spdx("0", &["pkg:generic/data@1"]).to_string(),
     );
+    // Finished now: the example's build-age condition (< 168h) holds.
+    let finished = s.run("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"], &dir, &[]);
+    let finished = String::from_utf8_lossy(&finished.stdout).trim().to_string();
     let prov = |builder: &str| {
         json!({"builder": {"id": builder}, "buildType": "https://mobyproject.org/buildkit@v1",
-               "metadata": {"buildFinishedOn": "2026-01-01T00:00:00Z"}})
+               "metadata": {"buildFinishedOn": finished}})
         .to_string()
     };
     write(&dir, "trusted.json", &prov("https://github.com/example/ci"));

@@ -9,6 +9,7 @@
 //! such and never count as verified.
 
 mod condition;
+mod go_duration;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -262,8 +263,9 @@ impl KyvernoPolicy {
             .collect()
     }
 
-    /// Checks `facts` (read with [`KyvernoPolicy::keys`]) as the image `reference`.
-    pub fn evaluate(&self, facts: &ImageFacts, reference: &str) -> KyvernoReport {
+    /// Checks `facts` (read with [`KyvernoPolicy::keys`]) as the image `reference` at time `now`
+    /// (Unix seconds, for `time_since`).
+    pub fn evaluate(&self, facts: &ImageFacts, reference: &str, now: i64) -> KyvernoReport {
         let mut report = KyvernoReport::default();
         let mut applied = 0;
         for p in &self.policies {
@@ -279,6 +281,7 @@ impl KyvernoPolicy {
                         facts,
                         name: &name,
                         report: &mut report,
+                        now,
                     };
                     ctx.check(i, v, reference);
                 }
@@ -358,6 +361,7 @@ struct Ctx<'a> {
     facts: &'a ImageFacts,
     name: &'a str,
     report: &'a mut KyvernoReport,
+    now: i64,
 }
 
 impl Ctx<'_> {
@@ -528,7 +532,7 @@ impl Ctx<'_> {
         for e in trusted {
             let predicate = e.predicate.clone().unwrap_or(Value::Null);
             for block in &att.conditions {
-                if let Some(why) = block.failure(&predicate) {
+                if let Some(why) = block.failure(&predicate, self.now) {
                     self.fail(format!("{at}: {}: {why}", e.describe()));
                 }
             }
@@ -538,14 +542,14 @@ impl Ctx<'_> {
 
 impl AnyAll {
     /// Why the block fails over `predicate`, if it does.
-    fn failure(&self, predicate: &Value) -> Option<String> {
+    fn failure(&self, predicate: &Value, now: i64) -> Option<String> {
         for c in &self.all {
-            if !c.holds(predicate) {
-                return Some(c.explain(predicate));
+            if !c.holds(predicate, now) {
+                return Some(c.explain(predicate, now));
             }
         }
-        if !self.any.is_empty() && !self.any.iter().any(|c| c.holds(predicate)) {
-            let each: Vec<String> = self.any.iter().map(|c| c.explain(predicate)).collect();
+        if !self.any.is_empty() && !self.any.iter().any(|c| c.holds(predicate, now)) {
+            let each: Vec<String> = self.any.iter().map(|c| c.explain(predicate, now)).collect();
             return Some(format!(
                 "none of the `any` conditions holds: {}",
                 each.join("; ")
@@ -556,18 +560,18 @@ impl AnyAll {
 }
 
 impl Condition {
-    fn holds(&self, predicate: &Value) -> bool {
-        apply(self.operator, &self.key.eval(predicate), &self.value)
+    fn holds(&self, predicate: &Value, now: i64) -> bool {
+        apply(self.operator, &self.key.eval(predicate, now), &self.value)
     }
 
-    fn explain(&self, predicate: &Value) -> String {
+    fn explain(&self, predicate: &Value, now: i64) -> String {
         if let Some(m) = &self.message {
             return m.clone();
         }
         format!(
             "{} is {}, not {:?} {}",
             self.key.describe(),
-            self.key.eval(predicate),
+            self.key.eval(predicate, now),
             self.operator,
             self.value
         )

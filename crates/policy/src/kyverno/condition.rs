@@ -3,11 +3,17 @@
 //!
 //! The subset: a path of fields (`builder.id`, quoted `"a-b"` for other names), array indexes
 //! (`materials[0]`, negative from the end) and projections (`materials[*].uri`, `materials[].uri`),
-//! and the function `length(path)`. A key that is not only `{{ … }}` is text with the values
-//! interpolated (`"prefix-{{ a }}"`). A path that names nothing is `null`.
+//! and the functions `length(path)` and Kyverno's `time_since(layout, from, to)` (`from`/`to` a
+//! path or a `'literal'`; layout `''`, RFC 3339; an empty `to` is now), which gives a Go duration
+//! (`192h0m5s`) that the comparison operators compare with durations (`168h`). A key that is not
+//! only `{{ … }}` is text with the values interpolated (`"prefix-{{ a }}"`). A path that names
+//! nothing is `null`.
 
 use serde::Deserialize;
 use serde_json::Value;
+
+use super::go_duration;
+use crate::time::parse_rfc3339;
 
 /// What is wrong with a `{{ … }}` expression.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,11 +42,17 @@ pub enum ExprProblem {
     /// The path ends with `.`.
     #[error("expression ends with `.`")]
     TrailingDot,
+    /// `{{` inside an expression.
+    #[error("`{{{{` inside `{{{{ }}}}`; write a path without braces, e.g. time_since('', metadata.buildFinishedOn, '')")]
+    Nested,
+    /// A function call with the wrong arguments.
+    #[error("{0}")]
+    Arguments(String),
 }
 
 /// A key that is not in the supported JMESPath subset.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{text:?}: {problem} (supported: a.b, \"a-b\", [0], [*], length(…))")]
+#[error("{text:?}: {problem} (supported: a.b, \"a-b\", [0], [*], length(…), time_since(…))")]
 pub struct ExprError {
     /// The key as written.
     pub text: String,
@@ -59,9 +71,22 @@ enum Step {
 
 /// A `{{ … }}` expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Expr {
-    steps: Vec<Step>,
-    length: bool,
+enum Expr {
+    /// The value at a path.
+    Path(Vec<Step>),
+    /// `length(path)`.
+    Length(Vec<Step>),
+    /// `time_since(layout, from, to)`.
+    TimeSince(Box<[Arg; 3]>),
+}
+
+/// A function argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Arg {
+    /// `'text'`.
+    Literal(String),
+    /// A path.
+    Path(Vec<Step>),
 }
 
 /// A parsed `key`: a literal, one expression, or text with expressions.
@@ -118,6 +143,9 @@ impl Key {
             let close = after
                 .find("}}")
                 .ok_or_else(|| fail(ExprProblem::Unclosed))?;
+            if after[..close].contains("{{") {
+                return Err(fail(ExprProblem::Nested));
+            }
             let expr = parse_expr(after[..close].trim()).map_err(fail)?;
             parts.push(Part::Expr(ExprHolder(expr)));
             rest = &after[close + 2..];
@@ -131,17 +159,17 @@ impl Key {
         Ok(Key::Text(parts))
     }
 
-    /// The key's value over `doc`.
-    pub fn eval(&self, doc: &Value) -> Value {
+    /// The key's value over `doc` at time `now` (Unix seconds).
+    pub fn eval(&self, doc: &Value, now: i64) -> Value {
         match self {
             Key::Literal(v) => v.clone(),
-            Key::Expr(_, e) => e.0.eval(doc),
+            Key::Expr(_, e) => e.0.eval(doc, now),
             Key::Text(parts) => {
                 let mut out = String::new();
                 for p in parts {
                     match p {
                         Part::Text(t) => out.push_str(t),
-                        Part::Expr(e) => match e.0.eval(doc) {
+                        Part::Expr(e) => match e.0.eval(doc, now) {
                             Value::String(s) => out.push_str(&s),
                             Value::Null => {}
                             other => out.push_str(&other.to_string()),
@@ -164,19 +192,64 @@ impl Key {
 }
 
 fn parse_expr(text: &str) -> Result<Expr, ExprProblem> {
-    if let Some(inner) = text
-        .strip_prefix("length(")
-        .and_then(|t| t.strip_suffix(')'))
-    {
-        return Ok(Expr {
-            steps: parse_path(inner.trim())?,
-            length: true,
-        });
+    if let Some(inner) = call_arguments(text, "length") {
+        return Ok(Expr::Length(parse_path(inner.trim())?));
     }
-    Ok(Expr {
-        steps: parse_path(text)?,
-        length: false,
-    })
+    if let Some(inner) = call_arguments(text, "time_since") {
+        let args = split_arguments(inner)?
+            .into_iter()
+            .map(parse_arg)
+            .collect::<Result<Vec<_>, _>>()?;
+        let args: [Arg; 3] = args.try_into().map_err(|a: Vec<Arg>| {
+            ExprProblem::Arguments(format!(
+                "time_since takes 3 arguments (layout, from, to), not {}",
+                a.len()
+            ))
+        })?;
+        if !matches!(&args[0], Arg::Literal(l) if l.is_empty()) {
+            return Err(ExprProblem::Arguments(
+                "time_since: only the layout '' (RFC 3339) is supported".into(),
+            ));
+        }
+        return Ok(Expr::TimeSince(Box::new(args)));
+    }
+    Ok(Expr::Path(parse_path(text)?))
+}
+
+/// The text between the parentheses of `name(…)`.
+fn call_arguments<'t>(text: &'t str, name: &str) -> Option<&'t str> {
+    text.strip_prefix(name)?
+        .trim_start()
+        .strip_prefix('(')?
+        .strip_suffix(')')
+}
+
+/// Arguments split at the commas outside `'…'`.
+fn split_arguments(text: &str) -> Result<Vec<&str>, ExprProblem> {
+    let mut args = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            ',' if !quoted => {
+                args.push(text[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if quoted {
+        return Err(ExprProblem::Quote);
+    }
+    args.push(text[start..].trim());
+    Ok(args)
+}
+
+fn parse_arg(text: &str) -> Result<Arg, ExprProblem> {
+    match text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+        Some(literal) => Ok(Arg::Literal(literal.to_string())),
+        None => Ok(Arg::Path(parse_path(text)?)),
+    }
 }
 
 fn parse_path(text: &str) -> Result<Vec<Step>, ExprProblem> {
@@ -242,17 +315,35 @@ fn parse_path(text: &str) -> Result<Vec<Step>, ExprProblem> {
 }
 
 impl Expr {
-    fn eval(&self, doc: &Value) -> Value {
-        let v = walk(doc, &self.steps);
-        if self.length {
-            return match &v {
+    fn eval(&self, doc: &Value, now: i64) -> Value {
+        match self {
+            Expr::Path(steps) => walk(doc, steps),
+            Expr::Length(steps) => match walk(doc, steps) {
                 Value::Array(a) => Value::from(a.len()),
                 Value::Object(o) => Value::from(o.len()),
                 Value::String(s) => Value::from(s.chars().count()),
                 _ => Value::Null,
-            };
+            },
+            Expr::TimeSince(args) => {
+                let time = |arg: &Arg| {
+                    let text = match arg {
+                        Arg::Literal(l) => Value::String(l.clone()),
+                        Arg::Path(steps) => walk(doc, steps),
+                    };
+                    match text.as_str() {
+                        Some("") => Some(now),
+                        Some(t) => parse_rfc3339(t),
+                        None => None,
+                    }
+                };
+                match (time(&args[1]), time(&args[2])) {
+                    (Some(from), Some(to)) => {
+                        Value::String(go_duration::format_seconds(to.saturating_sub(from)))
+                    }
+                    _ => Value::Null,
+                }
+            }
         }
-        v
     }
 }
 
@@ -306,13 +397,13 @@ pub enum Operator {
     AnyNotIn,
     /// No element of the key is in the value.
     AllNotIn,
-    /// Numbers (or numeric strings).
+    /// Numbers (or numeric strings), else Go durations (`168h`).
     GreaterThan,
-    /// Numbers (or numeric strings).
+    /// Numbers (or numeric strings), else Go durations.
     GreaterThanOrEquals,
-    /// Numbers (or numeric strings).
+    /// Numbers (or numeric strings), else Go durations.
     LessThan,
-    /// Numbers (or numeric strings).
+    /// Numbers (or numeric strings), else Go durations.
     LessThanOrEquals,
 }
 
@@ -361,8 +452,13 @@ fn number(v: &Value) -> Option<f64> {
     }
 }
 
+/// Numbers when both sides are numbers, else durations when both are Go durations.
 fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
-    number(a)?.partial_cmp(&number(b)?)
+    if let (Some(x), Some(y)) = (number(a), number(b)) {
+        return x.partial_cmp(&y);
+    }
+    let duration = |v: &Value| v.as_str().and_then(go_duration::parse);
+    duration(a)?.partial_cmp(&duration(b)?)
 }
 
 /// Kyverno's wildcard match: `*` any run of characters, `?` one character.

@@ -4,6 +4,8 @@ use serde_json::json;
 use stagetrail_oci::Digest;
 
 const EXAMPLE: &str = include_str!("../../../../examples/policies/kyverno.yaml");
+/// The time the tests evaluate at: 2026-12-06T12:00:00Z.
+const NOW: i64 = 1_796_558_400;
 const KEY_NAME: &str =
     "check-image-attestations/sbom-and-provenance/verifyImages[0].attestations[0].attestors[0].entries[0]";
 
@@ -67,10 +69,11 @@ fn the_example_passes_signed_sbom_and_trusted_provenance() {
             SLSA_T,
             None,
             verified(),
-            json!({"builder": {"id": "https://github.com/example/ci"}}),
+            json!({"builder": {"id": "https://github.com/example/ci"},
+                   "metadata": {"buildFinishedOn": "2026-12-05T12:00:00.5Z"}}),
         ),
     ]);
-    let r = p.evaluate(&good, "reg/app:1");
+    let r = p.evaluate(&good, "reg/app:1", NOW);
     assert_eq!(messages(&r), Vec::<String>::new());
     assert!(
         r.notes[0].contains("Kyverno would pin reg/app:1 to sha256:"),
@@ -89,7 +92,7 @@ fn the_example_fails_unsigned_untrusted_and_misplaced() {
         evidence(SPDX_T, None, Signed::Unsigned, json!({})),
         evidence(SLSA_T, None, verified(), json!({"builder": {"id": ""}})),
     ]);
-    let m = messages(&p.evaluate(&bad, "reg/app:1"));
+    let m = messages(&p.evaluate(&bad, "reg/app:1", NOW));
     assert_eq!(m.len(), 2, "{m:?}");
     assert_eq!(m[0], "kyverno: check-image-attestations/sbom-and-provenance: verifyImages[0].attestations[0]: no https://spdx.dev/Document attestation signed by its attestors: 0 of 1 required attestor entries verified");
     assert!(
@@ -103,7 +106,7 @@ fn the_example_fails_unsigned_untrusted_and_misplaced() {
         verified(),
         json!({}),
     )]);
-    let m = messages(&p.evaluate(&platform_only, "reg/app:1"));
+    let m = messages(&p.evaluate(&platform_only, "reg/app:1", NOW));
     assert!(
         m[0].contains("no https://spdx.dev/Document attestation on sha256:")
             && m[0].contains("(found on the platform manifest of linux/amd64 only;"),
@@ -132,7 +135,7 @@ spec:
 "#;
     let p = KyvernoPolicy::parse(text, "k.yaml").unwrap();
     let signed = facts(vec![]);
-    let m = messages(&p.evaluate(&signed, "reg/app:1"));
+    let m = messages(&p.evaluate(&signed, "reg/app:1", NOW));
     assert_eq!(m, [
         "kyverno: keyless/r: verifyImages[0].attestors[0]: no cosign signature on the image",
         "kyverno: keyless/r: verifyImages[0]: reg/app:1 is not pinned by digest (verifyDigest), and mutateDigest is false",
@@ -141,9 +144,9 @@ spec:
     sig.kind = AttestationKind::CosignSig;
     sig.predicate_type = None;
     let pinned = format!("reg/app@{}", Digest::sha256_of(b"index"));
-    let m = messages(&p.evaluate(&facts(vec![sig]), &pinned));
+    let m = messages(&p.evaluate(&facts(vec![sig]), &pinned, NOW));
     assert_eq!(m, ["kyverno: keyless/r: verifyImages[0].attestors[0]: image signature not verified: 0 of 1 required attestor entries verified; entries[0] (keyless) is not checkable offline"]);
-    let r = p.evaluate(&facts(vec![]), "reg/app:skip");
+    let r = p.evaluate(&facts(vec![]), "reg/app:skip", NOW);
     assert!(r.findings.is_empty());
     assert!(
         r.notes[0].starts_with("no verifyImages rule of k.yaml matches reg/app:skip"),
@@ -183,7 +186,7 @@ fn errors_have_locations() {
 fn keys_in_the_jmespath_subset() {
     let doc = json!({"builder": {"id": "b"}, "materials": [{"uri": "u1"}, {"uri": "u2"}, {"x": 1}],
                      "a-b": {"c": 3}, "n": "7"});
-    let eval = |k: &str| Key::parse(json!(k)).unwrap().eval(&doc);
+    let eval = |k: &str| Key::parse(json!(k)).unwrap().eval(&doc, NOW);
     assert_eq!(eval("{{ builder.id }}"), json!("b"));
     assert_eq!(eval("{{builder.missing.deeper}}"), Value::Null);
     assert_eq!(eval("{{ materials[*].uri }}"), json!(["u1", "u2"]));
@@ -193,6 +196,25 @@ fn keys_in_the_jmespath_subset() {
     assert_eq!(eval("{{ length(materials) }}"), json!(3));
     assert_eq!(eval("id={{ builder.id }}/{{ \"a-b\".c }}"), json!("id=b/3"));
     assert_eq!(eval("plain"), json!("plain"));
+    let since = |from: &str| eval(&format!("{{{{ time_since('', '{from}', '') }}}}"));
+    assert_eq!(since("2026-11-28T11:59:55Z"), json!("192h0m5s"));
+    assert_eq!(since("2026-12-06T12:00:00Z"), json!("0s"));
+    assert_eq!(since("not a time"), Value::Null);
+    assert_eq!(
+        eval("{{ time_since('', '2026-12-01T00:00:00Z', '2026-12-01T01:30:00+01:00') }}"),
+        json!("30m0s")
+    );
+    let doc = json!({"metadata": {"buildFinishedOn": "2026-12-06T11:00:00Z"}});
+    let key = Key::parse(json!("{{ time_since('', metadata.buildFinishedOn, '') }}")).unwrap();
+    assert_eq!(key.eval(&doc, NOW), json!("1h0m0s"));
+    for bad in [
+        "{{ time_since('', '{{ metadata.buildFinishedOn }}', '') }}",
+        "{{ time_since('', metadata.buildFinishedOn) }}",
+        "{{ time_since('2006-01-02', metadata.buildFinishedOn, '') }}",
+        "{{ time_since('', 'x, '') }}",
+    ] {
+        assert!(Key::parse(json!(bad)).is_err(), "{bad}");
+    }
     assert!(Key::parse(json!("{{ a || b }}")).is_err());
     assert!(Key::parse(json!("{{ a")).is_err());
 }
@@ -222,4 +244,8 @@ fn operators() {
     assert!(apply(LessThan, &json!(1.5), &json!("2")));
     assert!(apply(LessThanOrEquals, &json!(2), &json!(2)));
     assert!(!apply(GreaterThan, &json!("x"), &json!(2)));
+    assert!(apply(LessThan, &json!("167h59m59s"), &json!("168h")));
+    assert!(!apply(LessThan, &json!("192h0m5s"), &json!("168h")));
+    assert!(apply(GreaterThanOrEquals, &json!("1.5h"), &json!("90m")));
+    assert!(!apply(LessThan, &json!("7d"), &json!("168h")));
 }
