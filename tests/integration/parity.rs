@@ -276,4 +276,5 @@ cases! {
     case_62_step_names => "62-step-names",
     case_63_source_date_epoch => "63-source-date-epoch",
     case_64_xattrs_hardlinks => "64-xattrs-hardlinks",
+    case_69_error_run_device => "69-error-run-device",
 }

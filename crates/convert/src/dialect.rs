@@ -59,6 +59,12 @@ impl Dialect {
         self >= Dialect::V0_25
     }
 
+    /// The parser knows `RUN --device` (BuildKit ≥ 0.20), though only the labs frontend
+    /// runs it: the stable one refuses it with its own message.
+    pub(crate) fn knows_run_device(self) -> bool {
+        self >= Dialect::V0_25
+    }
+
     /// `RUN |N` names an ARG declared twice once, with its last value (BuildKit ≥ 0.18).
     pub(crate) fn dedups_run_args(self) -> bool {
         self >= Dialect::V0_25

@@ -73,6 +73,21 @@ pub(crate) fn dispatch_run(
     sources: &[usize],
 ) -> Result<(), Error> {
     let span = instr.span;
+    if !run.devices.is_empty() {
+        return Err(if ctx.s.opts.dialect.knows_run_device() {
+            err(
+                span,
+                "device feature is only supported in Dockerfile frontend 1.14.0-labs or later",
+                "remove --device: BuildKit's stable Dockerfile frontend does not run CDI devices",
+            )
+        } else {
+            err(
+                span,
+                "unknown flag: --device",
+                "remove --device: this BuildKit (before 0.20) has no CDI devices",
+            )
+        });
+    }
     let platform = ctx.platform_of(i);
     let mut custom = instr.original.trim().to_string();
     let mut extra_mounts = Vec::new();

@@ -485,3 +485,19 @@ fn dialects_differ_in_op_digests_not_in_ops() {
     };
     assert!(located(&old) && located(&new));
 }
+
+#[test]
+fn run_device_is_refused_as_each_engines_frontend_refuses_it() {
+    let text = "FROM scratch\nCOPY a /a\nRUN --device=vendor.com/gpu=all true\n";
+    for (dialect, message) in [
+        (Dialect::V0_13, "unknown flag: --device"),
+        (
+            Dialect::V0_25,
+            "device feature is only supported in Dockerfile frontend 1.14.0-labs or later",
+        ),
+    ] {
+        let o = Options { dialect, ..opts() };
+        let e = conv_err(text, &o);
+        assert_eq!((e.message.as_str(), e.span.start_line), (message, 3));
+    }
+}

@@ -185,6 +185,9 @@ pub struct Run {
     pub network: Option<String>,
     /// `--security` value.
     pub security: Option<String>,
+    /// `--device` values (CDI devices), one per flag, in order; each checked by
+    /// [`crate::instructions::check_device`].
+    pub devices: Vec<String>,
 }
 
 /// Sources and destination of COPY/ADD.

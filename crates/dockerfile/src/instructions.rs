@@ -314,6 +314,7 @@ fn parse_run(ctx: &Ctx) -> Result<Run, Error> {
         ("mount", FlagKind::Strings),
         ("network", FlagKind::String),
         ("security", FlagKind::String),
+        ("device", FlagKind::Strings),
     ])?;
     let cmd = shell_dependent(ctx, true);
     let flag_at = |name: &str| {
@@ -341,12 +342,51 @@ fn parse_run(ctx: &Ctx) -> Result<Run, Error> {
                 .with_hint("use --security=sandbox or insecure"));
         }
     }
+    let devices = flags.strings("device");
+    for d in &devices {
+        check_device(d).map_err(|e| {
+            ctx.err_at(flag_at("device"), e)
+                .with_hint("write --device=VENDOR/CLASS=NAME[,required=true]")
+        })?;
+    }
     Ok(Run {
         cmd,
         mounts: flags.strings("mount"),
         network,
         security,
+        devices,
     })
+}
+
+/// Checks a `RUN --device` value as upstream's parser does: CSV fields, the device name first
+/// (or `name=`), `required` alone or `required=BOOL`; the error is upstream's message.
+pub fn check_device(value: &str) -> Result<(), String> {
+    let fields =
+        crate::csv::first_record(value).map_err(|e| format!("failed to parse csv devices: {e}"))?;
+    let mut name: Option<&str> = None;
+    for field in &fields {
+        let (key, val) = match field.split_once('=') {
+            Some((k, v)) => (k.to_lowercase(), Some(v)),
+            None => (field.to_lowercase(), None),
+        };
+        match (key.as_str(), val, name) {
+            ("required", None, _) => {}
+            ("required", Some(v), _) => {
+                crate::mount::parse_bool(v)
+                    .ok_or_else(|| format!("invalid value for required: {v}"))?;
+            }
+            ("name", Some(_), Some(set)) => {
+                return Err(format!("device name already set to {set}"))
+            }
+            ("name", Some(v), None) => name = Some(v),
+            (_, _, None) => name = Some(field),
+            (_, None, Some(_)) => {
+                return Err(format!("invalid field '{field}' must be a key=value pair"))
+            }
+            (_, Some(_), Some(_)) => return Err(format!("unexpected key '{key}' in '{field}'")),
+        }
+    }
+    Ok(())
 }
 
 fn parse_healthcheck(ctx: &Ctx) -> Result<Healthcheck, Error> {

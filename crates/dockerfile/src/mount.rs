@@ -5,7 +5,8 @@
 mod values;
 
 use super::expand::go_quote;
-use values::{parse_bool, parse_u32, ram_in_bytes, suggest};
+pub(crate) use values::parse_bool;
+use values::{parse_u32, ram_in_bytes, suggest};
 
 /// What kind of mount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

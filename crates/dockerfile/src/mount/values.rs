@@ -2,7 +2,7 @@
 //! go-units `RAMInBytes`) and BuildKit's "did you mean" suggestions.
 
 /// Go's `strconv.ParseBool`.
-pub(super) fn parse_bool(s: &str) -> Option<bool> {
+pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),

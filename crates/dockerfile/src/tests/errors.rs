@@ -300,3 +300,33 @@ fn render_has_location_and_hint() {
         "Dockerfile:2:1: unknown instruction: COPPY\n  hint: did you mean COPY?"
     );
 }
+
+#[test]
+fn run_device_values_are_checked_as_upstream_checks_them() {
+    for ok in [
+        "vendor.com/gpu=all",
+        "vendor.com/gpu=all,required",
+        "name=vendor.com/gpu=0,required=false",
+        "required,vendor.com/gpu",
+    ] {
+        let text = format!("FROM a\nRUN --device={ok} true\n");
+        let df = crate::parse(&text).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        let crate::ast::Command::Run(run) = &df.stages[0].instructions[0].command else {
+            panic!("{ok}: not a RUN");
+        };
+        assert_eq!(run.devices, [ok], "{ok}");
+    }
+    for (value, message) in [
+        ("a,name=b", "device name already set to a"),
+        ("a,required=maybe", "invalid value for required: maybe"),
+        ("a,extra", "invalid field 'extra' must be a key=value pair"),
+        ("a,count=2", "unexpected key 'count' in 'count=2'"),
+    ] {
+        assert_err(
+            &format!("FROM a\nRUN --mount=type=tmpfs,target=/t --device={value} true\n"),
+            message,
+            2,
+            34,
+        );
+    }
+}

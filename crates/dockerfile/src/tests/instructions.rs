@@ -60,6 +60,7 @@ fn run_forms_and_flags() {
             mounts: strings(&["type=cache,target=/root/.cache", "type=secret,id=a b"]),
             network: Some("host".into()),
             security: Some("insecure".into()),
+            devices: vec![],
         })
     );
     assert_eq!(
@@ -69,6 +70,7 @@ fn run_forms_and_flags() {
             mounts: vec![],
             network: None,
             security: None,
+            devices: vec![],
         })
     );
     // malformed JSON silently falls back to shell form
@@ -79,6 +81,7 @@ fn run_forms_and_flags() {
             mounts: vec![],
             network: None,
             security: None,
+            devices: vec![],
         })
     );
     // `--` ends the flags
