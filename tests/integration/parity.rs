@@ -40,10 +40,13 @@ fn run_case(name: &str) {
     let builtin = built(&Frontend::Builtin, "builtin", &[]);
     let theirs = built(&ours, "ours", &[]);
     let engine = case.on_this_engine();
-    let mut problems = if let Some(line) = case.spec.error_line.filter(|_| case.spec.expect_error) {
+    let engine_fails = engine.and_then(|e| e.fails_at_line);
+    let error_line = engine_fails.or(case.spec.error_line.filter(|_| case.spec.expect_error));
+    let mut problems = if let Some(line) = error_line {
+        let no_upstream_line = case.spec.upstream_has_no_line || engine_fails.is_some();
         let self_check = matches!(ours, Frontend::Builtin);
-        let line = Some(line).filter(|_| !(self_check && case.spec.upstream_has_no_line));
-        let same_text = !case.spec.upstream_has_no_line;
+        let line = Some(line).filter(|_| !(self_check && no_upstream_line));
+        let same_text = !no_upstream_line;
         let same_message =
             case.spec.message_differs.is_none() && !engine.is_some_and(|e| e.message_differs);
         let text = Text {
@@ -277,4 +280,5 @@ cases! {
     case_63_source_date_epoch => "63-source-date-epoch",
     case_64_xattrs_hardlinks => "64-xattrs-hardlinks",
     case_69_error_run_device => "69-error-run-device",
+    case_70_onbuild_copy_from => "70-onbuild-copy-from",
 }

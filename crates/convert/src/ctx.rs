@@ -40,6 +40,8 @@ pub(crate) struct Ctx<'a> {
     pub epoch: Option<String>,
     pub states: Vec<StageState>,
     pub by_name: BTreeMap<String, usize>,
+    /// The image states ONBUILD triggers' `--from` names made, by name as written.
+    pub trigger_images: BTreeMap<String, usize>,
     /// Source states of `COPY --from` / `RUN --mount`, per (state, instruction).
     pub sources: BTreeMap<(usize, usize), Vec<usize>>,
     pub target: usize,

@@ -76,6 +76,13 @@ impl Dialect {
         self >= Dialect::V0_25
     }
 
+    /// The stages and images ONBUILD triggers copy or mount from are dependencies of the
+    /// stage, planned before dispatch (BuildKit ≥ 0.17); before, a trigger could only use
+    /// stages the build dispatched anyway.
+    pub(crate) fn plans_onbuild_sources(self) -> bool {
+        self >= Dialect::V0_25
+    }
+
     /// `EXPOSE` history lists the ports, not a Go map of them (BuildKit ≥ 0.25).
     pub(crate) fn exposes_in_order(self) -> bool {
         self >= Dialect::V0_25

@@ -10,7 +10,9 @@ use super::outline::{self, Outline};
 use super::platform::default_path_env;
 use super::resolver::ResolvedImage;
 use super::state::{StageBase, StageState, Step, StepKind};
-use super::{err, lower_copy, lower_meta, lower_run, Error, Options, PlatformBuild, StageBuild};
+use super::{
+    err, lower_copy, lower_meta, lower_run, onbuild, Error, Options, PlatformBuild, StageBuild,
+};
 use stagetrail_dockerfile::ast::{doc_comment, Command, Instruction};
 use stagetrail_dockerfile::expand::Lexer;
 use stagetrail_llb as llb;
@@ -49,6 +51,7 @@ fn run_pass<'a>(
         epoch: s.opts.source_date_epoch.map(rfc3339),
         states: Vec::new(),
         by_name: BTreeMap::new(),
+        trigger_images: BTreeMap::new(),
         sources: BTreeMap::new(),
         target: 0,
         reachable: BTreeSet::new(),
@@ -59,6 +62,12 @@ fn run_pass<'a>(
     };
     ctx.plan()?;
     ctx.resolve_bases()?;
+    if s.opts.dialect.plans_onbuild_sources() {
+        while ctx.plan_trigger_sources()? {
+            ctx.update_reachable();
+            ctx.resolve_bases()?;
+        }
+    }
     for i in 0..ctx.states.len() {
         if ctx.reachable.contains(&i) && !ctx.states[i].done {
             dispatch_stage(&mut ctx, i)?;
@@ -313,19 +322,8 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
         ctx.states[i].cmd_total += triggers.len();
     }
     for trigger in &triggers {
-        dispatch_trigger(ctx, i, trigger, onbuild_steps).map_err(|e| {
-            Error::new(
-                span,
-                format!(
-                    "ONBUILD trigger {trigger:?} of the base image failed: {}",
-                    e.message
-                ),
-            )
-            .with_hint(
-                e.hint
-                    .unwrap_or_else(|| "fix or rebuild the base image".into()),
-            )
-        })?;
+        dispatch_trigger(ctx, i, trigger, onbuild_steps)
+            .map_err(|e| onbuild::trigger_failed(span, trigger, e))?;
     }
     let Some(si) = ctx.states[i].stage else {
         return Ok(());
@@ -353,22 +351,7 @@ fn network_mode(v: Option<&str>) -> Result<pb::NetMode, String> {
 /// `dispatchOnBuildTriggers`; its locations are lines of the trigger text).
 /// `named`: its steps read `[n/m] ONBUILD …`.
 fn dispatch_trigger(ctx: &mut Ctx, i: usize, trigger: &str, named: bool) -> Result<(), Error> {
-    let text = format!("FROM scratch\n{trigger}\n");
-    let parsed = stagetrail_dockerfile::parse(&text)?;
-    let mut instrs = parsed
-        .stages
-        .into_iter()
-        .flat_map(|s| s.instructions)
-        .collect::<Vec<_>>();
-    if instrs.len() != 1 {
-        return Err(Error::new(
-            Default::default(),
-            "onbuild trigger should be a single expression",
-        ));
-    }
-    let mut instr = instrs.remove(0);
-    instr.span.start_line -= 1;
-    instr.span.end_line -= 1;
+    let instr = onbuild::parse_trigger(trigger)?;
     let sources = ctx.trigger_sources(&instr)?;
     ctx.states[i].cmd_is_onbuild = named;
     let dispatched = dispatch(ctx, i, &instr, &sources);

@@ -20,6 +20,7 @@ mod lower_meta;
 mod lower_mount;
 mod lower_run;
 mod names;
+mod onbuild;
 mod options;
 pub mod outline;
 mod plan;

@@ -40,6 +40,17 @@ fn parse_index(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
+/// What a `--from` naming no stage becomes.
+#[derive(Clone, Copy)]
+enum Implicit {
+    /// A new image state.
+    New,
+    /// The image state of that name made earlier, else a new one.
+    Reuse,
+    /// An error.
+    Refuse,
+}
+
 impl Ctx<'_> {
     /// The hint that lists the named stages.
     pub(super) fn stage_names(&self) -> String {
@@ -244,15 +255,20 @@ impl Ctx<'_> {
         if self.states.len() == 1 {
             self.states[0].display_name.clear();
         }
-        self.reachable = self.reachable_from(self.target);
+        self.update_reachable();
         Ok(())
+    }
+
+    /// Recomputes the states the target needs.
+    pub(crate) fn update_reachable(&mut self) {
+        self.reachable = self.reachable_from(self.target);
     }
 
     /// Source states of one instruction (creating implicit ones as needed).
     fn command_sources(
         &mut self,
         instr: &Instruction,
-        allow_new: bool,
+        implicit: Implicit,
     ) -> Result<Vec<usize>, Error> {
         let mut out = Vec::new();
         match &instr.command {
@@ -270,7 +286,7 @@ impl Ctx<'_> {
                     } else if let Some(&i) = self.by_name.get(&from.to_lowercase()) {
                         i
                     } else {
-                        self.lookup_or_new(from, instr.span, allow_new)?
+                        self.lookup_or_new(from, instr.span, implicit)?
                     };
                     out.push(src);
                 }
@@ -287,7 +303,7 @@ impl Ctx<'_> {
                     let from = from.unwrap_or_else(|| "scratch".into());
                     let src = match self.by_name.get(&from.to_lowercase()) {
                         Some(&i) => i,
-                        None => self.lookup_or_new(&from, instr.span, allow_new)?,
+                        None => self.lookup_or_new(&from, instr.span, implicit)?,
                     };
                     out.push(src);
                 }
@@ -297,21 +313,42 @@ impl Ctx<'_> {
         Ok(out)
     }
 
-    fn lookup_or_new(&mut self, name: &str, span: Span, allow_new: bool) -> Result<usize, Error> {
-        if allow_new {
-            return Ok(self.implicit_state(name, span));
+    fn lookup_or_new(
+        &mut self,
+        name: &str,
+        span: Span,
+        implicit: Implicit,
+    ) -> Result<usize, Error> {
+        match implicit {
+            Implicit::New => Ok(self.implicit_state(name, span)),
+            Implicit::Reuse => match self.trigger_images.get(name) {
+                Some(&i) => Ok(i),
+                None => {
+                    let i = self.implicit_state(name, span);
+                    self.trigger_images.insert(name.to_string(), i);
+                    Ok(i)
+                }
+            },
+            Implicit::Refuse => Err(err(
+                span,
+                format!(
+                    "cannot copy from stage {name:?}, it needs to be defined before current stage"
+                ),
+                "ONBUILD triggers can only use stages of the building Dockerfile",
+            )),
         }
-        Err(err(
-            span,
-            format!("cannot copy from stage {name:?}, it needs to be defined before current stage"),
-            "ONBUILD triggers can only use stages of the building Dockerfile",
-        ))
     }
 
-    /// Sources for an ONBUILD trigger: only existing states can be used (upstream
-    /// fails on new implicit ones because they are never initialized).
+    /// Sources for an ONBUILD trigger. Where the dialect plans them, an image name is a state
+    /// of its own (the one planning created); before, only existing states can be used
+    /// (upstream failed on new implicit ones because they were never initialized).
     pub(crate) fn trigger_sources(&mut self, instr: &Instruction) -> Result<Vec<usize>, Error> {
-        self.command_sources(instr, false)
+        let implicit = if self.s.opts.dialect.plans_onbuild_sources() {
+            Implicit::Reuse
+        } else {
+            Implicit::Refuse
+        };
+        self.command_sources(instr, implicit)
     }
 
     fn add_edges(&mut self) -> Result<(), Error> {
@@ -322,7 +359,7 @@ impl Ctx<'_> {
                 continue;
             };
             for (ii, instr) in df.stages[si].instructions.iter().enumerate() {
-                let sources = self.command_sources(instr, true)?;
+                let sources = self.command_sources(instr, Implicit::New)?;
                 let mut has_location = false;
                 if let Command::Copy(_) = instr.command {
                     has_location = true;

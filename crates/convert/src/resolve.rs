@@ -15,10 +15,11 @@ impl Ctx<'_> {
     /// Gives every state without a stage base its starting filesystem and config.
     pub(crate) fn resolve_bases(&mut self) -> Result<(), Error> {
         for i in 0..self.states.len() {
-            if self.states[i].base.is_some() || self.states[i].done {
+            if self.states[i].base.is_some() || self.states[i].done || self.states[i].resolved {
                 continue;
             }
             self.resolve_base(i)?;
+            self.states[i].resolved = self.reachable.contains(&i);
         }
         Ok(())
     }

@@ -125,6 +125,10 @@ pub struct StageState {
     pub unregistered: bool,
     /// Dispatched (or needs no dispatch).
     pub done: bool,
+    /// The base image was resolved while the state was reachable (its config is known).
+    pub resolved: bool,
+    /// The sources of its ONBUILD triggers are among its dependencies.
+    pub triggers_planned: bool,
     /// The filesystem so far.
     pub state: llb::State,
     /// The image config so far.
@@ -209,6 +213,8 @@ impl StageState {
             deps: Vec::new(),
             unregistered: false,
             done: false,
+            resolved: false,
+            triggers_planned: false,
             state: llb::State::scratch(),
             image: Image::default(),
             base_img: None,

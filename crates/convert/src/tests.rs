@@ -501,3 +501,45 @@ fn run_device_is_refused_as_each_engines_frontend_refuses_it() {
         assert_eq!((e.message.as_str(), e.span.start_line), (message, 3));
     }
 }
+
+#[test]
+fn onbuild_copy_from_a_stage_makes_it_a_dependency_in_0_25() {
+    let r = MapResolver::from_json(&json!({
+        "docker.io/library/base:1": {"config": {
+            "architecture": "amd64", "os": "linux",
+            "config": {"OnBuild": ["COPY --from=assets /a /a", "COPY --from=busybox:1 /b /b"]},
+            "rootfs": {"type": "layers", "diff_ids": ["sha256:1"]}}},
+        "docker.io/library/busybox:1": {"config": {
+            "architecture": "amd64", "os": "linux", "config": {},
+            "rootfs": {"type": "layers", "diff_ids": ["sha256:2"]}}}
+    }))
+    .unwrap();
+    let text = "FROM scratch AS assets\nCOPY a /a\nFROM base:1 AS child\nCOPY c /c\n";
+    let new = Options {
+        dialect: Dialect::V0_25,
+        ..opts()
+    };
+    let c = conv_with(text, &new, &r).unwrap();
+    let stages = &c.builds[0].stages;
+    let child = stages.iter().find(|s| s.name.as_deref() == Some("child"));
+    assert_eq!(
+        child.unwrap().copy_from,
+        vec![0],
+        "the trigger copies from assets"
+    );
+    let sources: Vec<Value> = ops(&c)
+        .iter()
+        .filter_map(|o| o["op"]["source"]["identifier"].as_str().map(Value::from))
+        .collect();
+    assert!(
+        sources.contains(&json!("docker-image://docker.io/library/busybox:1")),
+        "{sources:?}"
+    );
+    let e = conv_with(text, &opts(), &r).expect_err("0.13 never dispatched assets");
+    assert_eq!(e.span.start_line, 3);
+    assert!(
+        e.message.contains("cannot copy from stage \"assets\""),
+        "{}",
+        e.message
+    );
+}

@@ -51,6 +51,9 @@ pub struct EngineSpec {
     /// `history[].created_by` differs on this engine (the rest of the config is still compared).
     #[serde(default)]
     pub history_differs: bool,
+    /// This engine's built-in frontend fails the case without naming a line (upstream fixed
+    /// it since): ours must fail too, with `Dockerfile:<line>`.
+    pub fails_at_line: Option<u32>,
 }
 
 /// A helper image: the Dockerfile folder inside the case, pushed as `$STAGETRAIL_REGISTRY/<image>`.
