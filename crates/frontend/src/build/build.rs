@@ -1,8 +1,9 @@
 //! The build step of frontend mode: frontend options → `convert::Options`,
-//! base images resolved over the bridge, one Solve per platform, and the
-//! `BuildResult` (refs, image configs, `refs.platforms`).
+//! base images resolved over the bridge, one Solve per platform (all at once:
+//! [`super::platforms`]), and the `BuildResult` (refs, image configs, `refs.platforms`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::json;
 use tokio::runtime::Handle;
@@ -11,7 +12,8 @@ use tonic::Code;
 use super::attest_record;
 use super::check_warnings;
 use super::failure::Failure;
-use super::sbom::{self, SbomRequest};
+use super::platforms::{solve_all, PlatformError, SolveSpec, Solved};
+use super::sbom::SbomRequest;
 use super::solve_errors::{needs_entitlement, solve_failure};
 use crate::bridge::caps::{ids, llb_ids};
 use crate::bridge::Bridge;
@@ -58,15 +60,26 @@ pub async fn build(
     let mut metadata = BTreeMap::new();
     let mut platforms = Vec::new();
     let mut platform_ids = Vec::new();
-    for b in converted.builds {
+    let spec = Arc::new(SolveSpec {
+        opts: Arc::new(opts.clone()),
+        evaluate,
+        sbom,
+    });
+    let solved = solve_all(bridge, spec, converted.builds)
+        .await
+        .map_err(|e| match e {
+            PlatformError::Solve(e) => solve_failure(e, df, source),
+            PlatformError::Failed(f) => f,
+        })?;
+    for Solved {
+        build: b,
+        ref_id,
+        sbom_docs,
+    } in solved
+    {
         let id = b.platform.id();
         platform_ids.push(id.clone());
-        let ref_id = bridge
-            .solve_with(b.definition.clone(), &opts.cache_imports, evaluate)
-            .await
-            .map_err(|e| solve_failure(e, df, source))?;
-        if let Some(req) = &sbom {
-            let docs = sbom::attest(bridge, req, opts, &b).await?;
+        if let Some(docs) = sbom_docs {
             attest_record::add_sbom_digests(bridge, &mut attest_plan, &b, &docs).await?;
             attestations.insert(id.clone(), docs);
         }

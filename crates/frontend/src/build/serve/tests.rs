@@ -202,6 +202,51 @@ async fn multi_platform_returns_refs_per_platform() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn platforms_are_solved_at_the_same_time() {
+    // Each platform's Solve is held until all three are in flight: one after another, the
+    // first would never see the others.
+    let fake = Fake {
+        hold_builds: Some(3),
+        ..Fake::full(&[("Dockerfile", "FROM alpine\nRUN echo hi\n")])
+    };
+    let requested = ["linux/arm/v7", "linux/amd64", "linux/arm64"];
+    let r = run(&fake, Ok(opts(&[("platform", &requested.join(","))]))).await;
+    assert_eq!(
+        fake.build_solves.most_at_once(),
+        3,
+        "the Solves did not overlap"
+    );
+    let res = r.result.expect("a result");
+    let Some(R::Refs(refs)) = &res.result else {
+        panic!("expected refs: {res:?}");
+    };
+    assert_eq!(refs.refs.len(), 3);
+    // Whichever finished first, the result lists the platforms in the order asked for.
+    let platforms: serde_json::Value =
+        serde_json::from_slice(&res.metadata["refs.platforms"]).expect("json");
+    let ids: Vec<&str> = platforms["Platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .map(|p| p["ID"].as_str().expect("ID"))
+        .collect();
+    assert_eq!(ids, requested);
+    for id in requested {
+        let config: serde_json::Value =
+            serde_json::from_slice(&res.metadata[&format!("containerimage.config/{id}")])
+                .expect("config");
+        assert_eq!(
+            format!(
+                "{}/{}",
+                config["os"].as_str().unwrap_or(""),
+                config["architecture"].as_str().unwrap_or("")
+            ),
+            id.trim_end_matches("/v7")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_warning_is_sent_once_with_its_source() {
     let df = "FROM alpine\nRUN echo a \\\n\n  b\n";
     let fake = Fake::full(&[("Dockerfile", df)]);
