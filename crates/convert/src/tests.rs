@@ -461,6 +461,33 @@ fn dialect_0_25_history() {
 }
 
 #[test]
+fn automatic_stage_and_os_version_args_are_0_25_only() {
+    let df = "FROM scratch AS base\nARG TARGETSTAGE TARGETOSVERSION BUILDOSVERSION\nRUN x\n\
+              FROM base AS app\n";
+    let run_env = |dialect: Dialect, target: Option<&str>| {
+        let o = Options {
+            dialect,
+            target: target.map(str::to_string),
+            ..opts()
+        };
+        let c = conv_with(df, &o, &NoResolver).expect("converts");
+        env_of(&execs(&c)[0])
+    };
+    let env = run_env(Dialect::V0_25, None);
+    for var in ["TARGETSTAGE=app", "TARGETOSVERSION=", "BUILDOSVERSION="] {
+        assert!(env.contains(&var.to_string()), "{var}: {env:?}");
+    }
+    let env = run_env(Dialect::V0_25, Some("base"));
+    assert!(env.contains(&"TARGETSTAGE=base".to_string()), "{env:?}");
+    let env = run_env(Dialect::V0_13, None);
+    assert!(
+        !env.iter()
+            .any(|e| e.starts_with("TARGETSTAGE") || e.contains("OSVERSION")),
+        "{env:?}"
+    );
+}
+
+#[test]
 fn dialects_differ_in_op_digests_not_in_ops() {
     let (old, new) = (dialects(Dialect::V0_13), dialects(Dialect::V0_25));
     let without_digests = |c: &Converted| -> Vec<Value> {
