@@ -1,6 +1,7 @@
 //! The build step of frontend mode: frontend options → `convert::Options`,
 //! base images resolved over the bridge, one Solve per platform (all at once:
-//! [`super::platforms`]), and the `BuildResult` (refs, image configs, `refs.platforms`).
+//! [`super::platforms`]), and the `BuildResult` (refs, image and base image configs,
+//! `refs.platforms`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,6 +27,8 @@ use stagetrail_llb::pb;
 
 /// Metadata key of the image config (suffixed `/<platformID>` for multi-platform).
 const IMAGE_CONFIG_KEY: &str = "containerimage.config";
+/// Metadata key of the target's base image config (suffixed like [`IMAGE_CONFIG_KEY`]).
+const BASE_CONFIG_KEY: &str = "containerimage.base.config";
 /// Metadata key listing the result's platforms.
 const PLATFORMS_KEY: &str = "refs.platforms";
 
@@ -83,17 +86,20 @@ pub async fn build(
             attest_record::add_sbom_digests(bridge, &mut attest_plan, &b, &docs).await?;
             attestations.insert(id.clone(), docs);
         }
-        let config = serde_json::to_vec(&b.image_config).map_err(|e| {
-            Failure::new(
-                Code::Internal,
-                format!("cannot encode the image config: {e}"),
-            )
-        })?;
+        let key = |key: &str| {
+            if multi {
+                format!("{key}/{id}")
+            } else {
+                key.to_string()
+            }
+        };
+        metadata.insert(key(IMAGE_CONFIG_KEY), encode(&b.image_config)?);
+        if let Some(base) = &b.base_config {
+            metadata.insert(key(BASE_CONFIG_KEY), encode(base)?);
+        }
         if multi {
-            metadata.insert(format!("{IMAGE_CONFIG_KEY}/{id}"), config);
             refs.insert(id.clone(), ref_id);
         } else {
-            metadata.insert(IMAGE_CONFIG_KEY.to_string(), config);
             single = ref_id;
         }
         platforms.push(json!({"ID": id, "Platform": platform_json(&b.platform)}));
@@ -113,6 +119,16 @@ pub async fn build(
         },
         metadata,
         attestations,
+    })
+}
+
+/// An image config's bytes.
+fn encode(config: &serde_json::Value) -> Result<Vec<u8>, Failure> {
+    serde_json::to_vec(config).map_err(|e| {
+        Failure::new(
+            Code::Internal,
+            format!("cannot encode an image config: {e}"),
+        )
     })
 }
 

@@ -145,11 +145,26 @@ async fn returns_ref_config_and_platforms() {
     let res = r.result.expect("a result");
     assert!(matches!(res.result, Some(R::Ref(_))), "{res:?}");
     assert!(res.metadata.contains_key("containerimage.config"));
+    // The base image's config goes to the exporter, as the built-in frontend sends it.
+    let base: serde_json::Value =
+        serde_json::from_slice(&res.metadata["containerimage.base.config"]).expect("json");
+    assert_eq!(base["architecture"], "amd64");
     let platforms: serde_json::Value =
         serde_json::from_slice(&res.metadata["refs.platforms"]).expect("json");
     assert_eq!(platforms["Platforms"][0]["ID"], "linux/amd64");
     let log = fake.log.lock().expect("log");
     assert!(log.reads.contains(&".dockerignore".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scratch_has_no_base_config() {
+    let fake = Fake::full(&[(
+        "Dockerfile",
+        "FROM alpine AS a\nFROM scratch\nCOPY --from=a / /\n",
+    )]);
+    let res = run(&fake, Ok(opts(&[]))).await.result.expect("a result");
+    assert!(res.metadata.contains_key("containerimage.config"));
+    assert!(!res.metadata.contains_key("containerimage.base.config"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,6 +202,9 @@ async fn multi_platform_returns_refs_per_platform() {
     assert!(res
         .metadata
         .contains_key("containerimage.config/linux/arm64"));
+    assert!(res
+        .metadata
+        .contains_key("containerimage.base.config/linux/arm64"));
     let platforms: serde_json::Value =
         serde_json::from_slice(&res.metadata["refs.platforms"]).expect("json");
     assert_eq!(
