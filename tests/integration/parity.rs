@@ -178,7 +178,12 @@ fn parity_problems(
         }
         (b, o) => b.err().into_iter().chain(o.err()).collect(),
     };
-    let (b, o) = (logs::step_names(&builtin.log), logs::step_names(&ours.log));
+    let (mut b, mut o) = (logs::step_names(&builtin.log), logs::step_names(&ours.log));
+    if case.spec.from_steps {
+        let prefixed = !engine.is_some_and(|e| e.from_names_differ);
+        b.extend(logs::from_step_names(&builtin.log, prefixed));
+        o.extend(logs::from_step_names(&ours.log, prefixed));
+    }
     if b != o {
         problems.push("step names in the progress output differ (- builtin, + ours):".into());
         problems.extend(
@@ -279,6 +284,10 @@ cases! {
     case_62_step_names => "62-step-names",
     case_63_source_date_epoch => "63-source-date-epoch",
     case_64_xattrs_hardlinks => "64-xattrs-hardlinks",
+    case_65_multiplatform_order => "65-multiplatform-order",
+    case_66_automatic_args => "66-automatic-args",
+    case_67_source_date_epoch_base => "67-source-date-epoch-base",
+    case_68_shared_base_from_names => "68-shared-base-from-names",
     case_69_error_run_device => "69-error-run-device",
     case_70_onbuild_copy_from => "70-onbuild-copy-from",
 }

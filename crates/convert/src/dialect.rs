@@ -1,7 +1,8 @@
 //! Which release of BuildKit's built-in Dockerfile frontend a conversion imitates where their
 //! images differ. What changed between BuildKit 0.13 and 0.25 is the history text of `ARG`,
-//! `EXPOSE` and `RUN`, which ARGs a stage inherits from its base, and how ops are encoded (the
-//! same ops, but other bytes and so other digests).
+//! `EXPOSE` and `RUN`, which ARGs a stage inherits from its base, the automatic ARGs
+//! (`TARGETSTAGE`, `BUILDOSVERSION`, `TARGETOSVERSION`), and how ops are encoded (the same ops,
+//! but other bytes and so other digests).
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,7 +19,8 @@ pub enum Dialect {
     /// BuildKit 0.25 (Docker 28): `ARG NAME=value` with the value in effect (build-arg, default or
     /// global ARG), the ARG name unexpanded and its default expanded only when no build-arg
     /// overrides it; `EXPOSE [80/tcp …]` (the ports listed, not a set); `RUN |N` names each ARG once, and
-    /// a stage built `FROM` another stage inherits that stage's ARGs (BuildKit 0.14–0.18).
+    /// a stage built `FROM` another stage inherits that stage's ARGs (BuildKit 0.14–0.18);
+    /// automatic ARGs `TARGETSTAGE` (0.17), `BUILDOSVERSION` and `TARGETOSVERSION` (0.19).
     V0_25,
 }
 
@@ -83,6 +85,16 @@ impl Dialect {
         self >= Dialect::V0_25
     }
 
+    /// `TARGETSTAGE` is an automatic ARG (BuildKit ≥ 0.17).
+    pub(crate) fn defines_target_stage(self) -> bool {
+        self >= Dialect::V0_25
+    }
+
+    /// `BUILDOSVERSION` and `TARGETOSVERSION` are automatic ARGs (BuildKit ≥ 0.19).
+    pub(crate) fn defines_os_versions(self) -> bool {
+        self >= Dialect::V0_25
+    }
+
     /// `EXPOSE` history lists the ports, not a Go map of them (BuildKit ≥ 0.25).
     pub(crate) fn exposes_in_order(self) -> bool {
         self >= Dialect::V0_25
@@ -137,6 +149,8 @@ mod tests {
         assert!(!old.inherits_stage_args() && new.inherits_stage_args());
         assert!(!old.dedups_run_args() && new.dedups_run_args());
         assert!(!old.exposes_in_order() && new.exposes_in_order());
+        assert!(!old.defines_target_stage() && new.defines_target_stage());
+        assert!(!old.defines_os_versions() && new.defines_os_versions());
         assert_eq!(old.op_encoding(), OpEncoding::Gogo);
         assert_eq!(new.op_encoding(), OpEncoding::ProtobufGo);
     }

@@ -143,6 +143,7 @@ fn finish(ctx: &mut Ctx) -> Result<PlatformBuild, Error> {
         platform: target_platform,
         definition,
         image_config: ctx.states[t].image.to_json(),
+        base_config: ctx.states[t].base_img.as_ref().map(|img| img.to_json()),
         stages,
         context: ctx.build_context.clone(),
         outline: target_outline(ctx),

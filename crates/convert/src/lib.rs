@@ -56,6 +56,10 @@ pub struct PlatformBuild {
     pub definition: pb::Definition,
     /// Image config JSON (`dockerspec.DockerOCIImage` layout, Go field order).
     pub image_config: serde_json::Value,
+    /// The config of the image the target stage starts from (through its base stages), as
+    /// resolved; `None` for `scratch`. The exporter keeps that image's layers and history
+    /// timestamps out of `SOURCE_DATE_EPOCH` rewriting.
+    pub base_config: Option<serde_json::Value>,
     /// Every stage reachable from the target, dependency order, target last.
     pub stages: Vec<StageBuild>,
     /// The main build context as the build used it.

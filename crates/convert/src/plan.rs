@@ -90,14 +90,25 @@ impl Ctx<'_> {
 
     fn global_args(&mut self) {
         let s = self.s;
-        let mut meta: Vec<(String, Option<String>)> =
-            platform_args(&s.build_platform, &s.target_platform)
-                .into_iter()
-                .map(|(k, v)| {
-                    let v = s.opts.build_args.get(&k).cloned().unwrap_or(v);
-                    (k, Some(v))
-                })
-                .collect();
+        // Upstream names the target stage by `--target` as given, else the last stage's name.
+        let target_stage = s
+            .opts
+            .target
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .or_else(|| s.df.stages.last().and_then(|st| st.from.name.as_deref()));
+        let mut meta: Vec<(String, Option<String>)> = platform_args(
+            &s.build_platform,
+            &s.target_platform,
+            s.opts.dialect,
+            target_stage,
+        )
+        .into_iter()
+        .map(|(k, v)| {
+            let v = s.opts.build_args.get(&k).cloned().unwrap_or(v);
+            (k, Some(v))
+        })
+        .collect();
         // The expansion environment, kept up to date as ARGs are declared (rebuilding it for
         // each ARG made N global ARGs cost N² map inserts).
         let mut env: std::collections::BTreeMap<String, String> = meta

@@ -54,6 +54,7 @@ impl Ctx<'_> {
         if let Some(c) = self.named_context(&tagged_name, &platform, span)? {
             let d = &mut self.states[i];
             d.image = c.image.unwrap_or_else(|| Image::empty(&target));
+            d.base_img = Some(d.image.clone());
             d.state = c.state.with_platform(llb::pb::Platform::from(&platform));
             d.platform = Some(platform);
             d.base_kind = StageBase::Context(tagged.familiar_without_latest());

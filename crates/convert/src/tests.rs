@@ -278,6 +278,36 @@ fn resolver_pins_digests_and_inherits_config() {
 }
 
 #[test]
+fn the_target_carries_its_base_image_config() {
+    let created = "2026-12-06T10:00:00Z";
+    let r = MapResolver::from_json(&json!({
+        "docker.io/library/alpine:3.19": {"digest": null, "config": {
+            "created": created, "architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": ["sha256:1"]},
+            "history": [{"created": created, "created_by": "import"}]}}
+    }))
+    .unwrap();
+    // Through a base stage, with the base's own timestamps (upstream's immutable `baseImg`).
+    let df = "FROM alpine:3.19 AS base\nRUN x\nFROM base\nRUN y\n";
+    let c = conv_with(df, &opts(), &r).unwrap();
+    let base = c.builds[0].base_config.as_ref().expect("a base config");
+    assert_eq!(base["created"], json!(created));
+    assert_eq!(base["history"][0]["created_by"], json!("import"));
+    assert_eq!(base["rootfs"]["diff_ids"], json!(["sha256:1"]));
+    assert_eq!(
+        c.builds[0].image_config["history"].as_array().map(Vec::len),
+        Some(3)
+    );
+    let c = conv_with(
+        "FROM alpine:3.19 AS a\nFROM scratch\nCOPY --from=a / /\n",
+        &opts(),
+        &r,
+    )
+    .unwrap();
+    assert_eq!(c.builds[0].base_config, None);
+}
+
+#[test]
 fn multi_platform_fans_out_with_prefixed_names() {
     let mut o = opts();
     o.target_platforms = vec![
@@ -457,6 +487,33 @@ fn dialect_0_25_history() {
             "EXPOSE [53/udp 80/tcp 80/tcp]",
             "RUN |3 G=global EMPTY= L=b /bin/sh -c y # buildkit",
         ]
+    );
+}
+
+#[test]
+fn automatic_stage_and_os_version_args_are_0_25_only() {
+    let df = "FROM scratch AS base\nARG TARGETSTAGE TARGETOSVERSION BUILDOSVERSION\nRUN x\n\
+              FROM base AS app\n";
+    let run_env = |dialect: Dialect, target: Option<&str>| {
+        let o = Options {
+            dialect,
+            target: target.map(str::to_string),
+            ..opts()
+        };
+        let c = conv_with(df, &o, &NoResolver).expect("converts");
+        env_of(&execs(&c)[0])
+    };
+    let env = run_env(Dialect::V0_25, None);
+    for var in ["TARGETSTAGE=app", "TARGETOSVERSION=", "BUILDOSVERSION="] {
+        assert!(env.contains(&var.to_string()), "{var}: {env:?}");
+    }
+    let env = run_env(Dialect::V0_25, Some("base"));
+    assert!(env.contains(&"TARGETSTAGE=base".to_string()), "{env:?}");
+    let env = run_env(Dialect::V0_13, None);
+    assert!(
+        !env.iter()
+            .any(|e| e.starts_with("TARGETSTAGE") || e.contains("OSVERSION")),
+        "{env:?}"
     );
 }
 

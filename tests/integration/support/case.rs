@@ -30,6 +30,11 @@ pub struct Spec {
     /// `history[].created` and file mtimes must be equal too.
     #[serde(default)]
     pub compare_times: bool,
+    /// The case's base images are its own (`prepare`d, used by no other case), so the names of
+    /// its `FROM` steps are compared too: BuildKit names a vertex that several concurrent builds
+    /// share after the first build that loaded it.
+    #[serde(default)]
+    pub from_steps: bool,
     /// Where an engine's built-in frontend is older than the upstream behaviour we follow:
     /// engine (`STAGETRAIL_ENGINE`, e.g. `26`) → what is checked there instead.
     #[serde(default)]
@@ -54,6 +59,10 @@ pub struct EngineSpec {
     /// This engine's built-in frontend fails the case without naming a line (upstream fixed
     /// it since): ours must fail too, with `Dockerfile:<line>`.
     pub fails_at_line: Option<u32>,
+    /// The builtin's name of a `FROM` step differs on this engine (with `from_steps`, the step
+    /// is compared without its `[stage n/m]` part).
+    #[serde(default)]
+    pub from_names_differ: bool,
 }
 
 /// A helper image: the Dockerfile folder inside the case, pushed as `$STAGETRAIL_REGISTRY/<image>`.

@@ -49,6 +49,16 @@ pub fn normalize_descriptors(descriptors: &Value, times: bool) -> Value {
     v
 }
 
+/// The platforms in the order the index lists them.
+fn index_order(images: &BTreeMap<String, Image>) -> Vec<&str> {
+    let mut order: Vec<(usize, &str)> = images
+        .iter()
+        .map(|(platform, image)| (image.position, platform.as_str()))
+        .collect();
+    order.sort();
+    order.into_iter().map(|(_, platform)| platform).collect()
+}
+
 fn drop_key(v: &mut Value, key: &str) {
     match v {
         Value::Object(map) => {
@@ -68,6 +78,12 @@ pub fn compare(
     times: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
+    let (b, o) = (index_order(builtin), index_order(ours));
+    if b != o {
+        out.push(format!(
+            "the index lists other platforms or another order: builtin {b:?}, ours {o:?}"
+        ));
+    }
     let platforms: BTreeSet<&String> = builtin.keys().chain(ours.keys()).collect();
     for platform in platforms {
         match (builtin.get(platform), ours.get(platform)) {

@@ -5,16 +5,37 @@ use std::collections::BTreeMap;
 
 /// The build steps' vertex names (`[2/4] COPY  .`, `[stage 1/2] RUN …`), each vertex once,
 /// sorted (vertices run concurrently, so their order in the log is not fixed). `FROM` steps are
-/// left out: a base image several stages share is one vertex, and which stage's name BuildKit shows
-/// for it differs between the frontends (`[1/8] FROM` from the builtin, `[build 1/2] FROM` from
-/// ours) — a known difference, not yet imitated.
+/// left out (see [`from_step_names`]).
 pub fn step_names(log: &str) -> Vec<String> {
+    vertex_names(log, |name| is_step(name) && !is_from(name))
+}
+
+/// The `FROM` steps' vertex names, each vertex once, sorted; without their `[stage n/m] ` part
+/// unless `prefixed`. BuildKit shows a vertex that several builds run at once under the name the
+/// first of them gave it, and the debian base is in nearly every case: only a case whose base
+/// images are its own can compare these.
+pub fn from_step_names(log: &str, prefixed: bool) -> Vec<String> {
+    let mut names = vertex_names(log, |name| is_step(name) && is_from(name));
+    if !prefixed {
+        for name in &mut names {
+            if let Some((_, step)) = name.split_once("] ") {
+                *name = step.to_string();
+            }
+        }
+        names.sort();
+        names.dedup();
+    }
+    names
+}
+
+/// The names of the vertices `keep` accepts, each vertex once, sorted.
+fn vertex_names(log: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
     let mut by_vertex: BTreeMap<&str, &str> = BTreeMap::new();
     for line in log.lines() {
         let Some((id, rest)) = line.strip_prefix('#').and_then(|l| l.split_once(' ')) else {
             continue;
         };
-        if id.chars().all(|c| c.is_ascii_digit()) && is_step(rest) && !is_from(rest) {
+        if id.chars().all(|c| c.is_ascii_digit()) && keep(rest) {
             by_vertex.entry(id).or_insert(rest);
         }
     }
@@ -142,6 +163,18 @@ ERROR: failed to build: failed to solve: failed with build-arg:BUILDKIT_SYNTAX =
         assert_eq!(
             step_names(LOG),
             ["[2/3] RUN echo fine", "[stage-1 3/3] COPY  ."]
+        );
+    }
+
+    #[test]
+    fn from_steps_with_and_without_their_stage() {
+        assert_eq!(
+            from_step_names(LOG, true),
+            ["[1/3] FROM docker.io/library/debian:bookworm"]
+        );
+        assert_eq!(
+            from_step_names(LOG, false),
+            ["FROM docker.io/library/debian:bookworm"]
         );
     }
 

@@ -19,6 +19,9 @@ pub struct Image {
     /// Media types and annotations of the index(es), manifest, config and layers (no digests,
     /// no sizes: those follow from the bytes compared elsewhere).
     pub descriptors: Value,
+    /// Where the index lists this image among the layout's images (0 first; attestation
+    /// manifests are not counted).
+    pub position: usize,
 }
 
 /// Every image of the layout, keyed by platform (`linux/amd64`, `linux/arm/v7`).
@@ -72,6 +75,7 @@ fn walk(
                 .map(|l| json!({"mediaType": l["mediaType"], "annotations": l["annotations"]}))
                 .collect::<Vec<_>>()),
         });
+        image.position = out.len();
         let platform = platform_of(&desc["platform"])
             .unwrap_or_else(|| platform_of(&image.config).unwrap_or_default());
         if out.insert(platform.clone(), image).is_some() {
@@ -111,6 +115,7 @@ fn read_image(dir: &Path, manifest: &Value) -> Result<Image, String> {
         tree,
         layers,
         descriptors: Value::Null,
+        position: 0,
     })
 }
 

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tonic::transport::Channel;
@@ -38,14 +39,15 @@ pub struct Warning {
     pub ranges: Vec<pb::Range>,
 }
 
-/// A connected gateway client that has pinged the server.
-#[derive(Debug)]
+/// A connected gateway client that has pinged the server. Clones share the connection (their
+/// calls run concurrently over it) and the once-only `Return`.
+#[derive(Clone, Debug)]
 pub struct Bridge {
     client: LlbBridgeClient<Channel>,
     caps: CapSet,
     llb_caps: CapSet,
     version: Option<String>,
-    returned: AtomicBool,
+    returned: Arc<AtomicBool>,
 }
 
 impl Bridge {
@@ -75,7 +77,7 @@ impl Bridge {
             caps: CapSet::from_ping(&pong.frontend_api_caps, true),
             llb_caps: CapSet::from_ping(&pong.llb_caps, false),
             version,
-            returned: AtomicBool::new(false),
+            returned: Arc::new(AtomicBool::new(false)),
         })
     }
 

@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use prost::Message as _;
+use tokio::sync::watch;
 use tonic::{Request, Response, Status};
 
 use super::Bridge;
@@ -11,7 +14,12 @@ use crate::proto::fsutil::types::Stat;
 use crate::proto::gateway::llb_bridge_server::{LlbBridge, LlbBridgeServer};
 use crate::proto::gateway::{self as gw, *};
 use crate::proto::moby::buildkit::v1::{apicaps::ApiCap, types};
+use stagetrail_llb::pb;
 use std::result::Result;
+
+/// How long a held build Solve waits for the others before it goes on alone (a bound that
+/// lets a test of sequential Solves fail instead of hanging, never a wait that succeeds).
+const HOLD_BOUND: Duration = Duration::from_secs(30);
 
 /// What the fake server saw.
 #[derive(Debug, Default)]
@@ -34,6 +42,47 @@ pub struct Fake {
     pub files: BTreeMap<String, Vec<u8>>,
     /// Requests received.
     pub log: Arc<Mutex<Log>>,
+    /// When set, every Solve of a build (a definition with a `docker-image://` source) is held
+    /// until this many of them have been in flight at once, so a test tells concurrent Solves
+    /// from sequential ones by [`BuildSolves::most_at_once`], not by time.
+    pub hold_builds: Option<usize>,
+    /// The build Solves in flight.
+    pub build_solves: BuildSolves,
+}
+
+/// Build Solves in flight: `(now, most at once)`, watched by the held ones.
+#[derive(Clone, Debug)]
+pub struct BuildSolves(Arc<watch::Sender<(usize, usize)>>);
+
+impl Default for BuildSolves {
+    fn default() -> Self {
+        BuildSolves(Arc::new(watch::channel((0, 0)).0))
+    }
+}
+
+impl BuildSolves {
+    /// The most build Solves that were in flight at the same time.
+    pub fn most_at_once(&self) -> usize {
+        self.0.borrow().1
+    }
+
+    /// Counts one Solve in, waits until `hold` were in flight at once (bounded), counts it out.
+    async fn hold(&self, hold: usize) {
+        self.0.send_modify(|(now, most)| {
+            *now += 1;
+            *most = (*most).max(*now);
+        });
+        let mut rx = self.0.subscribe();
+        let _ = tokio::time::timeout(HOLD_BOUND, rx.wait_for(|(_, most)| *most >= hold)).await;
+        self.0.send_modify(|(now, _)| *now -= 1);
+    }
+}
+
+/// True when `req` solves a definition that starts from an image (a build, not a file load).
+fn is_build(req: &SolveRequest) -> bool {
+    let ops = req.definition.iter().flat_map(|d| &d.def);
+    ops.filter_map(|bytes| pb::Op::decode(bytes.as_slice()).ok())
+        .any(|op| matches!(op.op, Some(pb::op::Op::Source(s)) if s.identifier.starts_with("docker-image://")))
 }
 
 impl Fake {
@@ -58,6 +107,8 @@ impl Fake {
                 .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
                 .collect(),
             log: Arc::default(),
+            hold_builds: None,
+            build_solves: BuildSolves::default(),
         }
     }
 
@@ -102,8 +153,12 @@ impl LlbBridge for Fake {
     }
 
     async fn solve(&self, req: Request<SolveRequest>) -> Result<Response<SolveResponse>, Status> {
+        let req = req.into_inner();
+        if let Some(hold) = self.hold_builds.filter(|_| is_build(&req)) {
+            self.build_solves.hold(hold).await;
+        }
         let mut log = self.log();
-        log.solves.push(req.into_inner());
+        log.solves.push(req);
         let id = format!("ref{}", log.solves.len());
         Ok(Response::new(SolveResponse {
             r#ref: String::new(),

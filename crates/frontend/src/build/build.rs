@@ -1,8 +1,10 @@
 //! The build step of frontend mode: frontend options → `convert::Options`,
-//! base images resolved over the bridge, one Solve per platform, and the
-//! `BuildResult` (refs, image configs, `refs.platforms`).
+//! base images resolved over the bridge, one Solve per platform (all at once:
+//! [`super::platforms`]), and the `BuildResult` (refs, image and base image configs,
+//! `refs.platforms`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::json;
 use tokio::runtime::Handle;
@@ -11,7 +13,8 @@ use tonic::Code;
 use super::attest_record;
 use super::check_warnings;
 use super::failure::Failure;
-use super::sbom::{self, SbomRequest};
+use super::platforms::{solve_all, PlatformError, SolveSpec, Solved};
+use super::sbom::SbomRequest;
 use super::solve_errors::{needs_entitlement, solve_failure};
 use crate::bridge::caps::{ids, llb_ids};
 use crate::bridge::Bridge;
@@ -24,6 +27,8 @@ use stagetrail_llb::pb;
 
 /// Metadata key of the image config (suffixed `/<platformID>` for multi-platform).
 const IMAGE_CONFIG_KEY: &str = "containerimage.config";
+/// Metadata key of the target's base image config (suffixed like [`IMAGE_CONFIG_KEY`]).
+const BASE_CONFIG_KEY: &str = "containerimage.base.config";
 /// Metadata key listing the result's platforms.
 const PLATFORMS_KEY: &str = "refs.platforms";
 
@@ -58,29 +63,43 @@ pub async fn build(
     let mut metadata = BTreeMap::new();
     let mut platforms = Vec::new();
     let mut platform_ids = Vec::new();
-    for b in converted.builds {
+    let spec = Arc::new(SolveSpec {
+        opts: Arc::new(opts.clone()),
+        evaluate,
+        sbom,
+    });
+    let solved = solve_all(bridge, spec, converted.builds)
+        .await
+        .map_err(|e| match e {
+            PlatformError::Solve(e) => solve_failure(e, df, source),
+            PlatformError::Failed(f) => f,
+        })?;
+    for Solved {
+        build: b,
+        ref_id,
+        sbom_docs,
+    } in solved
+    {
         let id = b.platform.id();
         platform_ids.push(id.clone());
-        let ref_id = bridge
-            .solve_with(b.definition.clone(), &opts.cache_imports, evaluate)
-            .await
-            .map_err(|e| solve_failure(e, df, source))?;
-        if let Some(req) = &sbom {
-            let docs = sbom::attest(bridge, req, opts, &b).await?;
+        if let Some(docs) = sbom_docs {
             attest_record::add_sbom_digests(bridge, &mut attest_plan, &b, &docs).await?;
             attestations.insert(id.clone(), docs);
         }
-        let config = serde_json::to_vec(&b.image_config).map_err(|e| {
-            Failure::new(
-                Code::Internal,
-                format!("cannot encode the image config: {e}"),
-            )
-        })?;
+        let key = |key: &str| {
+            if multi {
+                format!("{key}/{id}")
+            } else {
+                key.to_string()
+            }
+        };
+        metadata.insert(key(IMAGE_CONFIG_KEY), encode(&b.image_config)?);
+        if let Some(base) = &b.base_config {
+            metadata.insert(key(BASE_CONFIG_KEY), encode(base)?);
+        }
         if multi {
-            metadata.insert(format!("{IMAGE_CONFIG_KEY}/{id}"), config);
             refs.insert(id.clone(), ref_id);
         } else {
-            metadata.insert(IMAGE_CONFIG_KEY.to_string(), config);
             single = ref_id;
         }
         platforms.push(json!({"ID": id, "Platform": platform_json(&b.platform)}));
@@ -100,6 +119,16 @@ pub async fn build(
         },
         metadata,
         attestations,
+    })
+}
+
+/// An image config's bytes.
+fn encode(config: &serde_json::Value) -> Result<Vec<u8>, Failure> {
+    serde_json::to_vec(config).map_err(|e| {
+        Failure::new(
+            Code::Internal,
+            format!("cannot encode an image config: {e}"),
+        )
     })
 }
 

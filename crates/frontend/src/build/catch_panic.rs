@@ -30,6 +30,14 @@ pub fn panic_message(panic: &(dyn Any + Send)) -> String {
         .unwrap_or_else(|| "a panic".into())
 }
 
+/// What the user is told when the frontend panicked: the panic's text and what to do.
+pub fn internal_error(panic: &(dyn Any + Send)) -> String {
+    format!(
+        "internal error in the stagetrail frontend: {}; please report it with the Dockerfile",
+        panic_message(panic)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

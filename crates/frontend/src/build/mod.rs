@@ -1,5 +1,6 @@
-//! The build: convert the Dockerfile, solve each platform, scan each stage for SBOMs, add our
-//! own attestations (build record, custom), and map solve errors back to Dockerfile lines.
+//! The build: convert the Dockerfile, solve the platforms (concurrently), scan each stage for
+//! SBOMs, add our own attestations (build record, custom), and map solve errors back to
+//! Dockerfile lines.
 
 mod attest_record;
 #[allow(clippy::module_inception)]
@@ -8,6 +9,7 @@ mod catch_panic;
 mod check_warnings;
 mod custom;
 mod failure;
+mod platforms;
 mod record_attestation;
 mod sbom;
 mod sbom_exec;

@@ -4,7 +4,7 @@
 use tonic::Code;
 
 use super::build::build;
-use super::catch_panic::{panic_message, CatchUnwind};
+use super::catch_panic::{internal_error, CatchUnwind};
 use crate::bridge::caps::ids;
 
 use super::failure::{source_info, Failure};
@@ -42,14 +42,7 @@ pub async fn serve(
     // A panic must come back to BuildKit as an error, not as a dead frontend process.
     let outcome = match CatchUnwind(Box::pin(build_or_fail(bridge, opts))).await {
         Ok(outcome) => outcome,
-        Err(panic) => Err(Failure::new(
-            Code::Internal,
-            format!(
-                "internal error in the stagetrail frontend: {}; please report it with the \
-                 Dockerfile",
-                panic_message(panic.as_ref())
-            ),
-        )),
+        Err(panic) => Err(Failure::new(Code::Internal, internal_error(panic.as_ref()))),
     };
     match outcome {
         Ok(res) => bridge.return_result(res).await,

@@ -145,11 +145,26 @@ async fn returns_ref_config_and_platforms() {
     let res = r.result.expect("a result");
     assert!(matches!(res.result, Some(R::Ref(_))), "{res:?}");
     assert!(res.metadata.contains_key("containerimage.config"));
+    // The base image's config goes to the exporter, as the built-in frontend sends it.
+    let base: serde_json::Value =
+        serde_json::from_slice(&res.metadata["containerimage.base.config"]).expect("json");
+    assert_eq!(base["architecture"], "amd64");
     let platforms: serde_json::Value =
         serde_json::from_slice(&res.metadata["refs.platforms"]).expect("json");
     assert_eq!(platforms["Platforms"][0]["ID"], "linux/amd64");
     let log = fake.log.lock().expect("log");
     assert!(log.reads.contains(&".dockerignore".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scratch_has_no_base_config() {
+    let fake = Fake::full(&[(
+        "Dockerfile",
+        "FROM alpine AS a\nFROM scratch\nCOPY --from=a / /\n",
+    )]);
+    let res = run(&fake, Ok(opts(&[]))).await.result.expect("a result");
+    assert!(res.metadata.contains_key("containerimage.config"));
+    assert!(!res.metadata.contains_key("containerimage.base.config"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,6 +202,9 @@ async fn multi_platform_returns_refs_per_platform() {
     assert!(res
         .metadata
         .contains_key("containerimage.config/linux/arm64"));
+    assert!(res
+        .metadata
+        .contains_key("containerimage.base.config/linux/arm64"));
     let platforms: serde_json::Value =
         serde_json::from_slice(&res.metadata["refs.platforms"]).expect("json");
     assert_eq!(
@@ -199,6 +217,51 @@ async fn multi_platform_returns_refs_per_platform() {
         resolved.contains(&"docker.io/library/alpine:latest"),
         "{resolved:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn platforms_are_solved_at_the_same_time() {
+    // Each platform's Solve is held until all three are in flight: one after another, the
+    // first would never see the others.
+    let fake = Fake {
+        hold_builds: Some(3),
+        ..Fake::full(&[("Dockerfile", "FROM alpine\nRUN echo hi\n")])
+    };
+    let requested = ["linux/arm/v7", "linux/amd64", "linux/arm64"];
+    let r = run(&fake, Ok(opts(&[("platform", &requested.join(","))]))).await;
+    assert_eq!(
+        fake.build_solves.most_at_once(),
+        3,
+        "the Solves did not overlap"
+    );
+    let res = r.result.expect("a result");
+    let Some(R::Refs(refs)) = &res.result else {
+        panic!("expected refs: {res:?}");
+    };
+    assert_eq!(refs.refs.len(), 3);
+    // Whichever finished first, the result lists the platforms in the order asked for.
+    let platforms: serde_json::Value =
+        serde_json::from_slice(&res.metadata["refs.platforms"]).expect("json");
+    let ids: Vec<&str> = platforms["Platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .map(|p| p["ID"].as_str().expect("ID"))
+        .collect();
+    assert_eq!(ids, requested);
+    for id in requested {
+        let config: serde_json::Value =
+            serde_json::from_slice(&res.metadata[&format!("containerimage.config/{id}")])
+                .expect("config");
+        assert_eq!(
+            format!(
+                "{}/{}",
+                config["os"].as_str().unwrap_or(""),
+                config["architecture"].as_str().unwrap_or("")
+            ),
+            id.trim_end_matches("/v7")
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
