@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::gitref::{git_source, parse_git_ref};
 use stagetrail_llb::{CopyInfo, FileActions, OpMeta, State};
+use stagetrail_oci::starts_with_tar_header;
 
 /// The file name an http(s) context is downloaded as (upstream's `DetectHTTPContext`).
 pub const HTTP_CONTEXT_FILENAME: &str = "context";
@@ -144,39 +145,7 @@ pub fn is_archive(header: &[u8]) -> bool {
         &[0x1F, 0x8B, 0x08],
         &[0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00],
     ];
-    MAGIC.iter().any(|m| header.starts_with(m)) || is_tar_header(header)
-}
-
-/// A 512-byte block whose checksum field matches its bytes (Go's `tar.Reader.Next` succeeding
-/// on the first header).
-fn is_tar_header(block: &[u8]) -> bool {
-    let Some(block) = block.get(..512) else {
-        return false;
-    };
-    if block.iter().all(|&b| b == 0) {
-        return false;
-    }
-    let field = &block[148..156];
-    let digits: String = field
-        .iter()
-        .map(|&b| b as char)
-        .filter(|c| c.is_ascii_digit())
-        .collect();
-    let Ok(recorded) = u64::from_str_radix(&digits, 8) else {
-        return false;
-    };
-    let unsigned: u64 = block
-        .iter()
-        .enumerate()
-        .map(|(i, &b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                b as u64
-            }
-        })
-        .sum();
-    recorded == unsigned
+    MAGIC.iter().any(|m| header.starts_with(m)) || starts_with_tar_header(header)
 }
 
 #[cfg(test)]
