@@ -306,7 +306,19 @@ fn main_context(
         .get("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR")
         .and_then(|v| parse_bool(v).ok())
         .unwrap_or(false);
-    MainContext::detect(value, keep_git_dir).ok_or_else(|| {
+    let context = MainContext::detect(value, keep_git_dir);
+    let before_fragment = value.split('#').next().unwrap_or(value);
+    if matches!(context, Some(MainContext::Git { .. })) && before_fragment.contains('?') {
+        return Err(bad(
+            context_key,
+            format!(
+                "git context {value:?}: query parameters (?ref=, ?subdir=, ?keep-git-dir=) are \
+                 not supported by stagetrail yet; write them as a fragment: URL#ref:subdir, and \
+                 --build-arg BUILDKIT_CONTEXT_KEEP_GIT_DIR=1"
+            ),
+        ));
+    }
+    context.ok_or_else(|| {
         bad(
             context_key,
             format!(

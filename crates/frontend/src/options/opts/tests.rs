@@ -345,6 +345,8 @@ fn remote_main_contexts() {
             ..
         }
     ));
+    let e = parse(&[("context", "git://127.0.0.1/repo.git?ref=main#x")]).unwrap_err();
+    assert!(e.message.contains("URL#ref:subdir"), "{}", e.message);
     let e = parse(&[("context", "ftp://example.com/ctx")]).unwrap_err();
     assert_eq!(e.key, "context");
     assert!(e.message.contains("neither a git URL nor an http(s) URL"));
