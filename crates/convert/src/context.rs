@@ -28,8 +28,12 @@ fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
         .collect()
 }
 
-/// The main build context source (`[internal] load build context`).
+/// The main build context: a git or http(s) context (see [`crate::remote`]), else the client's
+/// directory (`[internal] load build context`).
 pub(crate) fn main_context(opts: &Options, used: &BTreeSet<String>) -> llb::State {
+    if let Some(remote) = opts.main_context.state(opts.context_subdir.as_deref()) {
+        return remote;
+    }
     let mut attrs = BTreeMap::new();
     if let Some(sid) = &opts.session_id {
         attrs.insert("local.session".to_string(), sid.clone());
@@ -102,6 +106,7 @@ impl Ctx<'_> {
     ) -> Result<NamedCtx, Error> {
         let hint = "check the --build-context value";
         let sid = self.s.opts.session_id.clone();
+        let keep_git_dir = self.s.opts.dialect.named_git_context_keeps_git_dir();
         match value {
             NamedContext::Image(r) => {
                 if r == "scratch" {
@@ -129,10 +134,10 @@ impl Ctx<'_> {
                     image: Some(img),
                 })
             }
-            NamedContext::Git(v) => git_context(v, span),
+            NamedContext::Git(v) => git_context(v, keep_git_dir, span),
             NamedContext::Http(v) => {
                 if parse_git_ref(v).is_some() {
-                    return git_context(v, span);
+                    return git_context(v, keep_git_dir, span);
                 }
                 let state = llb::State::source(
                     v,
@@ -202,7 +207,7 @@ impl Ctx<'_> {
     }
 }
 
-fn git_context(v: &str, span: Span) -> Result<NamedCtx, Error> {
+fn git_context(v: &str, keep_git_dir: bool, span: Span) -> Result<NamedCtx, Error> {
     let g = parse_git_ref(v).ok_or_else(|| {
         err(
             span,
@@ -214,7 +219,7 @@ fn git_context(v: &str, span: Span) -> Result<NamedCtx, Error> {
     if !g.subdir.is_empty() {
         reference = format!("{reference}:{}", g.subdir);
     }
-    let (id, attrs) = git_source(&g.remote, &reference, true);
+    let (id, attrs) = git_source(&g.remote, &reference, keep_git_dir);
     let state = llb::State::source(
         &id,
         attrs,

@@ -56,6 +56,12 @@ impl Dialect {
         self < Dialect::V0_25
     }
 
+    /// A git named context (`--build-context name=git://…`) keeps its `.git` directory
+    /// (BuildKit 0.13's `DetectGitContext(v, true)`; 0.25 passes no keep-git-dir).
+    pub(crate) fn named_git_context_keeps_git_dir(self) -> bool {
+        self < Dialect::V0_25
+    }
+
     /// A stage built `FROM` another stage starts with that stage's ARGs (BuildKit ≥ 0.14).
     pub(crate) fn inherits_stage_args(self) -> bool {
         self >= Dialect::V0_25

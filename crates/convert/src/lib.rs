@@ -27,6 +27,7 @@ mod plan;
 mod platform;
 pub mod record;
 pub mod redact;
+pub mod remote;
 mod resolve;
 mod resolver;
 mod state;
@@ -37,6 +38,7 @@ pub use facts::{Input, InputKind, InputSource, InstructionFacts};
 pub use image::Image;
 pub use options::{NamedContext, Options};
 pub use platform::Platform;
+pub use remote::MainContext;
 pub use resolver::{MapResolver, NoResolver, ResolvedImage, Resolver};
 pub use state::{StageBase, Step, StepKind};
 

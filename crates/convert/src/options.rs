@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::dialect::Dialect;
 use super::platform::Platform;
+use super::remote::MainContext;
 use stagetrail_llb::pb;
 
 /// Where a named context (`--build-context name=…`, frontend opt `context:name`) comes from.
@@ -71,6 +72,10 @@ pub struct Options {
     pub named_contexts: BTreeMap<String, NamedContext>,
     /// `.dockerignore` patterns (already parsed).
     pub context_excludes: Vec<String>,
+    /// Where the main context comes from (frontend option `context`; local by default).
+    pub main_context: MainContext,
+    /// `contextsubdir`: only this directory of a git or http(s) main context is the context.
+    pub context_subdir: Option<String>,
     /// `local.session` attr on local sources.
     pub session_id: Option<String>,
     /// `no-cache`: Some(empty) = all stages, else the named stages.

@@ -49,3 +49,4 @@ pub use self::manifest::{Descriptor, FetchedManifest, ImageIndex, ImageManifest,
 pub use self::platform::{Platform, PlatformError};
 pub use self::reference::Reference;
 pub use self::source::{AnyImage, ImageSource, Limits};
+pub use self::tar::starts_with_header as starts_with_tar_header;

@@ -138,6 +138,14 @@ fn parse_size(field: &[u8]) -> Option<u64> {
     u64::from_str_radix(text, 8).ok()
 }
 
+/// Whether `bytes` start with a tar header block whose checksum matches (what Go's `tar.Reader.Next`
+/// accepts as a first header): how a tarball is told from other bytes.
+pub fn starts_with_header(bytes: &[u8]) -> bool {
+    bytes
+        .get(..512)
+        .is_some_and(|h| h.iter().any(|&b| b != 0) && check_checksum(h).is_ok())
+}
+
 fn check_checksum(header: &[u8]) -> std::result::Result<(), String> {
     let stored = parse_size(&header[148..156]).ok_or("bad checksum field (not a tar file?)")?;
     let sum: u64 = header

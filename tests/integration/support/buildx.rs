@@ -180,6 +180,32 @@ pub fn build(
     with_slot(|| run_logged(&mut cmd, &log, BUILD_TIMEOUT))
 }
 
+/// Builds the remote `context` (a git or http(s) URL, read by BuildKit itself) with `frontend` into an
+/// OCI layout folder at `dest`; `extra` buildx arguments come before the context.
+pub fn build_url(
+    context: &str,
+    frontend: &Frontend,
+    dest: &Path,
+    extra: &[&str],
+) -> Result<Outcome, String> {
+    let mut cmd = buildx();
+    cmd.arg("--provenance=false");
+    if let Frontend::Image(image) = frontend {
+        cmd.arg("--build-arg")
+            .arg(format!("BUILDKIT_SYNTAX={image}"));
+    }
+    cmd.args(extra);
+    cmd.arg("--output")
+        .arg(format!("type=oci,dest={},tar=false", dest.display()));
+    cmd.arg(context);
+    let side = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let log = dest.with_file_name(format!("{side}.log"));
+    with_slot(|| run_logged(&mut cmd, &log, BUILD_TIMEOUT))
+}
+
 /// `docker buildx build --progress=plain`.
 fn buildx() -> Command {
     let mut cmd = Command::new("docker");

@@ -11,9 +11,10 @@ use super::failure::{source_info, Failure};
 use super::subrequest;
 use crate::bridge::BuildResult;
 use crate::bridge::{transport, Bridge, BridgeError};
-use crate::options::load::{load_context_dockerignore, load_dockerfile};
+use crate::options::load::{load_context_dockerignore, load_dockerfile, settle_http_context};
 use crate::options::subrequests::{self, Request};
 use crate::options::{FrontendOpts, OptsError};
+use stagetrail_convert::MainContext;
 use stagetrail_dockerfile::{self as dockerfile, dockerignore};
 
 /// Caps without which stagetrail cannot build at all.
@@ -60,7 +61,7 @@ async fn build_or_fail(
     opts: Result<FrontendOpts, OptsError>,
 ) -> Result<BuildResult, Failure> {
     bridge.require_caps(REQUIRED_CAPS)?;
-    let opts = opts?;
+    let mut opts = opts?;
     let request = match opts.request_id.as_deref().map(|r| (r, Request::parse(r))) {
         None => None,
         Some((_, Some(Request::Describe))) => return Ok(subrequests::describe()),
@@ -72,14 +73,7 @@ async fn build_or_fail(
             ))
         }
     };
-    if let Some(ctx) = &opts.main_context {
-        return Err(Failure::new(
-            Code::Unimplemented,
-            format!(
-                "build context {ctx:?} (git or URL) is not supported by stagetrail yet; build from a local directory"
-            ),
-        ));
-    }
+    settle_http_context(bridge, &mut opts).await?;
     let loaded = load_dockerfile(bridge, &opts).await?;
     let text = String::from_utf8_lossy(&loaded.data).into_owned();
     let source = source_info(&opts, &loaded);
@@ -87,7 +81,10 @@ async fn build_or_fail(
     if let Some(request) = request {
         return subrequest::answer(bridge, &opts, request, &loaded, &parsed, &source).await;
     }
+    // Upstream applies no `.dockerignore` to a git or http(s) context (`MainContext` returns it
+    // as it is).
     let ignore = match &loaded.dockerignore {
+        _ if opts.convert.main_context != MainContext::Local => Vec::new(),
         Some(d) => d.clone(),
         None => load_context_dockerignore(bridge, &opts).await?,
     };

@@ -6,7 +6,12 @@ use std::collections::BTreeMap;
 use super::opts::FrontendOpts;
 use crate::bridge::caps::ids;
 use crate::bridge::{Bridge, BridgeError};
+use stagetrail_convert::remote::{is_archive, HTTP_CONTEXT_FILENAME};
+use stagetrail_convert::MainContext;
 use stagetrail_llb::{self as llb, pb, OpMeta, State};
+
+/// How many bytes of an http(s) context tell whether it is an archive (upstream reads 1024).
+const ARCHIVE_PEEK: i64 = 1024;
 
 /// The Dockerfile as read from the client.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,18 +51,46 @@ fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_string())
 }
 
-/// Reads the Dockerfile: from frontend input `dockerfile` when the client sent one
-/// (and `dockerfilekey` does not force the local), else from the local named by
-/// `dockerfilekey`; also reads `<filename>.dockerignore` from the same place.
+/// Downloads an http(s) main context and looks at its first bytes, as upstream's `initContext`:
+/// an archive is unpacked and is the context; any other download is the Dockerfile itself, whose
+/// name becomes `context`. Other contexts are left as they are.
+pub async fn settle_http_context(
+    bridge: &Bridge,
+    opts: &mut FrontendOpts,
+) -> Result<(), BridgeError> {
+    let Some(download) = opts.convert.main_context.http_download() else {
+        return Ok(());
+    };
+    let ref_id = bridge.solve(llb::marshal(&download, None)).await?;
+    let header = bridge
+        .read_file(&ref_id, HTTP_CONTEXT_FILENAME, Some((0, ARCHIVE_PEEK)))
+        .await?;
+    if let MainContext::Http { archive, .. } = &mut opts.convert.main_context {
+        *archive = is_archive(&header);
+        if !*archive {
+            opts.convert.filename = HTTP_CONTEXT_FILENAME.to_string();
+        }
+    }
+    Ok(())
+}
+
+/// Reads the Dockerfile: from a git or http(s) main context when there is one, else from
+/// frontend input `dockerfile` when the client sent one (unless `dockerfilekey` forces the
+/// local), else from the local named by `dockerfilekey`; also reads
+/// `<filename>.dockerignore` from the same place.
 pub async fn load_dockerfile(
     bridge: &Bridge,
     opts: &FrontendOpts,
 ) -> Result<LoadedDockerfile, BridgeError> {
     let filename = opts.convert.filename.as_str();
-    let mut input = None;
-    if !opts.force_local_dockerfile && bridge.has_cap(ids::FRONTEND_INPUTS) {
-        input = bridge.inputs().await?.remove(&opts.dockerfile_key);
-    }
+    let input = match opts.convert.main_context.source() {
+        _ if opts.force_local_dockerfile => None,
+        Some(remote) => Some(llb::marshal(&remote, None)),
+        None if bridge.has_cap(ids::FRONTEND_INPUTS) => {
+            bridge.inputs().await?.remove(&opts.dockerfile_key)
+        }
+        None => None,
+    };
     let lower = lowercase_fallback(filename);
     let definition = match input {
         Some(def) => def,

@@ -10,7 +10,7 @@ use super::values::{
 use super::workers::parse_workers;
 pub use super::workers::WorkerInfo;
 pub use crate::bridge::CacheImport;
-use stagetrail_convert::{Dialect, NamedContext, Options, Platform};
+use stagetrail_convert::{Dialect, MainContext, NamedContext, Options, Platform};
 
 /// Prefix of the environment variables that carry one `key=value` option each.
 pub const OPT_ENV_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
@@ -73,10 +73,6 @@ pub struct FrontendOpts {
     pub force_local_dockerfile: bool,
     /// `contextkey` (default `context`).
     pub context_key: String,
-    /// The value of the option named by `contextkey` (a git or http URL context), if any.
-    pub main_context: Option<String>,
-    /// `contextsubdir`.
-    pub context_subdir: Option<String>,
     /// `multi-platform` / `build-arg:BUILDKIT_MULTI_PLATFORM`, or more than one platform.
     pub multi_platform: bool,
     /// `image-resolve-mode`.
@@ -164,6 +160,8 @@ impl FrontendOpts {
             build_platform,
             named_contexts: named_contexts(opts)?,
             context_excludes: Vec::new(),
+            main_context: main_context(opts, &context_key)?,
+            context_subdir: non_empty("contextsubdir"),
             session_id: session_id.filter(|s| !s.is_empty()),
             no_cache: get("no-cache").map(|v| {
                 v.split(',')
@@ -197,9 +195,7 @@ impl FrontendOpts {
             workers,
             dockerfile_key: non_empty("dockerfilekey").unwrap_or_else(|| "dockerfile".to_string()),
             force_local_dockerfile: opts.contains_key("dockerfilekey"),
-            main_context: non_empty(&context_key),
             context_key,
-            context_subdir: non_empty("contextsubdir"),
             multi_platform,
             image_resolve_mode,
             cache_imports,
@@ -295,6 +291,42 @@ fn named_contexts(
         );
     }
     Ok(out)
+}
+
+/// The value of the option named by `contextkey`: a git or http(s) URL, or nothing (the client's
+/// directory). `BUILDKIT_CONTEXT_KEEP_GIT_DIR` that is not a boolean is ignored, as upstream.
+fn main_context(
+    opts: &BTreeMap<String, String>,
+    context_key: &str,
+) -> Result<MainContext, OptsError> {
+    let Some(value) = opts.get(context_key).filter(|v| !v.is_empty()) else {
+        return Ok(MainContext::Local);
+    };
+    let keep_git_dir = opts
+        .get("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR")
+        .and_then(|v| parse_bool(v).ok())
+        .unwrap_or(false);
+    let context = MainContext::detect(value, keep_git_dir);
+    let before_fragment = value.split('#').next().unwrap_or(value);
+    if matches!(context, Some(MainContext::Git { .. })) && before_fragment.contains('?') {
+        return Err(bad(
+            context_key,
+            format!(
+                "git context {value:?}: query parameters (?ref=, ?subdir=, ?keep-git-dir=) are \
+                 not supported by stagetrail yet; write them as a fragment: URL#ref:subdir, and \
+                 --build-arg BUILDKIT_CONTEXT_KEEP_GIT_DIR=1"
+            ),
+        ));
+    }
+    context.ok_or_else(|| {
+        bad(
+            context_key,
+            format!(
+                "build context {value:?} is neither a git URL nor an http(s) URL; build from a \
+                 local directory, a git repository (…repo.git#ref:subdir) or an http(s) tarball"
+            ),
+        )
+    })
 }
 
 fn attests(opts: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, OptsError> {

@@ -287,3 +287,47 @@ async fn each_warning_is_sent_once_with_its_source() {
     let def = log.solves[0].definition.as_ref().expect("definition");
     assert_eq!(w.digest, crate::options::load::head_digest(def));
 }
+
+/// The source identifiers of every op of solve `i`.
+fn solved_sources(fake: &Fake, i: usize) -> Vec<String> {
+    let log = fake.log.lock().expect("log");
+    let def = log.solves[i].definition.as_ref().expect("a definition");
+    def.def
+        .iter()
+        .filter_map(|b| pb::Op::decode(b.as_slice()).ok())
+        .filter_map(|op| match op.op {
+            Some(pb::op::Op::Source(s)) => Some(s.identifier),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn git_context_is_read_and_built_from_the_repository() {
+    let fake = Fake::full(&[
+        ("Dockerfile", "FROM scratch\nCOPY . /\n"),
+        (".dockerignore", "*\n"),
+    ]);
+    let url = "git://127.0.0.1:9418/repo.git#main:sub";
+    let r = run(&fake, Ok(opts(&[("context", url)]))).await;
+    assert!(r.result.is_some(), "{:?}", r.error);
+    assert_eq!(solved_sources(&fake, 0), [url]);
+    let last = fake.log.lock().expect("log").solves.len() - 1;
+    assert_eq!(solved_sources(&fake, last), [url]);
+    let reads = fake.log.lock().expect("log").reads.clone();
+    assert!(
+        !reads.contains(&".dockerignore".to_string()),
+        "upstream applies no .dockerignore to a git context: {reads:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_download_that_is_no_archive_is_the_dockerfile() {
+    let fake = Fake::full(&[("context", "FROM scratch\nLABEL a=b\n")]);
+    let url = "http://127.0.0.1:1/Dockerfile";
+    let r = run(&fake, Ok(opts(&[("context", url)]))).await;
+    assert!(r.result.is_some(), "{:?}", r.error);
+    assert_eq!(solved_sources(&fake, 0), [url]);
+    let reads = fake.log.lock().expect("log").reads.clone();
+    assert_eq!(reads[..2], ["context", "context"]);
+}

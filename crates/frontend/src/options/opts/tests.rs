@@ -39,7 +39,7 @@ fn defaults() {
     assert_eq!(o.dockerfile_key, "dockerfile");
     assert!(!o.force_local_dockerfile);
     assert_eq!(o.context_key, "context");
-    assert_eq!(o.main_context, None);
+    assert_eq!(o.convert.main_context, MainContext::Local);
     assert!(o.convert.target_platforms.is_empty());
     assert!(!o.multi_platform);
     assert_eq!(o.convert.no_cache, None);
@@ -102,8 +102,11 @@ fn every_listed_option() {
     assert_eq!(o.dockerfile_key, "df");
     assert!(o.force_local_dockerfile);
     assert_eq!(
-        o.main_context.as_deref(),
-        Some("https://example.com/ctx.tar")
+        o.convert.main_context,
+        MainContext::Http {
+            url: "https://example.com/ctx.tar".into(),
+            archive: false
+        }
     );
     assert_eq!(o.convert.target.as_deref(), Some("final"));
     let ids: Vec<_> = o
@@ -312,4 +315,39 @@ fn worker_platform_ids() {
     assert_eq!(p.id(), "linux/arm/v7");
     let platform = stagetrail_convert::Platform::parse(&p.id()).unwrap();
     assert_eq!(pb::Platform::from(&platform).variant, "v7");
+}
+
+#[test]
+fn remote_main_contexts() {
+    let o = parse(&[
+        ("context", "git://127.0.0.1:9418/repo.git#main:sub"),
+        ("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR", "1"),
+        ("contextsubdir", "app"),
+    ])
+    .unwrap();
+    assert_eq!(
+        o.convert.main_context,
+        MainContext::Git {
+            url: "git://127.0.0.1:9418/repo.git#main:sub".into(),
+            keep_git_dir: true
+        }
+    );
+    assert_eq!(o.convert.context_subdir.as_deref(), Some("app"));
+    let o = parse(&[
+        ("context", "git@github.com:a/b.git"),
+        ("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR", "maybe"),
+    ])
+    .unwrap();
+    assert!(matches!(
+        o.convert.main_context,
+        MainContext::Git {
+            keep_git_dir: false,
+            ..
+        }
+    ));
+    let e = parse(&[("context", "git://127.0.0.1/repo.git?ref=main#x")]).unwrap_err();
+    assert!(e.message.contains("URL#ref:subdir"), "{}", e.message);
+    let e = parse(&[("context", "ftp://example.com/ctx")]).unwrap_err();
+    assert_eq!(e.key, "context");
+    assert!(e.message.contains("neither a git URL nor an http(s) URL"));
 }
