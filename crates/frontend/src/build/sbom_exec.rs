@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use tonic::Code;
 
 use super::failure::Failure;
+use crate::bridge::caps::llb_ids;
 use crate::bridge::Bridge;
 use crate::options::FrontendOpts;
 use crate::proto::{gateway as gw, pb};
@@ -58,9 +59,21 @@ fn command(binary: &str, vulndb: bool) -> Vec<String> {
     args
 }
 
+/// How BuildKit caches the scanner exec.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExecCache {
+    /// Run it again whatever the cache holds (upstream does so when the target or a scanned
+    /// stage is `--no-cache`).
+    pub ignore: bool,
+    /// Key it by the mounted states' own cache keys, not by a checksum of every file they hold
+    /// (which BuildKit computes for each read-only bind unless told otherwise, reading every byte
+    /// of every stage: most of what `--sbom=true` used to cost). Needs the engine's
+    /// `exec.mount.cache.content` cap.
+    pub no_content_hash: bool,
+}
+
 /// The scanner exec's outputs with the predicate type of their statements: SPDX, CycloneDX and,
-/// with `vulndb` (the OSV database's filesystem), vuln/v1. `ignore_cache` re-runs it (upstream
-/// does so when the target or a scanned stage is `--no-cache`).
+/// with `vulndb` (the OSV database's filesystem), vuln/v1.
 pub fn scanner_states(
     image: &str,
     binary: &str,
@@ -68,8 +81,13 @@ pub fn scanner_states(
     plan: &ScanPlan,
     states: &BTreeMap<String, llb::State>,
     vulndb: Option<&llb::State>,
-    ignore_cache: bool,
+    cache: ExecCache,
 ) -> Result<Vec<(llb::State, &'static str)>, String> {
+    let read_only = if cache.no_content_hash {
+        MountKind::BindNoContentCache
+    } else {
+        MountKind::Bind
+    };
     let plan_json = serde_json::to_vec(plan).map_err(|e| format!("cannot encode the plan: {e}"))?;
     let plan_state = llb::State::scratch().file(
         llb::FileActions::new().mkfile(llb::MkfileInfo {
@@ -92,7 +110,7 @@ pub fn scanner_states(
         source: plan_state,
         selector: String::new(),
         readonly: true,
-        kind: MountKind::Bind,
+        kind: read_only.clone(),
     }];
     for (key, st) in states {
         mounts.push(Mount {
@@ -100,7 +118,7 @@ pub fn scanner_states(
             source: st.clone(),
             selector: String::new(),
             readonly: true,
-            kind: MountKind::Bind,
+            kind: read_only.clone(),
         });
     }
     if let Some(db) = vulndb {
@@ -109,7 +127,7 @@ pub fn scanner_states(
             source: db.clone(),
             selector: String::new(),
             readonly: true,
-            kind: MountKind::Bind,
+            kind: read_only.clone(),
         });
     }
     let mut outputs = vec![(OUT_SPDX, SPDX), (OUT_CDX, CYCLONEDX)];
@@ -130,7 +148,7 @@ pub fn scanner_states(
         plan.platform,
         states.len()
     ));
-    op_meta.ignore_cache = ignore_cache;
+    op_meta.ignore_cache = cache.ignore;
     let exec = Exec {
         meta: pb::Meta {
             args: command(binary, vulndb.is_some()),
@@ -197,21 +215,16 @@ pub async fn attest(
     } else {
         format!("{reference}@{digest}")
     };
-    let ignore_cache = opts
-        .convert
-        .no_cache
-        .as_ref()
-        .is_some_and(|l| l.is_empty() || plan.stages.iter().any(|s| l.contains(&s.name)));
-    let outputs = scanner_states(
-        &pinned,
-        &binary,
-        &platform,
-        plan,
-        states,
-        vulndb,
-        ignore_cache,
-    )
-    .map_err(internal)?;
+    let cache = ExecCache {
+        ignore: opts
+            .convert
+            .no_cache
+            .as_ref()
+            .is_some_and(|l| l.is_empty() || plan.stages.iter().any(|s| l.contains(&s.name))),
+        no_content_hash: bridge.has_llb_cap(llb_ids::EXEC_MOUNT_CONTENT_CACHE),
+    };
+    let outputs = scanner_states(&pinned, &binary, &platform, plan, states, vulndb, cache)
+        .map_err(internal)?;
     let mut out = Vec::new();
     for (st, predicate) in outputs {
         let id = bridge.solve(llb::marshal(&st, None)).await?;
@@ -264,7 +277,7 @@ mod tests {
             llb::OpMeta::default(),
         );
         let states = BTreeMap::from([("stage-0".to_string(), img)]);
-        let run = |db| {
+        let run_with = |db, cache| {
             scanner_states(
                 "example.com/stagetrail:1",
                 "/bin/stagetrail",
@@ -272,10 +285,11 @@ mod tests {
                 &plan,
                 &states,
                 db,
-                false,
+                cache,
             )
             .unwrap()
         };
+        let run = |db| run_with(db, ExecCache::default());
         let outputs = run(None);
         let types: Vec<&str> = outputs.iter().map(|o| o.1).collect();
         assert_eq!(types, [SPDX, CYCLONEDX]);
@@ -285,6 +299,25 @@ mod tests {
         assert!(dump.contains("docker-image://example.com/stagetrail:1"));
         assert!(dump.contains("\"readonly\":true"));
         assert!(!dump.contains(VULNDB_DIR), "{dump}");
+        assert!(!dump.contains("contentCache"), "{dump}");
+
+        // On an engine with the cap, no read-only mount is checksummed for the cache key.
+        let cache = ExecCache {
+            no_content_hash: true,
+            ..ExecCache::default()
+        };
+        let def = llb::marshal(&run_with(None, cache)[0].0, None);
+        let dump = llb::dump_json(&def);
+        let exec = dump
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|op| op["op"]["exec"].is_object())
+            .unwrap();
+        for m in exec["op"]["exec"]["mounts"].as_array().unwrap() {
+            let off = m["contentCache"] == "OFF";
+            assert_eq!(off, m["readonly"] == true, "{m}");
+        }
 
         // With the OSV database: mounted read-only, and a third output for the statements.
         let db = llb::State::source(

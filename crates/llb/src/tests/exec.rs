@@ -250,3 +250,35 @@ fn writable_bind_without_output_gets_skip_output() {
         .unwrap();
     assert_eq!((src.readonly, src.output), (false, -1));
 }
+
+#[test]
+fn bind_without_content_cache_turns_the_content_hash_off() {
+    let base = image("alpine:latest");
+    let ctx = local("context");
+    let mut exec = sh("ls /src");
+    exec.mounts = vec![Mount {
+        kind: MountKind::BindNoContentCache,
+        ..bind("/src", &ctx, true)
+    }];
+    let out = base.run(exec);
+    assert!(out.mounts[0].is_none());
+    let op = op_of(&out.root);
+    let src = exec_of(&op)
+        .mounts
+        .iter()
+        .find(|m| m.dest == "/src")
+        .unwrap();
+    assert_eq!(
+        (src.readonly, src.output, src.content_cache),
+        (true, -1, pb::MountContentCache::Off as i32)
+    );
+    let def = marshal(&out.root, None);
+    assert!(caps_of(&def, &out.root).contains(&"exec.mount.cache.content".to_string()));
+    // A plain bind leaves it at the default (BuildKit hashes a read-only bind's content).
+    let plain = base.run(Exec {
+        mounts: vec![bind("/src", &ctx, true)],
+        ..sh("ls /src")
+    });
+    let op = op_of(&plain.root);
+    assert!(exec_of(&op).mounts.iter().all(|m| m.content_cache == 0));
+}
