@@ -68,7 +68,9 @@ pub struct ExecCache {
     /// Key it by the mounted states' own cache keys, not by a checksum of every file they hold
     /// (which BuildKit computes for each read-only bind unless told otherwise, reading every byte
     /// of every stage: most of what `--sbom=true` used to cost). Needs the engine's
-    /// `exec.mount.cache.content` cap.
+    /// `exec.mount.cache.content` cap. Local sources (the context, a local named context, the
+    /// OSV database) keep the checksum: their own key names the client session, which changes
+    /// with every build, so without it an unchanged rebuild would scan them again.
     pub no_content_hash: bool,
 }
 
@@ -83,10 +85,15 @@ pub fn scanner_states(
     vulndb: Option<&llb::State>,
     cache: ExecCache,
 ) -> Result<Vec<(llb::State, &'static str)>, String> {
-    let read_only = if cache.no_content_hash {
-        MountKind::BindNoContentCache
-    } else {
-        MountKind::Bind
+    let read_only = |st: &llb::State| {
+        let local = st
+            .source_identifier()
+            .is_some_and(|id| id.starts_with("local://"));
+        if cache.no_content_hash && !local {
+            MountKind::BindNoContentCache
+        } else {
+            MountKind::Bind
+        }
     };
     let plan_json = serde_json::to_vec(plan).map_err(|e| format!("cannot encode the plan: {e}"))?;
     let plan_state = llb::State::scratch().file(
@@ -106,11 +113,11 @@ pub fn scanner_states(
         llb::OpMeta::named(format!("[internal] stagetrail scanner {image}")),
     );
     let mut mounts = vec![Mount {
+        kind: read_only(&plan_state),
         dest: PLAN_DIR.into(),
         source: plan_state,
         selector: String::new(),
         readonly: true,
-        kind: read_only.clone(),
     }];
     for (key, st) in states {
         mounts.push(Mount {
@@ -118,7 +125,7 @@ pub fn scanner_states(
             source: st.clone(),
             selector: String::new(),
             readonly: true,
-            kind: read_only.clone(),
+            kind: read_only(st),
         });
     }
     if let Some(db) = vulndb {
@@ -127,7 +134,7 @@ pub fn scanner_states(
             source: db.clone(),
             selector: String::new(),
             readonly: true,
-            kind: read_only.clone(),
+            kind: read_only(db),
         });
     }
     let mut outputs = vec![(OUT_SPDX, SPDX), (OUT_CDX, CYCLONEDX)];
@@ -301,24 +308,6 @@ mod tests {
         assert!(!dump.contains(VULNDB_DIR), "{dump}");
         assert!(!dump.contains("contentCache"), "{dump}");
 
-        // On an engine with the cap, no read-only mount is checksummed for the cache key.
-        let cache = ExecCache {
-            no_content_hash: true,
-            ..ExecCache::default()
-        };
-        let def = llb::marshal(&run_with(None, cache)[0].0, None);
-        let dump = llb::dump_json(&def);
-        let exec = dump
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|op| op["op"]["exec"].is_object())
-            .unwrap();
-        for m in exec["op"]["exec"]["mounts"].as_array().unwrap() {
-            let off = m["contentCache"] == "OFF";
-            assert_eq!(off, m["readonly"] == true, "{m}");
-        }
-
         // With the OSV database: mounted read-only, and a third output for the statements.
         let db = llb::State::source(
             "local://stagetrail-vulndb",
@@ -332,5 +321,25 @@ mod tests {
         let dump = llb::dump_json(&llb::marshal(&outputs[2].0, None)).to_string();
         assert!(dump.contains("local://stagetrail-vulndb"), "{dump}");
         assert!(dump.contains(OUT_VULN), "{dump}");
+
+        // On an engine with the cap, no read-only mount is checksummed for the cache key but
+        // the local OSV database's (its source key changes with every client session).
+        let cache = ExecCache {
+            no_content_hash: true,
+            ..ExecCache::default()
+        };
+        let def = llb::marshal(&run_with(Some(&db), cache)[0].0, None);
+        let dump = llb::dump_json(&def);
+        let exec = dump
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|op| op["op"]["exec"].is_object())
+            .unwrap();
+        for m in exec["op"]["exec"]["mounts"].as_array().unwrap() {
+            let off = m["contentCache"] == "OFF";
+            let unhashed = m["readonly"] == true && m["dest"] != VULNDB_DIR;
+            assert_eq!(off, unhashed, "{m}");
+        }
     }
 }
