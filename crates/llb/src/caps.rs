@@ -36,6 +36,7 @@ pub(crate) const EXEC_MOUNT_TMPFS: &str = "exec.mount.tmpfs";
 pub(crate) const EXEC_MOUNT_TMPFS_SIZE: &str = "exec.mount.tmpfs.size";
 pub(crate) const EXEC_MOUNT_SECRET: &str = "exec.mount.secret";
 pub(crate) const EXEC_MOUNT_SSH: &str = "exec.mount.ssh";
+pub(crate) const EXEC_MOUNT_CONTENT_CACHE: &str = "exec.mount.cache.content";
 pub(crate) const EXEC_SECRET_ENV: &str = "exec.secretenv";
 
 pub(crate) const FILE_BASE: &str = "file.base";

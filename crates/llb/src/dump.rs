@@ -225,6 +225,10 @@ fn mount_json(m: &pb::Mount) -> Value {
             ("optional", b(o.optional)),
         ])
     };
+    let content_cache = (m.content_cache != 0).then(|| {
+        let name = pb::MountContentCache::try_from(m.content_cache).map(|t| t.as_str_name());
+        enum_json(name, m.content_cache)
+    });
     obj([
         ("input", always(m.input)),
         ("selector", s(&m.selector)),
@@ -242,6 +246,7 @@ fn mount_json(m: &pb::Mount) -> Value {
         ("secretOpt", m.secret_opt.as_ref().map(secret)),
         ("SSHOpt", m.ssh_opt.as_ref().map(ssh)),
         ("resultID", s(&m.result_id)),
+        ("contentCache", content_cache),
     ])
 }
 

@@ -49,6 +49,11 @@ pub enum MountKind {
     Bind,
     /// Writable bind whose changes are discarded: no output (Go's `ForceNoOutput`).
     BindNoOutput,
+    /// Bind whose content is not hashed into the exec's cache key (Go's
+    /// `llb.ContentCache(llb.MountContentCacheOff)`, cap `exec.mount.cache.content`): BuildKit
+    /// then keys the exec by the mounted state's own cache key instead of checksumming every
+    /// file under it, which a read-only bind otherwise gets.
+    BindNoContentCache,
     /// Persistent cache directory.
     Cache {
         /// Cache id.
@@ -190,6 +195,10 @@ impl State {
                     pm.input = inputs.add(m.source);
                     if pm.input >= 0 {
                         caps.insert(caps::EXEC_MOUNT_BIND);
+                    }
+                    if matches!(m.kind, MountKind::BindNoContentCache) {
+                        pm.content_cache = pb::MountContentCache::Off as i32;
+                        caps.insert(caps::EXEC_MOUNT_CONTENT_CACHE);
                     }
                     if !m.readonly && !matches!(m.kind, MountKind::BindNoOutput) {
                         pm.output = next_output;

@@ -117,6 +117,15 @@ impl State {
         self.out.as_ref().map(|o| o.index)
     }
 
+    /// The identifier of the source op this state is the output of (`docker-image://…`,
+    /// `local://…`); `None` for scratch and every other op.
+    pub fn source_identifier(&self) -> Option<&str> {
+        match &self.out.as_ref()?.node.op.op {
+            Some(pb::op::Op::Source(src)) => Some(&src.identifier),
+            _ => None,
+        }
+    }
+
     /// The platform this state carries, if any.
     pub fn platform(&self) -> Option<&pb::Platform> {
         self.platform.as_ref()

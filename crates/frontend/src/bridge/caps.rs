@@ -39,6 +39,9 @@ pub mod llb_ids {
     /// Checksums on image sources: new in BuildKit 0.25 (not in 0.24), it tells a 0.25 or later
     /// daemon apart, whatever version string a distribution's build reports.
     pub const SOURCE_IMAGE_CHECKSUM: &str = "source.image.checksum";
+    /// `Mount.contentCache`: an exec may turn off the checksum of a read-only bind's whole
+    /// content that BuildKit otherwise adds to the exec's cache key.
+    pub const EXEC_MOUNT_CONTENT_CACHE: &str = "exec.mount.cache.content";
 }
 
 /// The caps every server had before caps were announced (used when Ping lists none).

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use tonic::Code;
 
 use super::failure::Failure;
+use crate::bridge::caps::llb_ids;
 use crate::bridge::Bridge;
 use crate::options::FrontendOpts;
 use crate::proto::{gateway as gw, pb};
@@ -58,9 +59,23 @@ fn command(binary: &str, vulndb: bool) -> Vec<String> {
     args
 }
 
+/// How BuildKit caches the scanner exec.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExecCache {
+    /// Run it again whatever the cache holds (upstream does so when the target or a scanned
+    /// stage is `--no-cache`).
+    pub ignore: bool,
+    /// Key it by the mounted states' own cache keys, not by a checksum of every file they hold
+    /// (which BuildKit computes for each read-only bind unless told otherwise, reading every byte
+    /// of every stage: most of what `--sbom=true` used to cost). Needs the engine's
+    /// `exec.mount.cache.content` cap. Local sources (the context, a local named context, the
+    /// OSV database) keep the checksum: their own key names the client session, which changes
+    /// with every build, so without it an unchanged rebuild would scan them again.
+    pub no_content_hash: bool,
+}
+
 /// The scanner exec's outputs with the predicate type of their statements: SPDX, CycloneDX and,
-/// with `vulndb` (the OSV database's filesystem), vuln/v1. `ignore_cache` re-runs it (upstream
-/// does so when the target or a scanned stage is `--no-cache`).
+/// with `vulndb` (the OSV database's filesystem), vuln/v1.
 pub fn scanner_states(
     image: &str,
     binary: &str,
@@ -68,8 +83,18 @@ pub fn scanner_states(
     plan: &ScanPlan,
     states: &BTreeMap<String, llb::State>,
     vulndb: Option<&llb::State>,
-    ignore_cache: bool,
+    cache: ExecCache,
 ) -> Result<Vec<(llb::State, &'static str)>, String> {
+    let read_only = |st: &llb::State| {
+        let local = st
+            .source_identifier()
+            .is_some_and(|id| id.starts_with("local://"));
+        if cache.no_content_hash && !local {
+            MountKind::BindNoContentCache
+        } else {
+            MountKind::Bind
+        }
+    };
     let plan_json = serde_json::to_vec(plan).map_err(|e| format!("cannot encode the plan: {e}"))?;
     let plan_state = llb::State::scratch().file(
         llb::FileActions::new().mkfile(llb::MkfileInfo {
@@ -88,11 +113,11 @@ pub fn scanner_states(
         llb::OpMeta::named(format!("[internal] stagetrail scanner {image}")),
     );
     let mut mounts = vec![Mount {
+        kind: read_only(&plan_state),
         dest: PLAN_DIR.into(),
         source: plan_state,
         selector: String::new(),
         readonly: true,
-        kind: MountKind::Bind,
     }];
     for (key, st) in states {
         mounts.push(Mount {
@@ -100,7 +125,7 @@ pub fn scanner_states(
             source: st.clone(),
             selector: String::new(),
             readonly: true,
-            kind: MountKind::Bind,
+            kind: read_only(st),
         });
     }
     if let Some(db) = vulndb {
@@ -109,7 +134,7 @@ pub fn scanner_states(
             source: db.clone(),
             selector: String::new(),
             readonly: true,
-            kind: MountKind::Bind,
+            kind: read_only(db),
         });
     }
     let mut outputs = vec![(OUT_SPDX, SPDX), (OUT_CDX, CYCLONEDX)];
@@ -130,7 +155,7 @@ pub fn scanner_states(
         plan.platform,
         states.len()
     ));
-    op_meta.ignore_cache = ignore_cache;
+    op_meta.ignore_cache = cache.ignore;
     let exec = Exec {
         meta: pb::Meta {
             args: command(binary, vulndb.is_some()),
@@ -197,21 +222,16 @@ pub async fn attest(
     } else {
         format!("{reference}@{digest}")
     };
-    let ignore_cache = opts
-        .convert
-        .no_cache
-        .as_ref()
-        .is_some_and(|l| l.is_empty() || plan.stages.iter().any(|s| l.contains(&s.name)));
-    let outputs = scanner_states(
-        &pinned,
-        &binary,
-        &platform,
-        plan,
-        states,
-        vulndb,
-        ignore_cache,
-    )
-    .map_err(internal)?;
+    let cache = ExecCache {
+        ignore: opts
+            .convert
+            .no_cache
+            .as_ref()
+            .is_some_and(|l| l.is_empty() || plan.stages.iter().any(|s| l.contains(&s.name))),
+        no_content_hash: bridge.has_llb_cap(llb_ids::EXEC_MOUNT_CONTENT_CACHE),
+    };
+    let outputs = scanner_states(&pinned, &binary, &platform, plan, states, vulndb, cache)
+        .map_err(internal)?;
     let mut out = Vec::new();
     for (st, predicate) in outputs {
         let id = bridge.solve(llb::marshal(&st, None)).await?;
@@ -264,7 +284,7 @@ mod tests {
             llb::OpMeta::default(),
         );
         let states = BTreeMap::from([("stage-0".to_string(), img)]);
-        let run = |db| {
+        let run_with = |db, cache| {
             scanner_states(
                 "example.com/stagetrail:1",
                 "/bin/stagetrail",
@@ -272,10 +292,11 @@ mod tests {
                 &plan,
                 &states,
                 db,
-                false,
+                cache,
             )
             .unwrap()
         };
+        let run = |db| run_with(db, ExecCache::default());
         let outputs = run(None);
         let types: Vec<&str> = outputs.iter().map(|o| o.1).collect();
         assert_eq!(types, [SPDX, CYCLONEDX]);
@@ -285,6 +306,7 @@ mod tests {
         assert!(dump.contains("docker-image://example.com/stagetrail:1"));
         assert!(dump.contains("\"readonly\":true"));
         assert!(!dump.contains(VULNDB_DIR), "{dump}");
+        assert!(!dump.contains("contentCache"), "{dump}");
 
         // With the OSV database: mounted read-only, and a third output for the statements.
         let db = llb::State::source(
@@ -299,5 +321,25 @@ mod tests {
         let dump = llb::dump_json(&llb::marshal(&outputs[2].0, None)).to_string();
         assert!(dump.contains("local://stagetrail-vulndb"), "{dump}");
         assert!(dump.contains(OUT_VULN), "{dump}");
+
+        // On an engine with the cap, no read-only mount is checksummed for the cache key but
+        // the local OSV database's (its source key changes with every client session).
+        let cache = ExecCache {
+            no_content_hash: true,
+            ..ExecCache::default()
+        };
+        let def = llb::marshal(&run_with(Some(&db), cache)[0].0, None);
+        let dump = llb::dump_json(&def);
+        let exec = dump
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|op| op["op"]["exec"].is_object())
+            .unwrap();
+        for m in exec["op"]["exec"]["mounts"].as_array().unwrap() {
+            let off = m["contentCache"] == "OFF";
+            let unhashed = m["readonly"] == true && m["dest"] != VULNDB_DIR;
+            assert_eq!(off, unhashed, "{m}");
+        }
     }
 }

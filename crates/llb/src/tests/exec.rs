@@ -231,22 +231,44 @@ fn writable_mount_output_is_a_usable_state() {
     assert_eq!(term.inputs[0].index, 1);
 }
 
-#[test]
-fn writable_bind_without_output_gets_skip_output() {
-    let base = image("alpine:latest");
+/// Runs `cmd` on alpine with the context bound at `/src` as `kind`: the exec's output and the
+/// `/src` mount as marshalled.
+fn run_with_src(cmd: &str, kind: MountKind, readonly: bool) -> (ExecOutput, pb::Mount) {
     let ctx = local("context");
-    let mut exec = sh("touch /src/x");
+    let mut exec = sh(cmd);
     exec.mounts = vec![Mount {
-        kind: MountKind::BindNoOutput,
-        ..bind("/src", &ctx, false)
+        kind,
+        ..bind("/src", &ctx, readonly)
     }];
-    let out = base.run(exec);
-    assert!(out.mounts[0].is_none());
+    let out = image("alpine:latest").run(exec);
     let op = op_of(&out.root);
     let src = exec_of(&op)
         .mounts
         .iter()
         .find(|m| m.dest == "/src")
-        .unwrap();
+        .unwrap()
+        .clone();
+    (out, src)
+}
+
+#[test]
+fn writable_bind_without_output_gets_skip_output() {
+    let (out, src) = run_with_src("touch /src/x", MountKind::BindNoOutput, false);
+    assert!(out.mounts[0].is_none());
     assert_eq!((src.readonly, src.output), (false, -1));
+}
+
+#[test]
+fn bind_without_content_cache_turns_the_content_hash_off() {
+    let (out, src) = run_with_src("ls /src", MountKind::BindNoContentCache, true);
+    assert!(out.mounts[0].is_none());
+    assert_eq!(
+        (src.readonly, src.output, src.content_cache),
+        (true, -1, pb::MountContentCache::Off as i32)
+    );
+    let def = marshal(&out.root, None);
+    assert!(caps_of(&def, &out.root).contains(&"exec.mount.cache.content".to_string()));
+    // A plain bind leaves it at the default (BuildKit hashes a read-only bind's content).
+    let (_, plain) = run_with_src("ls /src", MountKind::Bind, true);
+    assert_eq!(plain.content_cache, 0);
 }
