@@ -115,3 +115,46 @@ pub const EXPOSE_INVALID_FORMAT: Rule = rule(
     "IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release",
     "https://docs.docker.com/go/dockerfile/rule/expose-invalid-format/",
 );
+/// A variable used before any `ARG`/`ENV` (or the base image) defines it.
+pub const UNDEFINED_VAR: Rule = rule(
+    "UndefinedVar",
+    "Variables should be defined before their use",
+    "https://docs.docker.com/go/dockerfile/rule/undefined-var/",
+);
+/// `FROM` uses a variable no global `ARG` declares.
+pub const UNDEFINED_ARG_IN_FROM: Rule = rule(
+    "UndefinedArgInFrom",
+    "FROM command must use declared ARGs",
+    "https://docs.docker.com/go/dockerfile/rule/undefined-arg-in-from/",
+);
+/// `FROM` with the global ARGs' defaults names no valid image.
+pub const INVALID_DEFAULT_ARG_IN_FROM: Rule = rule(
+    "InvalidDefaultArgInFrom",
+    "Default value for global ARG results in an empty or invalid base image name",
+    "https://docs.docker.com/go/dockerfile/rule/invalid-default-arg-in-from/",
+);
+/// `FROM --platform=$TARGETPLATFORM`.
+pub const REDUNDANT_TARGET_PLATFORM: Rule = rule(
+    "RedundantTargetPlatform",
+    "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior",
+    "https://docs.docker.com/go/dockerfile/rule/redundant-target-platform/",
+);
+/// `FROM --platform=linux/amd64` in a stage whose name does not say so.
+pub const FROM_PLATFORM_FLAG_CONST_DISALLOWED: Rule = rule(
+    "FromPlatformFlagConstDisallowed",
+    "FROM --platform flag should not use a constant value",
+    "https://docs.docker.com/go/dockerfile/rule/from-platform-flag-const-disallowed/",
+);
+/// The resolved base image is of another OS or architecture than the stage's (no URL upstream).
+pub const INVALID_BASE_IMAGE_PLATFORM: Rule = rule(
+    "InvalidBaseImagePlatform",
+    "Base image platform does not match expected target platform",
+    "",
+);
+/// `COPY`/`ADD` of a context path that `.dockerignore` excludes.
+pub const COPY_IGNORED_FILE: Rule = Rule {
+    name: "CopyIgnoredFile",
+    description: "Attempting to Copy file that is excluded by .dockerignore",
+    url: "https://docs.docker.com/go/dockerfile/rule/copy-ignored-file/",
+    experimental: true,
+};

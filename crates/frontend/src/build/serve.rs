@@ -11,10 +11,10 @@ use super::failure::{source_info, Failure};
 use super::subrequest;
 use crate::bridge::BuildResult;
 use crate::bridge::{transport, Bridge, BridgeError};
-use crate::options::load::{load_context_dockerignore, load_dockerfile};
+use crate::options::load::{context_excludes, load_dockerfile};
 use crate::options::subrequests::{self, Request};
 use crate::options::{FrontendOpts, OptsError};
-use stagetrail_dockerfile::{self as dockerfile, dockerignore};
+use stagetrail_dockerfile as dockerfile;
 
 /// Caps without which stagetrail cannot build at all.
 const REQUIRED_CAPS: &[&str] = &[
@@ -94,11 +94,7 @@ async fn build_or_fail(
     if let Some(request) = request {
         return subrequest::answer(bridge, &opts, request, &loaded, &parsed, &source).await;
     }
-    let ignore = match &loaded.dockerignore {
-        Some(d) => d.clone(),
-        None => load_context_dockerignore(bridge, &opts).await?,
-    };
-    let excludes = dockerignore::parse(&String::from_utf8_lossy(&ignore));
+    let excludes = context_excludes(bridge, &opts, &loaded).await?;
     build(bridge, &opts, &loaded, &parsed, excludes, &source).await
 }
 

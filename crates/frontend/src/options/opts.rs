@@ -164,6 +164,7 @@ impl FrontendOpts {
             build_platform,
             named_contexts: named_contexts(opts)?,
             context_excludes: Vec::new(),
+            all_stages: false,
             session_id: session_id.filter(|s| !s.is_empty()),
             no_cache: get("no-cache").map(|v| {
                 v.split(',')
