@@ -277,7 +277,7 @@ fn lower(
         let ignored: Vec<_> = cfg
             .sources
             .iter()
-            .filter(|s| !is_http(s) && !(cfg.is_add && parse_git_ref(s).is_some()))
+            .filter(|s| !(is_http(s) || cfg.is_add && parse_git_ref(s).is_some()))
             .filter_map(|s| {
                 found::ignored_source(cfg.is_add, s, &ctx.s.opts.context_excludes, span)
             })

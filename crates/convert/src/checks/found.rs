@@ -112,18 +112,9 @@ pub fn base_platform(
     if (os.is_empty() && arch.is_empty()) || (os == expected.os && arch == expected.architecture) {
         return None;
     }
-    let actual = match Platform::parse(
-        &[os, arch, variant]
-            .join("/")
-            .trim_end_matches('/')
-            .to_string(),
-    ) {
-        Ok(p) => p.id(),
-        Err(_) => [os, arch, variant]
-            .join("/")
-            .trim_end_matches('/')
-            .to_string(),
-    };
+    let written = [os, arch, variant].join("/");
+    let written = written.trim_end_matches('/');
+    let actual = Platform::parse(written).map_or_else(|_| written.to_string(), |p| p.id());
     let detail = format!(
         "Base image {name} was pulled with platform {}, expected {} for current build",
         go_quote(&actual),
