@@ -1,5 +1,7 @@
 # check=experimental=all
 FROM scratch AS base
 COPY a b/ /x/
-COPY --from=base /x /y
 ADD ./logs/app.log /
+
+FROM base
+COPY --from=base /x /y

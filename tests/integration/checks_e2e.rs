@@ -219,17 +219,24 @@ fn plain_build(s: &Stack, dir: &Path, frontend: Option<&str>) -> (bool, Vec<Stri
     (ok, lines, log)
 }
 
+/// Builds `text` (with a file `a` in its context) with both frontends, which must succeed:
+/// (the built-in frontend's warning lines, ours).
+fn both_build(s: &Stack, ours: &str, name: &str, text: &str) -> (Vec<String>, Vec<String>) {
+    let dir = context(name, text);
+    std::fs::write(dir.join("a"), "a\n").unwrap();
+    let (builtin_ok, builtin, log) = plain_build(s, &dir, None);
+    assert!(builtin_ok, "{log}");
+    let (ok, got, log) = plain_build(s, &dir, Some(ours));
+    assert!(ok, "{log}");
+    (builtin, got)
+}
+
 #[test]
 fn warnings_of_a_normal_build_e2e() {
     let s = stack();
     let ours = s.frontend();
     let text = "from scratch AS Base\nMAINTAINER me\nCOPY a /a\nCMD echo hi\nEXPOSE 80/TCP\nFROM scratch AS unused\nCMD echo\n";
-    let dir = context("check-build", text);
-    std::fs::write(dir.join("a"), "a\n").unwrap();
-    let (builtin_ok, builtin, log) = plain_build(&s, &dir, None);
-    assert!(builtin_ok, "{log}");
-    let (ok, got, log) = plain_build(&s, &dir, Some(&ours));
-    assert!(ok, "{log}");
+    let (builtin, got) = both_build(&s, &ours, "check-build", text);
     if s.engine_major() >= 28 {
         assert!(builtin.len() >= 5, "{builtin:?}");
         assert_eq!(got, builtin);
@@ -245,12 +252,7 @@ fn warnings_of_a_normal_build_e2e() {
     // The rules the conversion finds: from the FROM lines and the dispatched instructions.
     let text = "FROM --platform=linux/amd64 scratch${version} AS build\nCOPY a$undefined /a\n\
                 FROM --platform=$TARGETPLATFORM scratch\nARG V=$NOPE\nCOPY --from=build /a /a\n";
-    let dir = context("check-build-values", text);
-    std::fs::write(dir.join("a"), "a\n").unwrap();
-    let (builtin_ok, builtin, log) = plain_build(&s, &dir, None);
-    assert!(builtin_ok, "{log}");
-    let (ok, got, log) = plain_build(&s, &dir, Some(&ours));
-    assert!(ok, "{log}");
+    let (builtin, got) = both_build(&s, &ours, "check-build-values", text);
     if s.engine_major() >= 28 {
         assert_eq!(builtin.len(), 5, "{builtin:?}");
         assert_eq!(got, builtin);

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use super::rules::*;
 use super::Warning;
-use stagetrail_dockerfile::ast::{Command, Span};
+use stagetrail_dockerfile::ast::{Command, SourcesAndDest, Span};
 use stagetrail_dockerfile::expand::{go_quote, Env, Lexer};
 use stagetrail_dockerfile::{csv, dockerignore, suggest};
 use stagetrail_oci::reference::Reference;
@@ -178,32 +178,10 @@ impl Scope<'_> {
                 }
             }
             Command::Add(a) => {
-                words.extend(a.chown.as_deref());
-                words.extend(a.chmod.as_deref());
-                words.extend(a.checksum.as_deref());
-                words.extend(a.paths.sources.iter().map(String::as_str));
-                words.push(&a.paths.dest);
-                raw.extend(
-                    a.paths
-                        .heredocs
-                        .iter()
-                        .filter(|h| h.expand)
-                        .map(|h| h.content.as_str()),
-                );
+                let flags = [&a.chown, &a.chmod, &a.checksum];
+                copy_words(&flags, &a.paths, &mut words, &mut raw);
             }
-            Command::Copy(c) => {
-                words.extend(c.chown.as_deref());
-                words.extend(c.chmod.as_deref());
-                words.extend(c.paths.sources.iter().map(String::as_str));
-                words.push(&c.paths.dest);
-                raw.extend(
-                    c.paths
-                        .heredocs
-                        .iter()
-                        .filter(|h| h.expand)
-                        .map(|h| h.content.as_str()),
-                );
-            }
+            Command::Copy(c) => copy_words(&[&c.chown, &c.chmod], &c.paths, &mut words, &mut raw),
             Command::Run(r) => {
                 let fields: Vec<String> = r
                     .mounts
@@ -232,6 +210,21 @@ impl Scope<'_> {
         }
         out
     }
+}
+
+/// The words of `COPY`/`ADD` upstream expands: the `flags` in order, the sources, the
+/// destination; and the heredoc bodies it expands raw.
+fn copy_words<'c>(
+    flags: &[&'c Option<String>],
+    paths: &'c SourcesAndDest,
+    words: &mut Vec<&'c str>,
+    raw: &mut Vec<&'c str>,
+) {
+    words.extend(flags.iter().filter_map(|f| f.as_deref()));
+    words.extend(paths.sources.iter().map(String::as_str));
+    words.push(&paths.dest);
+    let bodies = paths.heredocs.iter().filter(|h| h.expand);
+    raw.extend(bodies.map(|h| h.content.as_str()));
 }
 
 /// CopyIgnoredFile: a context source (`COPY`/`ADD` without `--from`, expanded; no URL) that

@@ -24,6 +24,13 @@ const fn rule(name: &'static str, description: &'static str, url: &'static str) 
     }
 }
 
+const fn experimental(name: &'static str, description: &'static str, url: &'static str) -> Rule {
+    Rule {
+        experimental: true,
+        ..rule(name, description, url)
+    }
+}
+
 /// `FROM … AS Name`.
 pub const STAGE_NAME_CASING: Rule = rule(
     "StageNameCasing",
@@ -97,12 +104,11 @@ pub const SECRETS_USED_IN_ARG_OR_ENV: Rule = rule(
     "https://docs.docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/",
 );
 /// A comment above `FROM … AS name` / `ARG name` that is no `# name description`.
-pub const INVALID_DEFINITION_DESCRIPTION: Rule = Rule {
-    name: "InvalidDefinitionDescription",
-    description: "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`. If this is not intended to be a description comment, add an empty line or comment between the instruction and the comment.",
-    url: "https://docs.docker.com/go/dockerfile/rule/invalid-definition-description/",
-    experimental: true,
-};
+pub const INVALID_DEFINITION_DESCRIPTION: Rule = experimental(
+    "InvalidDefinitionDescription",
+    "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`. If this is not intended to be a description comment, add an empty line or comment between the instruction and the comment.",
+    "https://docs.docker.com/go/dockerfile/rule/invalid-definition-description/",
+);
 /// `EXPOSE 80/TCP`.
 pub const EXPOSE_PROTO_CASING: Rule = rule(
     "ExposeProtoCasing",
@@ -152,9 +158,8 @@ pub const INVALID_BASE_IMAGE_PLATFORM: Rule = rule(
     "",
 );
 /// `COPY`/`ADD` of a context path that `.dockerignore` excludes.
-pub const COPY_IGNORED_FILE: Rule = Rule {
-    name: "CopyIgnoredFile",
-    description: "Attempting to Copy file that is excluded by .dockerignore",
-    url: "https://docs.docker.com/go/dockerfile/rule/copy-ignored-file/",
-    experimental: true,
-};
+pub const COPY_IGNORED_FILE: Rule = experimental(
+    "CopyIgnoredFile",
+    "Attempting to Copy file that is excluded by .dockerignore",
+    "https://docs.docker.com/go/dockerfile/rule/copy-ignored-file/",
+);
