@@ -1,7 +1,10 @@
 //! Build checks through our frontend against the engine's built-in Dockerfile frontend, on the
-//! real stack: every Dockerfile of `tests/e2e-checks/` with `--call=check,format=json` (the
+//! real stack: every `NAME.Dockerfile` of `tests/e2e-checks/` (built as `Dockerfile` of a
+//! context that holds `NAME.dockerignore` as its `.dockerignore` when there is one, with the
+//! build arg `BASE` naming the stack's Debian image) with `--call=check,format=json` (the
 //! same warnings, sources and build error; the source's LLB definition names the client
-//! session, so only its presence is compared) and as text, with the same exit status; the
+//! session, so only its presence is compared) and as text, with the same exit status — and
+//! the corpus shows every one of upstream's 22 rules in at least two files; the
 //! `BUILDKIT_DOCKERFILE_CHECK` build arg; and the warnings a normal build prints, and its
 //! failure under `error=true`. Engine 26's buildx 0.13 and BuildKit 0.13 have no lint
 //! subrequest: there the built-in frontend refuses it, ours answers it and buildx 0.13 prints our
@@ -15,6 +18,33 @@ use crate::record_e2e::buildx;
 use crate::subrequests_e2e::{call, context, Called};
 use crate::support::stack::{stack, Stack};
 
+/// Every rule of BuildKit 0.25's Dockerfile frontend.
+const RULES: [&str; 22] = [
+    "StageNameCasing",
+    "FromAsCasing",
+    "NoEmptyContinuation",
+    "ConsistentInstructionCasing",
+    "DuplicateStageName",
+    "ReservedStageName",
+    "JSONArgsRecommended",
+    "MaintainerDeprecated",
+    "UndefinedArgInFrom",
+    "WorkdirRelativePath",
+    "UndefinedVar",
+    "MultipleInstructionsDisallowed",
+    "LegacyKeyValueFormat",
+    "InvalidBaseImagePlatform",
+    "RedundantTargetPlatform",
+    "SecretsUsedInArgOrEnv",
+    "InvalidDefaultArgInFrom",
+    "FromPlatformFlagConstDisallowed",
+    "CopyIgnoredFile",
+    "InvalidDefinitionDescription",
+    "ExposeProtoCasing",
+    "ExposeInvalidFormat",
+];
+
+/// (name, Dockerfile) of the corpus, sorted.
 fn corpus() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e-checks");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -32,6 +62,18 @@ fn corpus() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The build context of corpus file `name`: its Dockerfile and `NAME.dockerignore`, if any.
+fn corpus_context(name: &str, text: &str) -> PathBuf {
+    let dir = context(&format!("check-{name}"), text);
+    let ignore = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e-checks")
+        .join(format!("{name}.dockerignore"));
+    if let Ok(patterns) = std::fs::read_to_string(ignore) {
+        std::fs::write(dir.join(".dockerignore"), patterns).unwrap();
+    }
+    dir
+}
+
 /// The JSON result with each source's definition replaced by whether it was there.
 fn normalized(c: &Called, what: &str) -> Value {
     let mut v: Value = serde_json::from_str(c.stdout.trim())
@@ -43,7 +85,8 @@ fn normalized(c: &Called, what: &str) -> Value {
     v
 }
 
-fn assert_same_check(s: &Stack, ours: &str, name: &str, dir: &Path, extra: &[&str]) {
+/// Asserts equal `--call=check` answers (JSON and text); the built-in frontend's JSON.
+fn assert_same_check(s: &Stack, ours: &str, name: &str, dir: &Path, extra: &[&str]) -> Value {
     let builtin = call(s, dir, None, "check,format=json", extra);
     let got = call(s, dir, Some(ours), "check,format=json", extra);
     let what = format!("{name} {extra:?}");
@@ -61,6 +104,7 @@ fn assert_same_check(s: &Stack, ours: &str, name: &str, dir: &Path, extra: &[&st
     let got_text = call(s, dir, Some(ours), "check", extra);
     pretty_assertions::assert_eq!(got_text.stdout, builtin_text.stdout, "{what}: text");
     assert_eq!(got_text.code, builtin_text.code, "{what}: text exit status");
+    normalized(&builtin, &what)
 }
 
 #[test]
@@ -72,7 +116,7 @@ fn check_corpus_e2e() {
     if s.engine_major() < 28 {
         let mut with_warnings = 0;
         for (name, text) in &corpus {
-            let dir = context(&format!("check-{name}"), text);
+            let dir = corpus_context(name, text);
             let builtin = call(&s, &dir, None, "lint,format=json", &[]);
             assert_ne!(builtin.code, 0, "{name}: BuildKit 0.13 has no lint");
             assert!(
@@ -96,10 +140,28 @@ fn check_corpus_e2e() {
         assert!(with_warnings >= 10, "{with_warnings}");
         return;
     }
+    let mut files_of: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
     for (name, text) in &corpus {
-        let dir = context(&format!("check-{name}"), text);
-        assert_same_check(&s, &ours, name, &dir, &[]);
+        let dir = corpus_context(name, text);
+        let builtin = assert_same_check(&s, &ours, name, &dir, &[]);
+        for w in builtin["warnings"].as_array().into_iter().flatten() {
+            let rule = w["ruleName"].as_str().unwrap_or_default();
+            let files = files_of
+                .entry(RULES.iter().find(|r| **r == rule).unwrap_or(&"?"))
+                .or_default();
+            if !files.contains(&name.as_str()) {
+                files.push(name);
+            }
+        }
     }
+    for rule in RULES {
+        let files = files_of.get(rule).cloned().unwrap_or_default();
+        assert!(files.len() >= 2, "{rule} is in {files:?} only");
+    }
+    assert!(
+        !files_of.contains_key("?"),
+        "a rule not in RULES: {files_of:?}"
+    );
 }
 
 #[test]
@@ -157,17 +219,24 @@ fn plain_build(s: &Stack, dir: &Path, frontend: Option<&str>) -> (bool, Vec<Stri
     (ok, lines, log)
 }
 
+/// Builds `text` (with a file `a` in its context) with both frontends, which must succeed:
+/// (the built-in frontend's warning lines, ours).
+fn both_build(s: &Stack, ours: &str, name: &str, text: &str) -> (Vec<String>, Vec<String>) {
+    let dir = context(name, text);
+    std::fs::write(dir.join("a"), "a\n").unwrap();
+    let (builtin_ok, builtin, log) = plain_build(s, &dir, None);
+    assert!(builtin_ok, "{log}");
+    let (ok, got, log) = plain_build(s, &dir, Some(ours));
+    assert!(ok, "{log}");
+    (builtin, got)
+}
+
 #[test]
 fn warnings_of_a_normal_build_e2e() {
     let s = stack();
     let ours = s.frontend();
     let text = "from scratch AS Base\nMAINTAINER me\nCOPY a /a\nCMD echo hi\nEXPOSE 80/TCP\nFROM scratch AS unused\nCMD echo\n";
-    let dir = context("check-build", text);
-    std::fs::write(dir.join("a"), "a\n").unwrap();
-    let (builtin_ok, builtin, log) = plain_build(&s, &dir, None);
-    assert!(builtin_ok, "{log}");
-    let (ok, got, log) = plain_build(&s, &dir, Some(&ours));
-    assert!(ok, "{log}");
+    let (builtin, got) = both_build(&s, &ours, "check-build", text);
     if s.engine_major() >= 28 {
         assert!(builtin.len() >= 5, "{builtin:?}");
         assert_eq!(got, builtin);
@@ -178,6 +247,18 @@ fn warnings_of_a_normal_build_e2e() {
             got.iter().any(|l| l.contains("MaintainerDeprecated")),
             "{got:?}"
         );
+    }
+
+    // The rules the conversion finds: from the FROM lines and the dispatched instructions.
+    let text = "FROM --platform=linux/amd64 scratch${version} AS build\nCOPY a$undefined /a\n\
+                FROM --platform=$TARGETPLATFORM scratch\nARG V=$NOPE\nCOPY --from=build /a /a\n";
+    let (builtin, got) = both_build(&s, &ours, "check-build-values", text);
+    if s.engine_major() >= 28 {
+        assert_eq!(builtin.len(), 5, "{builtin:?}");
+        assert_eq!(got, builtin);
+    } else {
+        assert!(builtin.is_empty(), "{builtin:?}");
+        assert_eq!(got.len(), 5, "{got:?}");
     }
 
     let dir = context(

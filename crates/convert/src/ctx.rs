@@ -4,11 +4,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::checks::found::Scope;
+use super::checks::{At, Finding, Warning};
+use super::lower_arg::NON_ENV_ARGS;
 use super::options::Options;
 use super::outline::ArgInfo;
 use super::platform::Platform;
 use super::resolver::{ResolvedImage, Resolver};
-use super::state::StageState;
+use super::state::{EnvList, StageState};
 use stagetrail_dockerfile::ast::Dockerfile;
 use stagetrail_dockerfile::expand::Lexer;
 use stagetrail_llb as llb;
@@ -53,6 +56,10 @@ pub(crate) struct Ctx<'a> {
     /// Bytes of environment copied into exec ops and of history text written so far (bounded
     /// by [`MAX_EMITTED_BYTES`]).
     pub emitted: usize,
+    /// The build checks this pass found (they outlive a failed pass).
+    pub lint: &'a mut Vec<Finding>,
+    /// The stage and slot ([`At::Dispatch`]) of the instruction being dispatched.
+    pub lint_slot: (usize, usize),
 }
 
 /// The most bytes of environment (copied into every `RUN`) and history text one conversion
@@ -66,6 +73,37 @@ pub const MAX_EMITTED_BYTES: usize = 16 << 20;
 pub const MAX_INHERITED_HISTORY: usize = 200_000;
 
 impl Ctx<'_> {
+    /// Records build-check warnings found at `at`.
+    pub fn found(&mut self, at: At, warnings: impl IntoIterator<Item = Warning>) {
+        self.lint
+            .extend(warnings.into_iter().map(|warning| Finding { at, warning }));
+    }
+
+    /// What UndefinedVar looks variables up in for state `i`: `env` (else the state's
+    /// environment); the ARGs the state declared are never reported.
+    pub fn lint_scope<'c>(&'c self, i: usize, env: Option<&'c EnvList>) -> Scope<'c> {
+        let d = &self.states[i];
+        let env = env.unwrap_or(&d.env);
+        Scope {
+            lexer: &self.lexer,
+            env,
+            names: env.0.iter().map(|(k, _)| k.as_str()).collect(),
+            declared: d
+                .inherited_args
+                .iter()
+                .chain(&d.build_args)
+                .map(|(k, _)| k.as_str())
+                .chain(NON_ENV_ARGS.iter().copied())
+                .collect(),
+        }
+    }
+
+    /// Records warnings found at `step` of the instruction being dispatched.
+    pub fn found_at_step(&mut self, step: usize, warnings: impl IntoIterator<Item = Warning>) {
+        let (stage, slot) = self.lint_slot;
+        self.found(At::Dispatch(stage, slot, step), warnings);
+    }
+
     /// Resolves an image once per reference and platform.
     pub fn resolve(
         &mut self,

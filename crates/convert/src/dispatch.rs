@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::checks::{step, Finding};
 use super::context::main_context;
 use super::ctx::{Ctx, Setup, MAX_EMITTED_BYTES, MAX_INHERITED_HISTORY};
 use super::facts::InstructionFacts;
@@ -41,7 +42,9 @@ fn run_pass<'a>(
     s: &'a Setup<'a>,
     build_context: llb::State,
     cache: &'a mut BTreeMap<(String, String), Result<ResolvedImage, String>>,
+    lint: &'a mut Vec<Finding>,
 ) -> Result<Ctx<'a>, Error> {
+    lint.clear();
     let mut ctx = Ctx {
         s,
         lexer: Lexer::new(s.df.directives.escape),
@@ -59,6 +62,8 @@ fn run_pass<'a>(
         cache,
         inherited: 0,
         emitted: 0,
+        lint,
+        lint_slot: (0, 0),
     };
     ctx.plan()?;
     ctx.resolve_bases()?;
@@ -69,26 +74,26 @@ fn run_pass<'a>(
         }
     }
     for i in 0..ctx.states.len() {
-        if ctx.reachable.contains(&i) && !ctx.states[i].done {
+        if (ctx.reachable.contains(&i) || s.opts.all_stages) && !ctx.states[i].done {
             dispatch_stage(&mut ctx, i)?;
         }
     }
     Ok(ctx)
 }
 
-/// Converts the Dockerfile for one target platform.
-pub(crate) fn build_platform(s: &Setup) -> Result<PlatformBuild, Error> {
+/// Converts the Dockerfile for one target platform; `lint` gets the build checks it found.
+pub(crate) fn build_platform(s: &Setup, lint: &mut Vec<Finding>) -> Result<PlatformBuild, Error> {
     let mut cache = BTreeMap::new();
     // First pass: learn which context paths are used (for `local.followpaths`).
     let used: BTreeSet<String> = {
-        let ctx = run_pass(s, main_context(s.opts, &BTreeSet::new()), &mut cache)?;
+        let ctx = run_pass(s, main_context(s.opts, &BTreeSet::new()), &mut cache, lint)?;
         ctx.states
             .iter()
             .filter(|d| ctx.reachable.contains(&d.index))
             .flat_map(|d| d.ctx_paths.iter().cloned())
             .collect()
     };
-    let mut ctx = run_pass(s, main_context(s.opts, &used), &mut cache)?;
+    let mut ctx = run_pass(s, main_context(s.opts, &used), &mut cache, lint)?;
     finish(&mut ctx)
 }
 
@@ -322,6 +327,7 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
     if onbuild_steps {
         ctx.states[i].cmd_total += triggers.len();
     }
+    ctx.lint_slot = (ctx.states[i].stage.unwrap_or(i), 0);
     for trigger in &triggers {
         dispatch_trigger(ctx, i, trigger, onbuild_steps)
             .map_err(|e| onbuild::trigger_failed(span, trigger, e))?;
@@ -332,6 +338,7 @@ fn dispatch_stage(ctx: &mut Ctx, i: usize) -> Result<(), Error> {
     ctx.states[i].from_state = ctx.states[i].state.clone();
     let df = ctx.s.df;
     for (ii, instr) in df.stages[si].instructions.iter().enumerate() {
+        ctx.lint_slot = (si, ii + 1);
         let sources = ctx.sources.get(&(i, ii)).cloned().unwrap_or_default();
         dispatch(ctx, i, instr, &sources)?;
     }
@@ -372,6 +379,7 @@ pub(crate) fn dispatch(
     sources: &[usize],
 ) -> Result<(), Error> {
     ctx.states[i].facts.push(InstructionFacts::new(instr));
+    undefined_vars(ctx, i, instr);
     let before = ctx.states[i].image.history.len();
     match &instr.command {
         Command::Run(r) => {
@@ -409,6 +417,15 @@ pub(crate) fn dispatch(
         ));
     }
     Ok(())
+}
+
+/// UndefinedVar for the words of `instr` expanded before it is dispatched (`ARG` defaults are
+/// checked as each is dispatched).
+fn undefined_vars(ctx: &mut Ctx, i: usize, instr: &Instruction) {
+    let warnings = ctx
+        .lint_scope(i, None)
+        .undefined_vars(&instr.command, instr.span);
+    ctx.found_at_step(step::EXPAND, warnings);
 }
 
 #[cfg(test)]

@@ -117,6 +117,17 @@ pub fn convert(
     opts: &Options,
     resolver: &dyn Resolver,
 ) -> Result<Converted, Error> {
+    convert_checked(df, opts, resolver).0
+}
+
+/// [`convert`], and the build checks the conversion of the first platform found (upstream
+/// warns for the first platform only) — also those found before it failed. Merge them with
+/// [`checks::check`] or [`checks::check_built`].
+pub fn convert_checked(
+    df: &Dockerfile,
+    opts: &Options,
+    resolver: &dyn Resolver,
+) -> (Result<Converted, Error>, Vec<checks::Finding>) {
     let build_platform = opts.build_platform.clone().unwrap_or_default();
     let implicit = opts.target_platforms.is_empty();
     let targets = if implicit {
@@ -126,7 +137,8 @@ pub fn convert(
     };
     let multi = targets.len() > 1;
     let mut builds = Vec::with_capacity(targets.len());
-    for target in targets {
+    let mut found = Vec::new();
+    for (n, target) in targets.into_iter().enumerate() {
         let setup = ctx::Setup {
             df,
             opts,
@@ -136,12 +148,21 @@ pub fn convert(
             implicit_target: implicit,
             multi_platform: multi,
         };
-        builds.push(dispatch::build_platform(&setup)?);
+        let mut lint = Vec::new();
+        let build = dispatch::build_platform(&setup, &mut lint);
+        if n == 0 {
+            found = lint;
+        }
+        match build {
+            Ok(b) => builds.push(b),
+            Err(e) => return (Err(e), found),
+        }
     }
-    Ok(Converted {
+    let converted = Converted {
         builds,
         warnings: df.warnings.clone(),
-    })
+    };
+    (Ok(converted), found)
 }
 
 /// The stages a build of `df` runs for `target` (else the last stage) — those reachable from

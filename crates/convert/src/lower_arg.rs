@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::checks::step;
 use super::ctx::Ctx;
 use super::dialect::Dialect;
 use super::outline::arg_info;
@@ -13,7 +14,8 @@ use crate::redact::{is_credential_name, REDACTED};
 use stagetrail_dockerfile::ast::{ArgDecl, Span};
 
 /// ARGs that never become environment variables.
-const NON_ENV_ARGS: &[&str] = &["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"];
+pub(crate) const NON_ENV_ARGS: &[&str] =
+    &["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"];
 
 /// Dispatches `ARG decls` on state `i` and commits its history entry.
 pub(crate) fn dispatch_arg(
@@ -38,12 +40,16 @@ pub(crate) fn dispatch_arg(
     };
     let mut shown = Vec::new();
     let mut env_adds = Vec::new();
-    for decl in decls {
+    for (n, decl) in decls.iter().enumerate() {
         let key = match &start_env {
             Some(env) => expand(&decl.name, env)?,
             None => decl.name.clone(),
         };
         let cli = ctx.s.opts.build_args.get(&key).cloned();
+        if let (Some(v), None) = (&decl.default, &cli) {
+            let warnings = ctx.lint_scope(i, start_env.as_ref()).undefined_in(v, span);
+            ctx.found_at_step(step::arg_default(n), warnings);
+        }
         let default = match (&decl.default, &start_env) {
             (Some(v), Some(env)) => Some(expand(v, env)?),
             (Some(v), None) if cli.is_none() => Some(expand(v, &ctx.states[i].env)?),

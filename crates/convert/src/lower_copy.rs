@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest as _, Sha256};
 
+use super::checks::{found, step};
 use super::ctx::Ctx;
 use super::facts::{Input, InputKind, InputSource};
 use super::gitref::{clean_abs, git_source, parse_git_ref};
@@ -272,6 +273,17 @@ fn lower(
     from_stage: Option<usize>,
 ) -> Result<(), Error> {
     let span = instr.span;
+    if cfg.from == InputSource::Context {
+        let ignored: Vec<_> = cfg
+            .sources
+            .iter()
+            .filter(|s| !(is_http(s) || cfg.is_add && parse_git_ref(s).is_some()))
+            .filter_map(|s| {
+                found::ignored_source(cfg.is_add, s, &ctx.s.opts.context_excludes, span)
+            })
+            .collect();
+        ctx.found_at_step(step::DISPATCH, ignored);
+    }
     let e = |m: String, h: &str| err(span, m, h);
     let platform = ctx.platform_of(i);
     let multi = ctx.s.multi_platform;

@@ -55,6 +55,9 @@ impl NamedContext {
 /// linux/amd64 (implicit), no args.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Options {
+    /// Resolve and dispatch every stage, not only those the target needs (upstream's
+    /// `AllStages`, what `--check` converts with).
+    pub all_stages: bool,
     /// Dockerfile name for error messages and SourceInfo (default "Dockerfile").
     pub filename: String,
     /// `--target` stage name.

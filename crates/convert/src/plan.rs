@@ -2,8 +2,9 @@
 //! edges (implicit image states for unknown names), target selection, cycle check
 //! and reachability — upstream `toDispatchState` up to image resolution.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::checks::{found, At};
 use super::ctx::Ctx;
 use super::outline::{arg_info, Capture};
 use super::platform::{platform_args, Platform};
@@ -88,7 +89,9 @@ impl Ctx<'_> {
         self.add_state(ds)
     }
 
-    fn global_args(&mut self) {
+    /// The predefined platform ARGs (and, by dialect, `TARGETSTAGE` and the OS versions),
+    /// build args overriding them.
+    fn platform_meta(&self) -> Vec<(String, Option<String>)> {
         let s = self.s;
         // Upstream names the target stage by `--target` as given, else the last stage's name.
         let target_stage = s
@@ -97,7 +100,7 @@ impl Ctx<'_> {
             .as_deref()
             .filter(|t| !t.is_empty())
             .or_else(|| s.df.stages.last().and_then(|st| st.from.name.as_deref()));
-        let mut meta: Vec<(String, Option<String>)> = platform_args(
+        platform_args(
             &s.build_platform,
             &s.target_platform,
             s.opts.dialect,
@@ -108,7 +111,42 @@ impl Ctx<'_> {
             let v = s.opts.build_args.get(&k).cloned().unwrap_or(v);
             (k, Some(v))
         })
-        .collect();
+        .collect()
+    }
+
+    /// InvalidDefaultArgInFrom: each stage's base expanded with the global ARGs' defaults, as
+    /// if no build arg were given (upstream `validateBaseImagesWithDefaultArgs`).
+    fn check_default_bases(&mut self) {
+        let s = self.s;
+        let mut env: BTreeMap<String, String> = self
+            .platform_meta()
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect();
+        for instr in &s.df.meta_args {
+            let Command::Arg(decls) = &instr.command else {
+                continue;
+            };
+            for d in decls.iter() {
+                let Some(default) = &d.default else { continue };
+                let Ok(v) = self.lexer.process_word(default, &env) else {
+                    return;
+                };
+                env.insert(d.name.clone(), v);
+            }
+        }
+        let bases: Vec<(&str, Span)> =
+            s.df.stages
+                .iter()
+                .map(|st| (st.from.base.as_str(), st.span))
+                .collect();
+        let warnings = found::invalid_default_bases(&self.lexer, &bases, &env);
+        self.found(At::From, warnings);
+    }
+
+    fn global_args(&mut self) {
+        let s = self.s;
+        let mut meta = self.platform_meta();
         // The expansion environment, kept up to date as ARGs are declared (rebuilding it for
         // each ARG made N global ARGs cost N² map inserts).
         let mut env: std::collections::BTreeMap<String, String> = meta
@@ -148,12 +186,28 @@ impl Ctx<'_> {
     /// Builds the states, picks the target, adds edges and checks for cycles.
     pub(crate) fn plan(&mut self) -> Result<(), Error> {
         self.global_args();
+        self.check_default_bases();
         let s = self.s;
         let meta_env = self.meta_env();
+        let declared: BTreeSet<String> = self
+            .meta_outline
+            .keys()
+            .chain(meta_env.keys())
+            .cloned()
+            .collect();
+        let declared: Vec<&str> = declared.iter().map(String::as_str).collect();
         for (i, st) in s.df.stages.iter().enumerate() {
             let hint = "global ARGs used in FROM must be declared before the first FROM";
-            let (base, mut used) = words::word_with_matches(&self.lexer, &st.from.base, &meta_env)
-                .map_err(|e| err(st.span, e, hint))?;
+            let expanded = self
+                .lexer
+                .process_word_with_matches(&st.from.base, &meta_env);
+            if let Ok(x) = &expanded {
+                let warnings = found::undeclared_in_from(&x.unmatched, &declared, st.span);
+                self.found(At::From, warnings);
+            }
+            let (base, mut used) = expanded
+                .map(|x| (x.value, x.matched))
+                .map_err(|e| err(st.span, e.message, hint))?;
             if base.is_empty() {
                 return Err(err(
                     st.span,
@@ -168,14 +222,32 @@ impl Ctx<'_> {
             ds.source_code = st.original.trim().to_string();
             ds.has_location = true;
             if let Some(p) = &st.from.platform {
-                let (v, matched) =
-                    words::word_with_matches(&self.lexer, p, &meta_env).map_err(|e| {
-                        err(
-                            st.span,
-                            format!("failed to process arguments for platform {p}: {e}"),
-                            hint,
-                        )
-                    })?;
+                let expanded = self.lexer.process_word_with_matches(p, &meta_env);
+                if let Ok(x) = &expanded {
+                    let mut warnings = found::undeclared_in_from(&x.unmatched, &declared, st.span);
+                    let stage = st.from.name.as_deref().unwrap_or_default().to_lowercase();
+                    let target = meta_env.get("TARGETPLATFORM").map(String::as_str);
+                    warnings.extend(found::platform_flag(
+                        p,
+                        &x.value,
+                        &x.matched,
+                        &x.unmatched,
+                        target,
+                        &stage,
+                        st.span,
+                    ));
+                    self.found(At::From, warnings);
+                }
+                let (v, matched) = expanded.map(|x| (x.value, x.matched)).map_err(|e| {
+                    err(
+                        st.span,
+                        format!(
+                            "failed to process arguments for platform {p}: {}",
+                            e.message
+                        ),
+                        hint,
+                    )
+                })?;
                 used.extend(matched);
                 let parsed = Platform::parse(&v).map_err(|e| {
                     err(

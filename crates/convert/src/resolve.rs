@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::checks::{found, At};
 use super::ctx::Ctx;
 use super::image::Image;
 use super::names::prefix_command;
@@ -27,7 +28,7 @@ impl Ctx<'_> {
     fn resolve_base(&mut self, i: usize) -> Result<(), Error> {
         let target = self.s.target_platform.clone();
         let span = self.states[i].span;
-        let reachable = self.reachable.contains(&i);
+        let reachable = self.reachable.contains(&i) || self.s.opts.all_stages;
         if self.states[i].base_name == "scratch" {
             let d = &mut self.states[i];
             d.state = llb::State::scratch();
@@ -82,6 +83,10 @@ impl Ctx<'_> {
             digest.clone_from(&resolved.digest);
             // Only a config that describes its layers can prove the image empty.
             is_scratch = resolved.config.get("rootfs").is_some() && img.has_no_layers();
+            if !is_scratch {
+                let warning = found::base_platform(&orig, &platform, &resolved.config, span);
+                self.found(At::Base, warning);
+            }
             self.states[i].image = img;
         }
         let multi = self.s.multi_platform;

@@ -43,6 +43,11 @@ pub fn plain_cmd_env(lexer: &Lexer, cmd: &str, env: &dyn Env) -> String {
 /// Expands a heredoc body as upstream `ExpandRaw` does: escape `\`, quotes not
 /// processed (`SkipProcessQuotes`). Quotes are escaped first so the lexer keeps them.
 pub fn heredoc_body(data: &str, env: &dyn Env) -> Result<String, String> {
+    word(&Lexer::new('\\'), &guard_quotes(data), env)
+}
+
+/// `data` with its quotes escaped, so that a lexer with escape `\` keeps them.
+pub fn guard_quotes(data: &str) -> String {
     let mut guarded = String::with_capacity(data.len());
     let mut chars = data.chars();
     while let Some(c) = chars.next() {
@@ -60,7 +65,7 @@ pub fn heredoc_body(data: &str, env: &dyn Env) -> Result<String, String> {
             c => guarded.push(c),
         }
     }
-    word(&Lexer::new('\\'), &guarded, env)
+    guarded
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ mod parser;
 mod reader;
 mod sources;
 mod split_command;
-mod suggest;
+pub mod suggest;
 mod words;
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 /// The closest option to `value` (distance < 3), first in `options` order on ties.
 /// Compared case-insensitively when `case_sensitive` is false; the match is
 /// returned in the case of `value` when that is all-lower or all-upper.
-pub(crate) fn closest(value: &str, options: &[&str], case_sensitive: bool) -> Option<String> {
+pub fn closest(value: &str, options: &[&str], case_sensitive: bool) -> Option<String> {
     let norm = |s: &str| {
         if case_sensitive {
             s.to_string()

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::rules::*;
 use super::syntax::keyword;
-use super::{Config, Sink};
+use super::{step, At, Config, Sink};
 use stagetrail_dockerfile::ast::{CmdLine, Command, Dockerfile, Healthcheck, Instruction, Span};
 
 /// What later instructions of a stage (and stages built on it) depend on.
@@ -52,7 +52,8 @@ pub(super) fn stages(
             .unwrap_or_default();
         let mut once = UsedOnce::default();
         if dispatched(i) {
-            for instr in &stage.instructions {
+            for (ii, instr) in stage.instructions.iter().enumerate() {
+                sink.at = At::Dispatch(i, ii + 1, step::DISPATCH);
                 instruction(instr, cfg, &mut state, &mut once, sink);
             }
         }
@@ -79,7 +80,10 @@ fn instruction(
         }
         Command::Label(_) => legacy_key_value(instr, cfg, sink),
         Command::Arg(decls) => {
-            for d in decls {
+            for (n, d) in decls.iter().enumerate() {
+                if let At::Dispatch(stage, slot, _) = sink.at {
+                    sink.at = At::Dispatch(stage, slot, step::arg_name(n));
+                }
                 secret_name("ARG", &d.name, instr.span, cfg, sink);
             }
         }

@@ -24,6 +24,13 @@ const fn rule(name: &'static str, description: &'static str, url: &'static str) 
     }
 }
 
+const fn experimental(name: &'static str, description: &'static str, url: &'static str) -> Rule {
+    Rule {
+        experimental: true,
+        ..rule(name, description, url)
+    }
+}
+
 /// `FROM … AS Name`.
 pub const STAGE_NAME_CASING: Rule = rule(
     "StageNameCasing",
@@ -97,12 +104,11 @@ pub const SECRETS_USED_IN_ARG_OR_ENV: Rule = rule(
     "https://docs.docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/",
 );
 /// A comment above `FROM … AS name` / `ARG name` that is no `# name description`.
-pub const INVALID_DEFINITION_DESCRIPTION: Rule = Rule {
-    name: "InvalidDefinitionDescription",
-    description: "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`. If this is not intended to be a description comment, add an empty line or comment between the instruction and the comment.",
-    url: "https://docs.docker.com/go/dockerfile/rule/invalid-definition-description/",
-    experimental: true,
-};
+pub const INVALID_DEFINITION_DESCRIPTION: Rule = experimental(
+    "InvalidDefinitionDescription",
+    "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`. If this is not intended to be a description comment, add an empty line or comment between the instruction and the comment.",
+    "https://docs.docker.com/go/dockerfile/rule/invalid-definition-description/",
+);
 /// `EXPOSE 80/TCP`.
 pub const EXPOSE_PROTO_CASING: Rule = rule(
     "ExposeProtoCasing",
@@ -114,4 +120,46 @@ pub const EXPOSE_INVALID_FORMAT: Rule = rule(
     "ExposeInvalidFormat",
     "IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release",
     "https://docs.docker.com/go/dockerfile/rule/expose-invalid-format/",
+);
+/// A variable used before any `ARG`/`ENV` (or the base image) defines it.
+pub const UNDEFINED_VAR: Rule = rule(
+    "UndefinedVar",
+    "Variables should be defined before their use",
+    "https://docs.docker.com/go/dockerfile/rule/undefined-var/",
+);
+/// `FROM` uses a variable no global `ARG` declares.
+pub const UNDEFINED_ARG_IN_FROM: Rule = rule(
+    "UndefinedArgInFrom",
+    "FROM command must use declared ARGs",
+    "https://docs.docker.com/go/dockerfile/rule/undefined-arg-in-from/",
+);
+/// `FROM` with the global ARGs' defaults names no valid image.
+pub const INVALID_DEFAULT_ARG_IN_FROM: Rule = rule(
+    "InvalidDefaultArgInFrom",
+    "Default value for global ARG results in an empty or invalid base image name",
+    "https://docs.docker.com/go/dockerfile/rule/invalid-default-arg-in-from/",
+);
+/// `FROM --platform=$TARGETPLATFORM`.
+pub const REDUNDANT_TARGET_PLATFORM: Rule = rule(
+    "RedundantTargetPlatform",
+    "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior",
+    "https://docs.docker.com/go/dockerfile/rule/redundant-target-platform/",
+);
+/// `FROM --platform=linux/amd64` in a stage whose name does not say so.
+pub const FROM_PLATFORM_FLAG_CONST_DISALLOWED: Rule = rule(
+    "FromPlatformFlagConstDisallowed",
+    "FROM --platform flag should not use a constant value",
+    "https://docs.docker.com/go/dockerfile/rule/from-platform-flag-const-disallowed/",
+);
+/// The resolved base image is of another OS or architecture than the stage's (no URL upstream).
+pub const INVALID_BASE_IMAGE_PLATFORM: Rule = rule(
+    "InvalidBaseImagePlatform",
+    "Base image platform does not match expected target platform",
+    "",
+);
+/// `COPY`/`ADD` of a context path that `.dockerignore` excludes.
+pub const COPY_IGNORED_FILE: Rule = experimental(
+    "CopyIgnoredFile",
+    "Attempting to Copy file that is excluded by .dockerignore",
+    "https://docs.docker.com/go/dockerfile/rule/copy-ignored-file/",
 );

@@ -2,10 +2,24 @@
 
 use super::*;
 
+/// The conversion's findings for `--check` (every stage dispatched, no image known).
+pub(super) fn found(
+    df: &Dockerfile,
+    opts: crate::Options,
+    r: &dyn crate::Resolver,
+) -> Vec<Finding> {
+    let opts = crate::Options {
+        all_stages: true,
+        ..opts
+    };
+    crate::convert_checked(df, &opts, r).1
+}
+
 fn run(text: &str) -> Vec<(&'static str, String, usize)> {
     let df = stagetrail_dockerfile::parse(text).expect("parses");
     let cfg = config(&df, &BTreeMap::new()).expect("config");
-    check(&df, &cfg)
+    let found = found(&df, Default::default(), &crate::NoResolver);
+    check(&df, &cfg, &found)
         .into_iter()
         .map(|w| (w.rule.name, w.detail, w.span.start_line))
         .collect()
@@ -129,7 +143,7 @@ fn skip_experimental_error_and_the_build_arg() {
     let text = "# check=skip=StageNameCasing;error=true\nFROM alpine AS Base\nMAINTAINER me\n";
     let df = stagetrail_dockerfile::parse(text).unwrap();
     let cfg = config(&df, &BTreeMap::new()).unwrap();
-    let warnings = check(&df, &cfg);
+    let warnings = check(&df, &cfg, &[]);
     assert_eq!(warnings.len(), 1);
     assert_eq!(
         error(&cfg, &warnings).as_deref(),
@@ -141,7 +155,7 @@ fn skip_experimental_error_and_the_build_arg() {
     assert!(!cfg.error);
     let text = "FROM alpine\n# the value\nARG VALUE=1\n";
     let df = stagetrail_dockerfile::parse(text).unwrap();
-    let got: Vec<&str> = check(&df, &config(&df, &args).unwrap())
+    let got: Vec<&str> = check(&df, &config(&df, &args).unwrap(), &[])
         .iter()
         .map(|w| w.rule.name)
         .collect();
@@ -158,7 +172,7 @@ fn a_build_checks_only_the_instructions_of_its_stages() {
     let df =
         stagetrail_dockerfile::parse("FROM alpine AS a\nCMD x\nFROM alpine AS B\nCMD y\n").unwrap();
     let cfg = Config::default();
-    let got: Vec<(&str, usize)> = check_built(&df, &cfg, &[1])
+    let got: Vec<(&str, usize)> = check_built(&df, &cfg, &[1], &[])
         .iter()
         .map(|w| (w.rule.name, w.span.start_line))
         .collect();

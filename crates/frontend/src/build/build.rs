@@ -43,10 +43,10 @@ pub async fn build(
 ) -> Result<BuildResult, Failure> {
     let options = convert_options(opts, loaded, context_excludes, dialect(bridge));
     let resolver = BridgeResolver::new(bridge, opts);
-    let converted =
-        convert::convert(df, &options, &resolver).map_err(|e| Failure::dockerfile(&e, source))?;
+    let (converted, found) = convert::convert_checked(df, &options, &resolver);
+    let converted = converted.map_err(|e| Failure::dockerfile(&e, source))?;
     let built: Vec<usize> = converted.builds[0].stages.iter().map(|s| s.index).collect();
-    check_warnings::report(bridge, opts, loaded, df, source, &built).await?;
+    check_warnings::report(bridge, opts, loaded, df, source, &built, &found).await?;
     attest_record::warn_credentials(bridge, loaded, source, &converted.builds).await;
     let mut attest_plan = attest_record::plan(opts, loaded, &converted.builds)?;
 

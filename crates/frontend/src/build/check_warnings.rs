@@ -13,8 +13,8 @@ use stagetrail_convert::checks;
 use stagetrail_dockerfile::ast::Dockerfile;
 use stagetrail_llb::pb;
 
-/// Reports the checks of the stages `built` (indices); `Err` for an invalid configuration or
-/// warnings under `error=true`.
+/// Reports the checks of the stages `built` (indices), with those the conversion `found`;
+/// `Err` for an invalid configuration or warnings under `error=true`.
 pub async fn report(
     bridge: &Bridge,
     opts: &FrontendOpts,
@@ -22,10 +22,11 @@ pub async fn report(
     df: &Dockerfile,
     source: &pb::SourceInfo,
     built: &[usize],
+    found: &[checks::Finding],
 ) -> Result<(), Failure> {
     let cfg = checks::config(df, &opts.convert.build_args)
         .map_err(|m| Failure::new(Code::InvalidArgument, m))?;
-    let warnings = checks::check_built(df, &cfg, built);
+    let warnings = checks::check_built(df, &cfg, built, found);
     for w in &warnings {
         let ranges = (w.span.start_line..=w.span.end_line.max(w.span.start_line))
             .map(|l| {

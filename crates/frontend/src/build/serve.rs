@@ -11,11 +11,10 @@ use super::failure::{source_info, Failure};
 use super::subrequest;
 use crate::bridge::BuildResult;
 use crate::bridge::{transport, Bridge, BridgeError};
-use crate::options::load::{load_context_dockerignore, load_dockerfile, settle_http_context};
+use crate::options::load::{context_excludes, load_dockerfile, settle_http_context};
 use crate::options::subrequests::{self, Request};
 use crate::options::{FrontendOpts, OptsError};
-use stagetrail_convert::MainContext;
-use stagetrail_dockerfile::{self as dockerfile, dockerignore};
+use stagetrail_dockerfile as dockerfile;
 
 /// Caps without which stagetrail cannot build at all.
 const REQUIRED_CAPS: &[&str] = &[
@@ -81,14 +80,7 @@ async fn build_or_fail(
     if let Some(request) = request {
         return subrequest::answer(bridge, &opts, request, &loaded, &parsed, &source).await;
     }
-    // Upstream applies no `.dockerignore` to a git or http(s) context (`MainContext` returns it
-    // as it is).
-    let ignore = match &loaded.dockerignore {
-        _ if opts.convert.main_context != MainContext::Local => Vec::new(),
-        Some(d) => d.clone(),
-        None => load_context_dockerignore(bridge, &opts).await?,
-    };
-    let excludes = dockerignore::parse(&String::from_utf8_lossy(&ignore));
+    let excludes = context_excludes(bridge, &opts, &loaded).await?;
     build(bridge, &opts, &loaded, &parsed, excludes, &source).await
 }
 

@@ -6,7 +6,7 @@
 use super::build::{convert_options, dialect, BridgeResolver};
 use super::failure::Failure;
 use crate::bridge::{Bridge, BuildResult};
-use crate::options::load::LoadedDockerfile;
+use crate::options::load::{context_excludes, LoadedDockerfile};
 use crate::options::subrequests::lint::{self, BuildError};
 use crate::options::subrequests::{outline, targets, Request};
 use crate::options::FrontendOpts;
@@ -36,14 +36,15 @@ pub async fn answer(
             ))
         }
         Request::Targets => Ok(targets::answer(df, &loaded.data)),
-        Request::Lint => lint_answer(bridge, opts, loaded, df, source),
+        Request::Lint => lint_answer(bridge, opts, loaded, df, source).await,
         Request::Describe => Ok(crate::options::subrequests::describe()),
     }
 }
 
-/// `frontend.lint`: the warnings of every stage; a Dockerfile that does not convert, or
-/// warnings under `error=true`, give the result's `buildError`.
-fn lint_answer(
+/// `frontend.lint`: the warnings of every stage (converted with every stage dispatched and the
+/// `.dockerignore` read); a Dockerfile that does not convert, or warnings under `error=true`,
+/// give the result's `buildError`.
+async fn lint_answer(
     bridge: &Bridge,
     opts: &FrontendOpts,
     loaded: &LoadedDockerfile,
@@ -65,10 +66,15 @@ fn lint_answer(
             return Ok(lint::answer(&[], Some(error), source));
         }
     };
-    let warnings = checks::check(df, &cfg);
-    let options = convert_options(opts, loaded, Vec::new(), dialect(bridge));
+    let excludes = context_excludes(bridge, opts, loaded).await?;
+    let options = convert::Options {
+        all_stages: true,
+        ..convert_options(opts, loaded, excludes, dialect(bridge))
+    };
     let resolver = BridgeResolver::new(bridge, opts);
-    let error = match convert::convert(df, &options, &resolver) {
+    let (converted, found) = convert::convert_checked(df, &options, &resolver);
+    let warnings = checks::check(df, &cfg, &found);
+    let error = match converted {
         Err(e) => Some(BuildError {
             message: e.message,
             span: Some(e.span),

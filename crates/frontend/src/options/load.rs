@@ -143,6 +143,26 @@ fn lowercase_fallback(filename: &str) -> Option<String> {
     })
 }
 
+/// The `.dockerignore` patterns of the build: `<filename>.dockerignore` beside the Dockerfile,
+/// else `.dockerignore` at the root of the main context; none for a git or http(s) context
+/// (upstream's `MainContext` returns those as they are).
+pub async fn context_excludes(
+    bridge: &Bridge,
+    opts: &FrontendOpts,
+    loaded: &LoadedDockerfile,
+) -> Result<Vec<String>, BridgeError> {
+    if opts.convert.main_context != stagetrail_convert::MainContext::Local {
+        return Ok(Vec::new());
+    }
+    let ignore = match &loaded.dockerignore {
+        Some(d) => d.clone(),
+        None => load_context_dockerignore(bridge, opts).await?,
+    };
+    Ok(stagetrail_dockerfile::dockerignore::parse(
+        &String::from_utf8_lossy(&ignore),
+    ))
+}
+
 /// Reads `.dockerignore` at the root of the main context (`local://context`);
 /// a missing file reads as empty.
 pub async fn load_context_dockerignore(

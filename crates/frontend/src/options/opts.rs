@@ -162,6 +162,7 @@ impl FrontendOpts {
             context_excludes: Vec::new(),
             main_context: main_context(opts, &context_key)?,
             context_subdir: non_empty("contextsubdir"),
+            all_stages: false,
             session_id: session_id.filter(|s| !s.is_empty()),
             no_cache: get("no-cache").map(|v| {
                 v.split(',')

@@ -1,0 +1,4 @@
+# check=experimental=CopyIgnoredFile
+FROM scratch
+COPY Dockerfile .
+ADD Dockerfile /windy

@@ -1,0 +1,3 @@
+ARG BASE
+FROM --platform=linux/arm64 $BASE AS arm64-base
+COPY a /a

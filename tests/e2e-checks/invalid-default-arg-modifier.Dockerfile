@@ -1,0 +1,3 @@
+ARG BASE
+FROM ${BASE%:*}:bookworm AS base
+FROM base

@@ -1,0 +1,2 @@
+FROM --platform=$TARGETPLATFORM scratch
+COPY a /a

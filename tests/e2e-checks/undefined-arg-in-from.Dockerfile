@@ -1,0 +1,6 @@
+ARG tag=latest
+FROM scratch${version} AS b
+COPY a /a
+
+FROM --platform=${BUILDPLATFRM:-linux/amd64} scratch AS linux-tools
+COPY a /a

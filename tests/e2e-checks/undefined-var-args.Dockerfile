@@ -1,0 +1,9 @@
+FROM scratch AS base
+ARG DIR_ASSETS=assets/
+ARG API_TOKEN=$NOPE
+WORKDIR /$DIR_ASSET
+
+FROM base
+ARG DIR_ASSETS
+LABEL assets=$DIR_ASSETS missing=$MISSING
+COPY --chown=$OWNER a /a

@@ -1,0 +1,3 @@
+FROM scratch
+WORKDIR app/
+EXPOSE 53/UDP 0.0.0.0:80:80/tcp
