@@ -213,3 +213,57 @@ fn git_named_context_e2e() {
         paths_under(&image, "from-src/")
     );
 }
+
+/// Builds the local directory `dir` both ways; both must fail with the same error report.
+fn same_failure(name: &str, dir: &std::path::Path) -> String {
+    let ours =
+        buildx::ours().unwrap_or_else(|e| panic!("{name}: no frontend image under test: {e}"));
+    let work = buildx::work_root().join(format!("remote-{name}"));
+    let _ = std::fs::remove_dir_all(&work);
+    let context = dir.to_str().unwrap();
+    let report = |frontend: &Frontend, side: &str| {
+        let outcome = buildx::build_url(context, frontend, &work.join(side), &[])
+            .unwrap_or_else(|e| panic!("{name}: {side} build: {e}"));
+        assert!(!outcome.ok, "{name}: the {side} build succeeded");
+        logs::error_report(&outcome.log)
+            .unwrap_or_else(|| panic!("{name}: {side}: no error:\n{}", outcome.log))
+    };
+    let builtin = report(&Frontend::Builtin, "builtin");
+    let theirs = report(&ours, "ours");
+    assert_eq!(theirs, builtin, "{name}: the errors differ");
+    builtin.message
+}
+
+/// `ADD --checksum=<commit> <git URL>`: BuildKit 0.25 checks the commit the ref resolves to (the
+/// same image, a wrong commit fails both frontends the same way); 0.13 takes `--checksum` for a
+/// digest and refuses a commit, and so does ours there.
+#[test]
+fn add_git_with_checksum_e2e() {
+    let (daemon, _) = repository("add-git-checksum");
+    let dir = scratch("add-git-checksum-context");
+    let dockerfile = |commit: &str| {
+        let text = format!(
+            "FROM scratch\nADD --checksum={commit} {}#main /src/\n",
+            daemon.url
+        );
+        std::fs::write(dir.join("Dockerfile"), text).unwrap();
+    };
+    dockerfile(&daemon.commit);
+    if stack().engine_major() < 28 {
+        let message = same_failure("add-git-checksum-26", &dir);
+        assert!(
+            message.contains("invalid checksum digest format"),
+            "{message}"
+        );
+        return;
+    }
+    let image = same_image("add-git-checksum", dir.to_str().unwrap(), &[]);
+    assert!(
+        paths_under(&image, "src/").contains(&"src/hello.txt".to_string()),
+        "{:?}",
+        paths_under(&image, "src/")
+    );
+    dockerfile(&"0".repeat(40));
+    let message = same_failure("add-git-checksum-wrong", &dir);
+    assert!(message.contains("0000000000"), "{message}");
+}

@@ -91,6 +91,11 @@ impl Dialect {
         self >= Dialect::V0_25
     }
 
+    /// `ADD --checksum` takes a git URL too, the commit the ref must be (BuildKit ≥ 0.23).
+    pub(crate) fn checks_git_sources(self) -> bool {
+        self >= Dialect::V0_25
+    }
+
     /// `TARGETSTAGE` is an automatic ARG (BuildKit ≥ 0.17).
     pub(crate) fn defines_target_stage(self) -> bool {
         self >= Dialect::V0_25

@@ -12,7 +12,7 @@ use super::facts::{Input, InputKind, InputSource};
 use super::gitref::{clean_abs, git_source, parse_git_ref};
 use super::names::{prefix_command, uppercase_cmd};
 use super::state::{Step, StepKind};
-use super::{err, ranges, words, Error};
+use super::{err, ranges, words, Dialect, Error};
 use stagetrail_dockerfile::ast::{Add, Copy, Heredoc, Instruction, SourcesAndDest};
 use stagetrail_llb as llb;
 use stagetrail_llb::pb;
@@ -75,6 +75,50 @@ fn check_digest(d: &str) -> Result<(), String> {
         return Err("invalid checksum digest length".into());
     }
     Ok(())
+}
+
+/// Upstream's `--checksum` rules, in its order: ADD only, one source, an http(s) URL (or, from
+/// BuildKit 0.23 on, a git URL, whose checksum is a commit); a download's checksum a digest —
+/// which BuildKit 0.13 checks first, for any source.
+fn check_checksum(
+    sum: &str,
+    cfg: &CopyConfig,
+    dialect: Dialect,
+) -> Result<(), (String, &'static str)> {
+    let digest = || check_digest(sum).map_err(|m| (m, "use --checksum=sha256:<64 hex digits>"));
+    if !dialect.checks_git_sources() {
+        digest()?;
+    }
+    if !cfg.is_add {
+        return Err((
+            "checksum can't be specified for COPY".into(),
+            "use ADD for checksummed downloads",
+        ));
+    }
+    let [src] = cfg.sources.as_slice() else {
+        return Err((
+            "checksum can't be specified for multiple sources".into(),
+            "use one ADD per checksummed URL",
+        ));
+    };
+    let git = parse_git_ref(src).is_some();
+    if dialect.checks_git_sources() {
+        if !is_http(src) && !git {
+            return Err((
+                "checksum requires HTTP(S) or Git sources".into(),
+                "--checksum applies to http(s) and git URLs",
+            ));
+        }
+    } else if !is_http(src) {
+        return Err((
+            "checksum can't be specified for non-HTTP sources".into(),
+            "--checksum applies to http(s) URLs",
+        ));
+    }
+    if git {
+        return Ok(());
+    }
+    digest()
 }
 
 fn is_http(s: &str) -> bool {
@@ -285,6 +329,7 @@ fn lower(
         ctx.found_at_step(step::DISPATCH, ignored);
     }
     let e = |m: String, h: &str| err(span, m, h);
+    let dialect = ctx.s.opts.dialect;
     let platform = ctx.platform_of(i);
     let multi = ctx.s.multi_platform;
     let lexer = ctx.lexer.clone();
@@ -307,25 +352,7 @@ fn lower(
         None => (None, None),
     };
     if let Some(sum) = &cfg.checksum {
-        check_digest(sum).map_err(|m| e(m, "use --checksum=sha256:<64 hex digits>"))?;
-        if !cfg.is_add {
-            return Err(e(
-                "checksum can't be specified for COPY".into(),
-                "use ADD for checksummed downloads",
-            ));
-        }
-        if cfg.sources.len() != 1 {
-            return Err(e(
-                "checksum can't be specified for multiple sources".into(),
-                "use one ADD per checksummed URL",
-            ));
-        }
-        if !is_http(&cfg.sources[0]) {
-            return Err(e(
-                "checksum can't be specified for non-HTTP sources".into(),
-                "--checksum applies to http(s) URLs",
-            ));
-        }
+        check_checksum(sum, &cfg, dialect).map_err(|(m, h)| e(m, h))?;
     }
 
     let mut msg = String::from(if cfg.is_add { "ADD" } else { "COPY" });
@@ -400,7 +427,14 @@ fn lower(
                 },
                 Vec::new(),
             ));
-            let (id, attrs) = git_source(&g.remote, &reference, cfg.keep_git_dir);
+            let (id, mut attrs) = git_source(&g.remote, &reference, cfg.keep_git_dir);
+            if let Some(sum) = cfg
+                .checksum
+                .as_ref()
+                .filter(|_| dialect.checks_git_sources())
+            {
+                attrs.insert("git.checksum".into(), sum.clone());
+            }
             let st = llb::State::source(&id, attrs, None, llb::OpMeta::named(pg_name.clone()));
             actions = actions.copy(&st, simple("/".into()));
         } else if is_http(src) {

@@ -600,3 +600,39 @@ fn onbuild_copy_from_a_stage_makes_it_a_dependency_in_0_25() {
         e.message
     );
 }
+
+#[test]
+fn add_checksum_of_a_git_source_by_dialect() {
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let text =
+        format!("FROM scratch\nADD --checksum={commit} https://github.com/a/b.git#v1 /src\n");
+    let new = Options {
+        dialect: Dialect::V0_25,
+        ..opts()
+    };
+    let c = conv_with(&text, &new, &NoResolver).unwrap();
+    let git = ops(&c)
+        .into_iter()
+        .find(|o| o["op"]["source"]["identifier"] == json!("git://github.com/a/b.git#v1"))
+        .expect("a git source");
+    assert_eq!(git["op"]["source"]["attrs"]["git.checksum"], json!(commit));
+    let local = format!(
+        "FROM scratch\nADD --checksum=sha256:{} a /a\n",
+        "0".repeat(64)
+    );
+    for (dialect, message) in [
+        (Dialect::V0_25, "checksum requires HTTP(S) or Git sources"),
+        (
+            Dialect::V0_13,
+            "checksum can't be specified for non-HTTP sources",
+        ),
+    ] {
+        let o = Options { dialect, ..opts() };
+        assert_eq!(conv_err(&local, &o).message, message);
+    }
+    // BuildKit 0.13 checks the digest first: a commit is no digest.
+    assert_eq!(
+        conv_err(&text, &opts()).message,
+        "invalid checksum digest format"
+    );
+}
