@@ -290,4 +290,5 @@ cases! {
     case_68_shared_base_from_names => "68-shared-base-from-names",
     case_69_error_run_device => "69-error-run-device",
     case_70_onbuild_copy_from => "70-onbuild-copy-from",
+    case_71_platform_os_version => "71-platform-os-version",
 }

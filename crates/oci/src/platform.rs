@@ -165,6 +165,19 @@ fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
     (arch, variant)
 }
 
+/// The first component, `os` or `os(version)`: the OS and a non-empty version.
+fn split_os_version(part: &str) -> Option<(&str, Option<&str>)> {
+    let (os, version) = match part.split_once('(') {
+        Some((os, rest)) => (os, Some(rest.strip_suffix(')')?)),
+        None => (part, None),
+    };
+    let version_ok = version.is_none_or(|v| {
+        v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    });
+    (is_specifier_part(os) && version_ok).then_some((os, version.filter(|v| !v.is_empty())))
+}
+
 fn is_specifier_part(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
@@ -182,20 +195,22 @@ impl Platform {
         }
     }
 
-    /// Parses a platform specifier (`os`, `arch`, `os/arch`, `os/arch/variant`) and
+    /// Parses a platform specifier (`os`, `arch`, `os/arch`, `os/arch/variant`, the OS
+    /// optionally with its version as `os(version)`, as containerd's `platforms.Parse`) and
     /// normalizes it. A lone OS uses amd64; a lone architecture uses linux.
     pub fn parse(s: &str) -> Result<Platform, PlatformError> {
         if s.contains('*') {
             return Err(PlatformError::Wildcard(s.to_string()));
         }
-        let parts: Vec<&str> = s.split('/').collect();
-        for p in &parts {
-            if !is_specifier_part(p) {
-                return Err(PlatformError::Component {
-                    spec: s.to_string(),
-                    component: p.to_string(),
-                });
-            }
+        let mut parts: Vec<&str> = s.split('/').collect();
+        let component = |p: &str| PlatformError::Component {
+            spec: s.to_string(),
+            component: p.to_string(),
+        };
+        let (first, os_version) = split_os_version(parts[0]).ok_or_else(|| component(parts[0]))?;
+        parts[0] = first;
+        if let Some(bad) = parts[1..].iter().find(|p| !is_specifier_part(p)) {
+            return Err(component(bad));
         }
         let (os, arch, variant) = match parts.as_slice() {
             [one] => {
@@ -204,7 +219,7 @@ impl Platform {
                     (lower, "amd64".to_string(), String::new())
                 } else {
                     let (a, v) = normalize_arch(one, "");
-                    if !KNOWN_ARCH.contains(&a.as_str()) {
+                    if !KNOWN_ARCH.contains(&a.as_str()) || os_version.is_some() {
                         return Err(PlatformError::Unknown(s.to_string()));
                     }
                     ("linux".to_string(), a, v)
@@ -228,7 +243,7 @@ impl Platform {
             } else {
                 Some(variant)
             },
-            os_version: None,
+            os_version: os_version.map(str::to_string),
         })
     }
 
@@ -249,6 +264,29 @@ mod tests {
 
     fn id(s: &str) -> String {
         Platform::parse(s).unwrap().id()
+    }
+
+    #[test]
+    fn an_os_version_in_parentheses() {
+        let p = Platform::parse("windows(10.0.17763)/amd64").unwrap();
+        assert_eq!(
+            (p.id(), p.os_version.as_deref()),
+            ("windows/amd64".to_string(), Some("10.0.17763"))
+        );
+        let p = Platform::parse("linux()/arm64").unwrap();
+        assert_eq!((p.id(), p.os_version), ("linux/arm64".to_string(), None));
+        assert_eq!(
+            Platform::parse("linux(5.1)").unwrap().os_version.as_deref(),
+            Some("5.1")
+        );
+        for bad in [
+            "linux(5.1/amd64",
+            "linux(a b)/amd64",
+            "arm64(1)",
+            "linux/amd64(1)",
+        ] {
+            assert!(Platform::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
