@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
 use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
-use stagetrail_sbom::catalog::{self, fs::Fs, fs::LocalFs};
+use stagetrail_sbom::catalog::{self, fs::LocalFs};
 use stagetrail_sbom::document::{source_date_epoch, SbomBuilder, Subject};
 use stagetrail_sbom::stages::{self, statement, ScanPlan, StageDocuments};
 
@@ -25,6 +25,10 @@ pub struct Args {
     /// Directory holding one filesystem per plan key.
     #[arg(long, default_value = "/run/src")]
     pub src: PathBuf,
+    /// Directory holding, per key of the plan's `diffs`, that stage's changes over its parent
+    /// (cataloged incrementally from the parent's scan).
+    #[arg(long)]
+    pub diffs: Option<PathBuf>,
     /// Where SPDX statements go.
     #[arg(long, default_value = "/run/out")]
     pub out: PathBuf,
@@ -96,18 +100,19 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
         )
     })?;
     let started = std::time::Instant::now();
-    let src = args.src.clone();
-    let mut open = move |key: &str| -> Result<Box<dyn Fs>, String> {
-        Ok(Box::new(LocalFs::new(src.join(key))))
-    };
-    let mut scanned = |key: &str, cat: &catalog::Catalog, took: std::time::Duration| {
+    let mut scanned = |scan: stages::Scan<'_>, cat: &catalog::Catalog| {
+        let from = scan
+            .from
+            .map(|p| format!(" from {p} and its changes"))
+            .unwrap_or_default();
         eprintln!(
-            "stagetrail scan: {key}: {} packages in {} ms",
+            "stagetrail scan: {}: {} packages{from} in {} ms",
+            scan.key,
             cat.packages.len(),
-            took.as_millis()
+            scan.took.as_millis()
         );
     };
-    let docs = stages::generate_with(&plan, &mut open, &mut scanned);
+    let docs = stages::generate_local(&plan, &args.src, args.diffs.as_deref(), &mut scanned);
     warn(&docs);
     let cdx_dir = args
         .out_cyclonedx

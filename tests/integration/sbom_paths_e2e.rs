@@ -119,6 +119,87 @@ fn gateway_reader_scan_context_and_verify_every_stage() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Stages on a Debian base that install, upgrade, remove and overwrite packages.
+const CHANGING_STAGES: &str = r#"ARG BASE
+FROM ${BASE} AS base
+COPY npm/ /app/
+FROM base AS changed
+COPY rust/Cargo.lock /src/Cargo.lock
+RUN rm -rf /app/node_modules/ms && dpkg --purge --force-all hostname \
+ && sed -i 's/"version": *"[^"]*"/"version": "9.9.9"/' /app/node_modules/left-pad/package.json
+FROM changed AS overwritten
+COPY npm/node_modules/left-pad/package.json /app/node_modules/ms/package.json
+COPY npm/package.json /app/node_modules/left-pad/package.json
+"#;
+
+#[test]
+fn incremental_catalogs_equal_full_scans() {
+    let s = stack();
+    let frontend = s.frontend();
+    let dir = context("incremental", CHANGING_STAGES);
+    let image = |tag: &str| format!("{}/sbom10-paths/incremental:{tag}", s.registry);
+    let build = |tag: &str, extra: &[&str]| {
+        let image = image(tag);
+        // --no-cache: the scanner runs (and logs) on every run of the test.
+        let mut args = vec![
+            "--build-arg",
+            EPOCH,
+            "--no-cache",
+            "--sbom=true",
+            "--provenance=false",
+            "--push",
+            "-t",
+            &image,
+        ];
+        args.extend_from_slice(extra);
+        String::from_utf8_lossy(&s.build(&dir, &frontend, &args).stderr).into_owned()
+    };
+    let full = build("full", &[]);
+    assert!(!full.contains("and its changes"), "{full}");
+    let log = build(
+        "incremental",
+        &["--build-arg", "STAGETRAIL_SBOM_INCREMENTAL=1"],
+    );
+    // Every stage but the first is cataloged from its parent and the DiffOp of the two.
+    for line in [
+        "stage-1: ",
+        "packages from stage-0 and its changes",
+        "stage-2: ",
+        "packages from stage-1 and its changes",
+    ] {
+        assert!(log.contains(line), "{line:?} not in the build log:\n{log}");
+    }
+    for predicate_type in [SPDX, CYCLONEDX] {
+        let full = s.statements(&image("full"), predicate_type);
+        let incremental = s.statements(&image("incremental"), predicate_type);
+        assert_eq!(full.len(), 3, "{predicate_type}: {:?}", full.keys());
+        for (stage, doc) in &full {
+            assert_eq!(
+                Some(&doc["predicate"]),
+                incremental.get(stage).map(|d| &d["predicate"]),
+                "{predicate_type}: stage {stage}: the incremental catalog differs from the full scan"
+            );
+        }
+    }
+    // The changes are in the documents: an upgrade, a removal, a purge, an overwrite.
+    let spdx = s.statements(&image("incremental"), SPDX);
+    let purls = |stage: &str| spdx_purls(&spdx[stage]["predicate"]);
+    assert!(purls("base")
+        .iter()
+        .any(|p| p.starts_with("pkg:deb/debian/hostname@")));
+    assert!(!purls("changed")
+        .iter()
+        .any(|p| p.starts_with("pkg:deb/debian/hostname@")));
+    assert!(
+        purls("changed").contains("pkg:npm/left-pad@9.9.9"),
+        "{:?}",
+        purls("changed")
+    );
+    assert!(purls("changed").contains("pkg:cargo/serde@1.0.200"));
+    assert_ne!(purls("changed"), purls("overwritten"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn builtin_frontend_with_our_image_as_generator_and_a_shared_base() {
     let s = stack();

@@ -42,6 +42,8 @@ pub mod llb_ids {
     /// `Mount.contentCache`: an exec may turn off the checksum of a read-only bind's whole
     /// content that BuildKit otherwise adds to the exec's cache key.
     pub const EXEC_MOUNT_CONTENT_CACHE: &str = "exec.mount.cache.content";
+    /// DiffOp: the changes of one state over another (the scanner's incremental catalogs).
+    pub const DIFF_OP: &str = "diffop";
 }
 
 /// The caps every server had before caps were announced (used when Ping lists none).

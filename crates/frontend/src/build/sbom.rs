@@ -12,6 +12,7 @@ use std::time::Instant;
 use super::failure::Failure;
 use super::sbom_exec;
 use super::vulndb;
+use crate::bridge::caps::llb_ids;
 use crate::bridge::Bridge;
 use crate::bridge::BridgeFs;
 use crate::options::FrontendOpts;
@@ -26,6 +27,10 @@ use stagetrail_sbom::stages::{
 
 /// The build-arg that picks how stage filesystems are read (`exec` or `gateway`).
 pub const READER_ARG: &str = "STAGETRAIL_SBOM_READER";
+/// The build-arg that turns on incremental catalogs (a stage from its parent's catalog and a
+/// `DiffOp`): off by default, since the engine materializes a diff of large layers at a cost
+/// above a full scan's (README, "Per-stage SBOMs").
+pub const INCREMENTAL_ARG: &str = "STAGETRAIL_SBOM_INCREMENTAL";
 
 /// How the frontend reads stage filesystems.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +51,9 @@ pub struct SbomRequest {
     pub epoch: Option<u64>,
     /// The image to run the scanner from (the frontend's own image, opt `source`).
     pub scanner_image: Option<String>,
+    /// Catalog a stage from its parent's catalog and their `DiffOp` (exec reader, engines with
+    /// the `diffop` cap), `STAGETRAIL_SBOM_INCREMENTAL`.
+    pub incremental: bool,
 }
 
 impl SbomRequest {
@@ -86,21 +94,33 @@ impl SbomRequest {
             .source_date_epoch
             .and_then(|e| u64::try_from(e).ok())
             .or_else(stagetrail_sbom::document::source_date_epoch);
+        let incremental = opts
+            .convert
+            .build_args
+            .get(INCREMENTAL_ARG)
+            .and_then(|v| parse_bool(v))
+            .unwrap_or(false);
         Ok(Some(SbomRequest {
             reader,
             epoch,
             scanner_image,
+            incremental,
         }))
+    }
+}
+
+/// Go's `strconv.ParseBool`.
+fn parse_bool(value: &str) -> Option<bool> {
+    match value {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
     }
 }
 
 /// strconv.ParseBool, else a comma list naming `stage` (upstream `isEnabledForStage`).
 pub fn enabled_for_stage(stage: &str, value: &str) -> bool {
-    match value {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => true,
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => false,
-        list => list.split(',').any(|v| v == stage),
-    }
+    parse_bool(value).unwrap_or_else(|| value.split(',').any(|v| v == stage))
 }
 
 /// The stage's report name: its `AS` name, else `stage-<index>`.
@@ -168,14 +188,42 @@ pub fn plan(b: &PlatformBuild, epoch: Option<u64>) -> (ScanPlan, BTreeMap<String
         states.insert(CONTEXT_KEY.to_string(), b.context.clone());
     }
     let same = same_filesystems(&mut states);
+    let diffs = parents(&stages, &same, &states);
     let plan = ScanPlan {
         platform: b.platform.id(),
         epoch,
         stages,
         context,
         same,
+        diffs,
     };
     (plan, states)
+}
+
+/// Each scanned stage key mapped to the scanned key of what it starts from (its image base or
+/// `FROM` stage), for incremental catalogs ([`ScanPlan::diffs`]).
+fn parents(
+    stages: &[PlanStage],
+    same: &BTreeMap<String, String>,
+    states: &BTreeMap<String, llb::State>,
+) -> BTreeMap<String, String> {
+    let scanned = |key: String| {
+        let key = same.get(&key).cloned().unwrap_or(key);
+        states.contains_key(&key).then_some(key)
+    };
+    stages
+        .iter()
+        .filter_map(|st| {
+            let parent = match st.base {
+                PlanBase::Scratch => return None,
+                PlanBase::Image => st.base_key(),
+                PlanBase::Stage(i) => stages::stage_key(i),
+            };
+            let child = st.key();
+            let parent = scanned(parent)?;
+            (states.contains_key(&child) && parent != child).then_some((child, parent))
+        })
+        .collect()
 }
 
 /// Keys whose state is an earlier key's (in key order) — the same output of the same op, by
@@ -220,6 +268,8 @@ pub async fn attest(
     let out = match (req.reader, &req.scanner_image) {
         (Reader::Exec, Some(image)) => {
             let db = db.as_ref();
+            let diffs = req.incremental && bridge.has_llb_cap(llb_ids::DIFF_OP);
+            let plan = sbom_exec::with_diffs(&plan, diffs);
             sbom_exec::attest(bridge, opts, image, &plan, &states, db, metadata()).await?
         }
         _ if db.is_some() => return Err(vulndb::needs_exec()),
@@ -376,5 +426,49 @@ mod tests {
             ])
         );
         assert_eq!(states.keys().collect::<Vec<_>>(), ["base-0", "stage-0"]);
+    }
+
+    #[test]
+    fn each_stage_is_diffed_against_what_it_starts_from() {
+        let stage = |index, base| PlanStage {
+            index,
+            name: format!("s{index}"),
+            emit: true,
+            is_final: false,
+            from_line: 1,
+            base,
+            steps: Vec::new(),
+        };
+        let stages = vec![
+            stage(0, PlanBase::Image),
+            stage(1, PlanBase::Stage(0)),
+            stage(2, PlanBase::Scratch),
+            stage(3, PlanBase::Image),
+            stage(4, PlanBase::Stage(1)),
+        ];
+        let st = |name: &str| {
+            llb::State::source(
+                &format!("docker-image://{name}"),
+                BTreeMap::new(),
+                None,
+                llb::OpMeta::default(),
+            )
+        };
+        let states: BTreeMap<String, llb::State> =
+            ["base-0", "stage-0", "stage-1", "stage-2", "stage-3"]
+                .into_iter()
+                .map(|k| (k.to_string(), st(k)))
+                .collect();
+        // base-3 is base-0's image; stage-4 only changed metadata, so it is stage-1.
+        let same = BTreeMap::from([
+            ("base-3".to_string(), "base-0".to_string()),
+            ("stage-4".to_string(), "stage-1".to_string()),
+        ]);
+        let want = BTreeMap::from([
+            ("stage-0".to_string(), "base-0".to_string()),
+            ("stage-1".to_string(), "stage-0".to_string()),
+            ("stage-3".to_string(), "base-0".to_string()),
+        ]);
+        assert_eq!(parents(&stages, &same, &states), want);
     }
 }

@@ -24,6 +24,8 @@ use stagetrail_sbom::stages::ScanPlan;
 pub const PLAN_DIR: &str = "/run/plan";
 /// Where the filesystems are mounted.
 pub const SRC_DIR: &str = "/run/src";
+/// Where each stage's changes over its parent ([`ScanPlan::diffs`]) are mounted.
+pub const DIFF_DIR: &str = "/run/diff";
 /// Where SPDX statements are written.
 pub const OUT_SPDX: &str = "/run/out";
 /// Where CycloneDX statements are written.
@@ -38,7 +40,7 @@ fn internal(m: impl Into<String>) -> Failure {
 }
 
 /// The scanner's command line: the image's entrypoint binary with `scan` arguments.
-fn command(binary: &str, vulndb: bool) -> Vec<String> {
+fn command(binary: &str, vulndb: bool, diffs: bool) -> Vec<String> {
     let mut args = [
         binary,
         "scan",
@@ -56,6 +58,9 @@ fn command(binary: &str, vulndb: bool) -> Vec<String> {
     if vulndb {
         args.extend(["--vulndb", VULNDB_DIR, "--out-vuln", OUT_VULN].map(str::to_string));
     }
+    if diffs {
+        args.extend(["--diffs", DIFF_DIR].map(str::to_string));
+    }
     args
 }
 
@@ -72,6 +77,16 @@ pub struct ExecCache {
     /// OSV database) keep the checksum: their own key names the client session, which changes
     /// with every build, so without it an unchanged rebuild would scan them again.
     pub no_content_hash: bool,
+}
+
+/// The plan the exec runs: without [`ScanPlan::diffs`] unless `diffs` (incremental catalogs
+/// asked for, and the engine has DiffOp).
+pub fn with_diffs(plan: &ScanPlan, diffs: bool) -> ScanPlan {
+    let mut plan = plan.clone();
+    if !diffs {
+        plan.diffs.clear();
+    }
+    plan
 }
 
 /// The scanner exec's outputs with the predicate type of their statements: SPDX, CycloneDX and,
@@ -128,6 +143,23 @@ pub fn scanner_states(
             kind: read_only(st),
         });
     }
+    for (key, parent) in &plan.diffs {
+        let (Some(lower), Some(upper)) = (states.get(parent), states.get(key)) else {
+            continue;
+        };
+        let diff = llb::State::diff(
+            lower,
+            upper,
+            llb::OpMeta::named(format!("[{}] stagetrail: changes of {key}", plan.platform)),
+        );
+        mounts.push(Mount {
+            dest: format!("{DIFF_DIR}/{key}"),
+            kind: read_only(&diff),
+            source: diff,
+            selector: String::new(),
+            readonly: true,
+        });
+    }
     if let Some(db) = vulndb {
         mounts.push(Mount {
             dest: VULNDB_DIR.into(),
@@ -158,7 +190,7 @@ pub fn scanner_states(
     op_meta.ignore_cache = cache.ignore;
     let exec = Exec {
         meta: pb::Meta {
-            args: command(binary, vulndb.is_some()),
+            args: command(binary, vulndb.is_some(), !plan.diffs.is_empty()),
             env: vec!["PATH=/usr/local/bin:/usr/bin:/bin".into()],
             cwd: "/".into(),
             ..Default::default()
@@ -261,9 +293,9 @@ mod tests {
         assert_eq!(entrypoint(cfg).unwrap(), "/bin/stagetrail");
         assert!(entrypoint(br#"{"config":{}}"#).is_err());
         assert!(entrypoint(b"nope").is_err());
-        assert_eq!(command("/bin/stagetrail", false)[1], "scan");
-        assert!(!command("/bin/stagetrail", false).contains(&"--vulndb".to_string()));
-        assert!(command("/bin/stagetrail", true).ends_with(&[
+        assert_eq!(command("/bin/stagetrail", false, false)[1], "scan");
+        assert!(!command("/bin/stagetrail", false, false).contains(&"--vulndb".to_string()));
+        assert!(command("/bin/stagetrail", true, false).ends_with(&[
             "--vulndb".to_string(),
             VULNDB_DIR.into(),
             "--out-vuln".into(),
@@ -306,6 +338,7 @@ mod tests {
         assert!(dump.contains("docker-image://example.com/stagetrail:1"));
         assert!(dump.contains("\"readonly\":true"));
         assert!(!dump.contains(VULNDB_DIR), "{dump}");
+        assert!(!dump.contains(DIFF_DIR), "{dump}");
         assert!(!dump.contains("contentCache"), "{dump}");
 
         // With the OSV database: mounted read-only, and a third output for the statements.
@@ -341,5 +374,53 @@ mod tests {
             let unhashed = m["readonly"] == true && m["dest"] != VULNDB_DIR;
             assert_eq!(off, unhashed, "{m}");
         }
+    }
+
+    #[test]
+    fn a_stage_with_a_parent_gets_its_changes_mounted() {
+        let image = |r: &str| {
+            llb::State::source(
+                &format!("docker-image://{r}"),
+                BTreeMap::new(),
+                None,
+                llb::OpMeta::default(),
+            )
+        };
+        let base = image("docker.io/library/debian:bookworm");
+        let stage = base.file(
+            llb::FileActions::new().mkdir(llb::MkdirInfo {
+                path: "/app".into(),
+                mode: 0o755,
+                make_parents: true,
+                owner: None,
+                timestamp: None,
+            }),
+            llb::OpMeta::default(),
+        );
+        let states = BTreeMap::from([("base-0".to_string(), base), ("stage-0".to_string(), stage)]);
+        let plan = ScanPlan {
+            platform: "linux/amd64".into(),
+            diffs: BTreeMap::from([("stage-0".to_string(), "base-0".to_string())]),
+            ..ScanPlan::default()
+        };
+        let dump = |plan: &ScanPlan| {
+            let out = scanner_states(
+                "example.com/stagetrail:1",
+                "/bin/stagetrail",
+                &Platform::linux_amd64(),
+                plan,
+                &states,
+                None,
+                ExecCache::default(),
+            )
+            .unwrap();
+            llb::dump_json(&llb::marshal(&out[0].0, None)).to_string()
+        };
+        let with = dump(&with_diffs(&plan, true));
+        assert!(with.contains("/run/diff/stage-0"), "{with}");
+        assert!(with.contains("\"diff\""), "{with}");
+        let without = dump(&with_diffs(&plan, false));
+        assert!(!without.contains("/run/diff/stage-0"), "{without}");
+        assert!(!without.contains("\"diff\""), "{without}");
     }
 }

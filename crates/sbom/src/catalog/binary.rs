@@ -2,6 +2,7 @@
 //! for are read) feeds both the Go build-info and the `cargo auditable` decoders.
 
 use super::fs::{Fs, FsReader};
+use super::index::Entry;
 use super::{golang, rust, Cataloger, Context, Package};
 use object::read::ReadCache;
 use object::{Object, ObjectSection};
@@ -22,14 +23,13 @@ impl Cataloger for Binaries {
         "elf-binary-cataloger"
     }
 
+    fn wants(&self, e: &Entry) -> bool {
+        e.meta.is_executable() && e.meta.size >= 64
+    }
+
     fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx
-            .index
-            .files()
-            .iter()
-            .filter(|e| e.meta.is_executable() && e.meta.size >= 64)
-        {
+        for e in cx.files_for(self) {
             match cx.fs.read_at(&e.path, 0, 4) {
                 Ok(head) if head == ELF_MAGIC => {}
                 Ok(_) => continue,

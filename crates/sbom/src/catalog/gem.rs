@@ -1,6 +1,7 @@
 //! Ruby gems installed with RubyGems: `specifications/*.gemspec` files (generated Ruby, read as
 //! text: `s.name = "…"`, `s.version = "…"`, `s.licenses = […]`).
 
+use super::index::{glob_match, Entry};
 use super::license::License;
 use super::{Cataloger, Context, Package, PackageKind};
 use crate::purl::purl;
@@ -15,9 +16,13 @@ impl Cataloger for Gems {
         "ruby-installed-gemspec-cataloger"
     }
 
+    fn wants(&self, e: &Entry) -> bool {
+        glob_match("**/specifications/*.gemspec", &e.path)
+    }
+
     fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.index.glob("**/specifications/*.gemspec") {
+        for e in cx.files_for(self) {
             let Some(text) = cx.read_text(&e.path, SPEC_CAP) else {
                 continue;
             };

@@ -41,25 +41,31 @@ pub struct Index {
 
 impl Index {
     /// Walks `fs` from its root without following symlinks (so it cannot loop), within `limits`
-    /// ([`Fs::walk`]: [`walk`], or a faster walk of the same result).
-    pub fn build(fs: &dyn Fs, limits: &Limits) -> (Index, Vec<Warning>) {
-        let (mut files, warnings) = fs.walk(limits);
+    /// ([`Fs::walk`]: [`walk`], or a faster walk of the same result), keeping the files `keep`
+    /// accepts. Also returns the walk's warnings and how many regular files it found.
+    pub fn build(
+        fs: &dyn Fs,
+        limits: &Limits,
+        keep: impl Fn(&Entry) -> bool,
+    ) -> (Index, Vec<Warning>, usize) {
+        let (files, warnings) = fs.walk(limits);
+        let found = files.len();
+        (
+            Index::new(files.into_iter().filter(keep).collect()),
+            warnings,
+            found,
+        )
+    }
+
+    /// An index of `files`, in any order.
+    pub fn new(mut files: Vec<Entry>) -> Index {
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        (Index { files }, warnings)
+        Index { files }
     }
 
     /// Every indexed file.
     pub fn files(&self) -> &[Entry] {
         &self.files
-    }
-
-    /// The files whose path matches `pattern` (see [`glob_match`]).
-    pub fn glob<'a>(&'a self, pattern: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
-        let pat: Vec<&str> = pattern.split('/').collect();
-        self.files.iter().filter(move |e| {
-            let path: Vec<&str> = e.path.split('/').collect();
-            match_segments(&pat, &path)
-        })
     }
 }
 

@@ -3,6 +3,7 @@
 //! nested one level deep (`WEB-INF/lib/*.jar`, `BOOT-INF/lib/*.jar`…) are opened in memory.
 
 use super::fs::FsReader;
+use super::index::Entry;
 use super::license::License;
 use super::text::manifest;
 use super::{Cataloger, Context, Package, PackageKind};
@@ -44,9 +45,13 @@ impl Cataloger for Java {
         "java-archive-cataloger"
     }
 
+    fn wants(&self, e: &Entry) -> bool {
+        is_archive(&e.path)
+    }
+
     fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.index.files().iter().filter(|e| is_archive(&e.path)) {
+        for e in cx.files_for(self) {
             let reader =
                 BufReader::with_capacity(64 * 1024, FsReader::new(cx.fs, &e.path, e.meta.size));
             let file_name = e.path.rsplit('/').next().unwrap_or(&e.path);

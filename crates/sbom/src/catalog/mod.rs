@@ -11,6 +11,7 @@ pub mod dpkg;
 pub mod fs;
 pub mod gem;
 pub mod golang;
+pub mod incremental;
 pub mod index;
 pub mod java;
 pub mod license;
@@ -24,7 +25,7 @@ pub mod text;
 pub use package::{Package, PackageKind};
 
 use fs::{Fs, FsError};
-use index::Index;
+use index::{Entry, Index};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -103,6 +104,17 @@ impl<'a> Context<'a> {
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
+    /// The indexed files `cataloger` wants, by path.
+    pub fn files_for<'b, C: Cataloger + ?Sized>(
+        &'b self,
+        cataloger: &'b C,
+    ) -> impl Iterator<Item = &'b Entry> + 'b {
+        self.index
+            .files()
+            .iter()
+            .filter(move |e| cataloger.wants(e))
+    }
+
     /// The warnings recorded so far.
     pub fn into_warnings(self) -> Vec<Warning> {
         self.warnings.into_inner()
@@ -115,6 +127,12 @@ pub trait Cataloger {
     fn name(&self) -> &'static str;
     /// Finds packages; problems go to [`Context::warn`].
     fn catalog(&self, cx: &Context<'_>) -> Vec<Package>;
+    /// The indexed files this cataloger looks at ([`Context::files_for`]); files it reads by a
+    /// fixed path need not be wanted. The index keeps only files some cataloger wants, and an
+    /// incremental scan ([`incremental`]) relies on a cataloger seeing no other index entry.
+    fn wants(&self, _entry: &Entry) -> bool {
+        false
+    }
 }
 
 /// Every cataloger, in a fixed order.
@@ -144,9 +162,23 @@ pub fn scan_with(
     catalogers: &[Box<dyn Cataloger>],
     limits: &index::Limits,
 ) -> Catalog {
-    let (index, mut warnings) = Index::build(fs, limits);
+    incremental::Scanned::full_with(fs, catalogers, limits).catalog
+}
+
+/// True for an indexed file some of `catalogers` wants.
+fn wanted_by(catalogers: &[Box<dyn Cataloger>]) -> impl Fn(&Entry) -> bool + '_ {
+    move |e| catalogers.iter().any(|c| c.wants(e))
+}
+
+/// Runs `catalogers` over `index` of `fs`; `warnings` are the walk's.
+fn catalog_index(
+    fs: &dyn Fs,
+    index: &Index,
+    catalogers: &[Box<dyn Cataloger>],
+    mut warnings: Vec<Warning>,
+) -> Catalog {
     let distro = distro::Distro::detect(fs);
-    let cx = Context::new(fs, &index, distro.as_ref());
+    let cx = Context::new(fs, index, distro.as_ref());
     let mut packages = Vec::new();
     for c in catalogers {
         packages.extend(c.catalog(&cx));

@@ -1,6 +1,7 @@
 //! npm packages: `package-lock.json` (lockfile v1 `dependencies` tree, v2/v3 `packages` map) and
 //! installed `node_modules/[@scope/]name/package.json` manifests.
 
+use super::index::{glob_match, Entry};
 use super::license::License;
 use super::{Cataloger, Context, Package, PackageKind};
 use crate::purl::purl;
@@ -51,9 +52,13 @@ impl Cataloger for NpmLock {
         "javascript-lock-cataloger"
     }
 
+    fn wants(&self, e: &Entry) -> bool {
+        glob_match("**/package-lock.json", &e.path)
+    }
+
     fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.index.glob("**/package-lock.json") {
+        for e in cx.files_for(self) {
             if e.path.split('/').any(|s| s == "node_modules") {
                 continue;
             }
@@ -148,14 +153,13 @@ impl Cataloger for NodeModules {
         "javascript-package-cataloger"
     }
 
+    fn wants(&self, e: &Entry) -> bool {
+        is_installed_manifest(&e.path)
+    }
+
     fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx
-            .index
-            .files()
-            .iter()
-            .filter(|e| is_installed_manifest(&e.path))
-        {
+        for e in cx.files_for(self) {
             let Some(bytes) = cx.read(&e.path, MANIFEST_CAP) else {
                 continue;
             };

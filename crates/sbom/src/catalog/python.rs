@@ -2,6 +2,7 @@
 //! (or an `*.egg-info` file), wherever they are (site-packages, dist-packages, virtualenvs).
 
 use super::fs::{components, parent};
+use super::index::Entry;
 use super::license::License;
 use super::text::rfc822;
 use super::{Cataloger, Context, Package, PackageKind};
@@ -33,16 +34,17 @@ impl Cataloger for Python {
         "python-installed-package-cataloger"
     }
 
+    fn wants(&self, e: &Entry) -> bool {
+        let p = e.path.as_str();
+        let dir = parent(p);
+        (p.ends_with("/METADATA") && dir.ends_with(".dist-info"))
+            || (p.ends_with("/PKG-INFO") && dir.ends_with(".egg-info"))
+            || p.ends_with(".egg-info")
+    }
+
     fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
-        let metadata = cx.index.files().iter().filter(|e| {
-            let p = e.path.as_str();
-            let dir = parent(p);
-            (p.ends_with("/METADATA") && dir.ends_with(".dist-info"))
-                || (p.ends_with("/PKG-INFO") && dir.ends_with(".egg-info"))
-                || p.ends_with(".egg-info")
-        });
         let mut out = Vec::new();
-        for e in metadata {
+        for e in cx.files_for(self) {
             let Some(text) = cx.read_text(&e.path, METADATA_CAP) else {
                 continue;
             };

@@ -1,6 +1,7 @@
 //! Rust crates: `Cargo.lock` files, and the `cargo auditable` dependency list that
 //! [`super::binary`] extracts from an ELF `.dep-v0` section (zlib-compressed JSON).
 
+use super::index::{glob_match, Entry};
 use super::{Cataloger, Context, Package, PackageKind};
 use crate::purl::purl;
 use std::io::Read;
@@ -41,9 +42,13 @@ impl Cataloger for CargoLock {
         "rust-cargo-lock-cataloger"
     }
 
+    fn wants(&self, e: &Entry) -> bool {
+        glob_match("**/Cargo.lock", &e.path)
+    }
+
     fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.index.glob("**/Cargo.lock") {
+        for e in cx.files_for(self) {
             if e.path.contains(".cargo/registry/") || e.path.contains(".cargo/git/") {
                 continue;
             }

@@ -10,13 +10,16 @@ pub mod lineage;
 mod plan;
 mod statement;
 
-pub use plan::{PlanBase, PlanStage, PlanStep, ScanPlan};
+pub use plan::{stage_key, PlanBase, PlanStage, PlanStep, ScanPlan};
 pub use statement::statement;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::catalog::fs::Fs;
+use std::path::Path;
+
+use crate::catalog::fs::{Fs, LocalFs};
+use crate::catalog::incremental::Scanned;
 use crate::catalog::{self, Catalog, Warning};
 use crate::document::{SbomBuilder, Subject};
 
@@ -39,37 +42,84 @@ pub struct StageDocuments {
 /// Opens the filesystem stored under a plan key (`stage-<i>`, `base-<i>`, `context`).
 pub type Opener<'a> = dyn FnMut(&str) -> Result<Box<dyn Fs + 'a>, String> + 'a;
 
-/// Catalogs every filesystem the plan names and renders the documents it asks for, final
-/// image first, then stages in plan order, then the context. A filesystem that cannot be
-/// opened yields an empty catalog with a warning. Keys in [`ScanPlan::same`] are not opened:
-/// they take the catalog of the key they name.
+/// Catalogs every filesystem the plan names and renders the documents it asks for ([`render`]).
+/// A filesystem that cannot be opened yields an empty catalog with a warning.
 pub fn generate(plan: &ScanPlan, open: &mut Opener<'_>) -> Vec<StageDocuments> {
-    generate_with(plan, open, &mut |_, _, _| {})
-}
-
-/// [`generate`], calling `scanned` with each key, its catalog and the time it took to open and
-/// catalog it, once per filesystem read.
-pub fn generate_with(
-    plan: &ScanPlan,
-    open: &mut Opener<'_>,
-    scanned: &mut dyn FnMut(&str, &Catalog, Duration),
-) -> Vec<StageDocuments> {
     let mut catalogs: BTreeMap<String, Catalog> = BTreeMap::new();
     for key in plan.scanned_keys() {
-        let started = Instant::now();
         let cat = match open(&key) {
             Ok(fs) => catalog::scan(fs.as_ref()),
-            Err(message) => Catalog {
-                warnings: vec![Warning {
-                    location: String::new(),
-                    message: format!("cannot read filesystem {key}: {message}"),
-                }],
-                ..Catalog::default()
-            },
+            Err(message) => unreadable(&key, &message),
         };
-        scanned(&key, &cat, started.elapsed());
         catalogs.insert(key, cat);
     }
+    render(plan, catalogs)
+}
+
+/// An empty catalog saying why filesystem `key` could not be read.
+fn unreadable(key: &str, message: &str) -> Catalog {
+    Catalog {
+        warnings: vec![Warning {
+            location: String::new(),
+            message: format!("cannot read filesystem {key}: {message}"),
+        }],
+        ..Catalog::default()
+    }
+}
+
+/// One filesystem [`generate_local`] cataloged.
+#[derive(Debug, Clone, Copy)]
+pub struct Scan<'a> {
+    /// Its plan key.
+    pub key: &'a str,
+    /// The key of the filesystem it was cataloged from, with its diff; `None` for a full scan.
+    pub from: Option<&'a str>,
+    /// How long it took.
+    pub took: Duration,
+}
+
+/// [`generate`] over local directories: each key's filesystem is `src/<key>`. A key in
+/// [`ScanPlan::diffs`] whose diff directory `diffs/<key>` exists is cataloged from its parent's
+/// scan and that diff ([`Scanned::child`]), with the same result as a full scan. `scanned` is
+/// called once per filesystem read, with its catalog.
+pub fn generate_local(
+    plan: &ScanPlan,
+    src: &Path,
+    diffs: Option<&Path>,
+    scanned: &mut dyn FnMut(Scan<'_>, &Catalog),
+) -> Vec<StageDocuments> {
+    let mut done: BTreeMap<String, Scanned> = BTreeMap::new();
+    for key in plan.scan_order() {
+        let started = Instant::now();
+        let fs = LocalFs::new(src.join(&key));
+        let parent = plan
+            .diffs
+            .get(&key)
+            .and_then(|p| done.get(p).map(|s| (p, s)));
+        let diff = diffs.map(|d| d.join(&key)).filter(|d| d.is_dir());
+        let (result, from) = match (parent, diff) {
+            (Some((pkey, p)), Some(diff)) => match p.child(&fs, &LocalFs::new(diff)) {
+                (s, true) => (s, Some(pkey.as_str())),
+                (s, false) => (s, None),
+            },
+            _ => (Scanned::full(&fs), None),
+        };
+        let scan = Scan {
+            key: &key,
+            from,
+            took: started.elapsed(),
+        };
+        scanned(scan, &result.catalog);
+        done.insert(key.clone(), result);
+    }
+    let catalogs = done.into_iter().map(|(k, s)| (k, s.catalog)).collect();
+    render(plan, catalogs)
+}
+
+/// Renders the documents the plan asks for from each scanned key's catalog, final image first,
+/// then stages in plan order, then the context. Keys in [`ScanPlan::same`] take the catalog of
+/// the key they name.
+pub fn render(plan: &ScanPlan, mut catalogs: BTreeMap<String, Catalog>) -> Vec<StageDocuments> {
     for (key, same) in &plan.same {
         let cat = catalogs.get(same).cloned().unwrap_or_else(|| Catalog {
             warnings: vec![Warning {

@@ -21,6 +21,11 @@ pub struct ScanPlan {
     /// several stages, a stage that only changed metadata): cataloged once, under the value.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub same: BTreeMap<String, String>,
+    /// Stage keys whose changes from a parent key's filesystem are mounted on their own (the
+    /// scanner exec's `/run/diff/<key>`: BuildKit's `DiffOp` of the two), mapped to that parent:
+    /// cataloged from the parent's scan plus those changes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub diffs: BTreeMap<String, String>,
 }
 
 /// One stage.
@@ -129,6 +134,18 @@ impl ScanPlan {
         let mut keys = self.keys();
         keys.retain(|k| !self.same.contains_key(k));
         keys
+    }
+
+    /// [`ScanPlan::scanned_keys`] in the order to catalog them: keys without a diff first, then
+    /// stages in plan order (a stage's parent is an image base or an earlier stage).
+    pub fn scan_order(&self) -> Vec<String> {
+        let keys = self.scanned_keys();
+        let (mut order, later): (Vec<String>, Vec<String>) =
+            keys.into_iter().partition(|k| !self.diffs.contains_key(k));
+        let stages: Vec<String> = self.stages.iter().map(PlanStage::key).collect();
+        order.extend(stages.iter().filter(|k| later.contains(k)).cloned());
+        order.extend(later.into_iter().filter(|k| !stages.contains(k)));
+        order
     }
 
     /// The stage with Dockerfile index `index`.

@@ -31,6 +31,7 @@ fn plan() -> ScanPlan {
         epoch: Some(1_700_000_000),
         context: false,
         same: BTreeMap::new(),
+        diffs: BTreeMap::new(),
         stages: vec![
             PlanStage {
                 index: 0,

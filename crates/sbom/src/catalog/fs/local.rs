@@ -3,7 +3,7 @@
 //! Directories the walk listed are remembered as real (no symlink on the way), so a later read
 //! below one resolves only its last component; the last file opened for ranged reads stays open.
 
-use super::{components, walk, DirEntry, FileKind, Fs, FsError, Metadata};
+use super::{components, walk, DirEntry, FileKind, Fs, FsError, Metadata, Walked};
 use crate::catalog::index::{self, Entry, Limits};
 use crate::catalog::Warning;
 use std::collections::{HashSet, VecDeque};
@@ -34,6 +34,23 @@ impl LocalFs {
             known: RwLock::default(),
             last: Mutex::default(),
         }
+    }
+
+    /// The parallel walk with everything it found, not only regular files; `None` past
+    /// `limits.max_files` files.
+    pub fn walk_all(&self, limits: &Limits) -> Option<Walked> {
+        let found = walk::parallel(&self.root, limits)?;
+        if let Ok(mut known) = self.known.write() {
+            known.extend(found.dirs.iter().cloned());
+        }
+        Some(found)
+    }
+
+    /// `lstat` of `path` in one call, for a path whose directories the caller knows hold no
+    /// symlink (so the kernel's lookup cannot leave the root).
+    pub fn lstat_below_real_dirs(&self, path: &str) -> Result<Metadata, FsError> {
+        let comps = components(path);
+        lstat(path, &self.host(&comps)).map(|m| metadata_of(&m))
     }
 
     /// The host path of root-relative `components`.
@@ -269,13 +286,10 @@ impl Fs for LocalFs {
     }
 
     fn walk(&self, limits: &Limits) -> (Vec<Entry>, Vec<Warning>) {
-        let Some((files, dirs, warnings)) = walk::parallel(&self.root, limits) else {
+        let Some(found) = self.walk_all(limits) else {
             return index::walk(self, limits);
         };
-        if let Ok(mut known) = self.known.write() {
-            known.extend(dirs);
-        }
-        (files, warnings)
+        (found.files, found.warnings)
     }
 }
 

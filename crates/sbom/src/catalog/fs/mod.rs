@@ -10,6 +10,7 @@ mod walk;
 
 pub use local::LocalFs;
 pub use reader::FsReader;
+pub use walk::Walked;
 
 use super::index::{Entry, Limits};
 use super::Warning;

@@ -34,18 +34,22 @@ struct Shared<'a> {
     over: AtomicBool,
 }
 
-/// One worker's findings.
-#[derive(Default)]
-struct Found {
-    files: Vec<Entry>,
-    dirs: Vec<String>,
-    warnings: Vec<Warning>,
+/// What a walk found, unsorted; paths are root-relative.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Regular files.
+    pub files: Vec<Entry>,
+    /// Every directory listed (`""` for the root).
+    pub dirs: Vec<String>,
+    /// Everything else: symlinks, devices (an overlay whiteout is one), sockets, fifos.
+    pub others: Vec<String>,
+    /// Directories that could not be listed or were too deep.
+    pub warnings: Vec<Warning>,
 }
 
-/// Walks `root` in parallel. Returns the regular files (unsorted), every directory listed
-/// (root-relative, `""` for the root) and warnings; `None` when there are more than
-/// `limits.max_files` files, so the caller can take the sequential walk and its exact cut-off.
-pub fn parallel(root: &Path, limits: &Limits) -> Option<(Vec<Entry>, Vec<String>, Vec<Warning>)> {
+/// Walks `root` in parallel; `None` when there are more than `limits.max_files` files, so the
+/// caller can take the sequential walk and its exact cut-off.
+pub fn parallel(root: &Path, limits: &Limits) -> Option<Walked> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, MAX_THREADS);
@@ -62,7 +66,7 @@ pub fn parallel(root: &Path, limits: &Limits) -> Option<(Vec<Entry>, Vec<String>
         count: AtomicUsize::new(0),
         over: AtomicBool::new(false),
     };
-    let found: Vec<Found> = std::thread::scope(|s| {
+    let found: Vec<Walked> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads).map(|_| s.spawn(|| worker(&shared))).collect();
         workers
             .into_iter()
@@ -72,19 +76,20 @@ pub fn parallel(root: &Path, limits: &Limits) -> Option<(Vec<Entry>, Vec<String>
     if shared.over.load(Ordering::Relaxed) {
         return None;
     }
-    let mut all = Found::default();
+    let mut all = Walked::default();
     for f in found {
         all.files.extend(f.files);
         all.dirs.extend(f.dirs);
+        all.others.extend(f.others);
         all.warnings.extend(f.warnings);
     }
-    Some((all.files, all.dirs, all.warnings))
+    Some(all)
 }
 
 /// Lists directories depth-first from a local stack, handing half of it to the queue while
 /// another worker waits, and takes from the queue when the stack is empty.
-fn worker(sh: &Shared<'_>) -> Found {
-    let mut found = Found::default();
+fn worker(sh: &Shared<'_>) -> Walked {
+    let mut found = Walked::default();
     let mut local: Vec<(String, usize)> = Vec::new();
     loop {
         let next = match local.pop() {
@@ -130,7 +135,7 @@ fn take(sh: &Shared<'_>) -> Option<(String, usize)> {
 }
 
 /// Lists one directory into `found`; returns its subdirectories to walk.
-fn list(sh: &Shared<'_>, dir: &str, depth: usize, found: &mut Found) -> Vec<(String, usize)> {
+fn list(sh: &Shared<'_>, dir: &str, depth: usize, found: &mut Walked) -> Vec<(String, usize)> {
     let (root, limits) = (sh.root, sh.limits);
     let mut subdirs = Vec::new();
     let cannot = |e: super::FsError| Warning {
@@ -146,6 +151,7 @@ fn list(sh: &Shared<'_>, dir: &str, depth: usize, found: &mut Found) -> Vec<(Str
     };
     // A listing that fails part-way counts as failed whole, as in the sequential walk.
     let mut files = Vec::new();
+    let mut others = Vec::new();
     let mut warnings = Vec::new();
     for entry in rd {
         let entry = match entry {
@@ -174,6 +180,7 @@ fn list(sh: &Shared<'_>, dir: &str, depth: usize, found: &mut Found) -> Vec<(Str
             let Ok(meta) = entry.metadata() else { continue };
             let meta = metadata_of(&meta);
             if meta.kind != FileKind::File {
+                others.push(path);
                 continue;
             }
             if sh.count.fetch_add(1, Ordering::Relaxed) >= limits.max_files {
@@ -181,9 +188,12 @@ fn list(sh: &Shared<'_>, dir: &str, depth: usize, found: &mut Found) -> Vec<(Str
                 return Vec::new();
             }
             files.push(Entry { path, meta });
+        } else {
+            others.push(path);
         }
     }
     found.files.extend(files);
+    found.others.extend(others);
     found.warnings.extend(warnings);
     subdirs
 }

@@ -1,0 +1,112 @@
+//! Incremental catalogs: a filesystem built on another one (a stage on its `FROM`) cataloged
+//! from its parent's index plus what changed, with the same result as a full scan.
+//!
+//! The changes come from a directory holding only what the child added or modified (BuildKit's
+//! `DiffOp` of parent and child, mounted): it is walked whole; deletions are not visible in it, so
+//! each file the parent's index kept is looked up again in the child. Catalogers then run over
+//! the merged index exactly as in a full scan, reading files from the child. A cataloger sees only
+//! the files it [`Cataloger::wants`], so the index holds only those, and a child's index is
+//! exactly the one its own walk would have kept.
+//!
+//! Whenever the result could differ from a full scan's (the parent's or the diff's walk had a
+//! warning, the file cap could be reached, the diff cannot be walked), it is a full scan.
+
+use std::collections::HashSet;
+
+use super::fs::{parent, Fs, LocalFs};
+use super::index::{Entry, Index, Limits};
+use super::{catalog_index, catalogers, wanted_by, Catalog, Cataloger};
+
+/// A filesystem's catalog with what a child's incremental scan needs.
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    /// The packages and warnings, as [`super::scan`] returns them.
+    pub catalog: Catalog,
+    /// The files some cataloger wants.
+    index: Index,
+    /// At least as many regular files as the filesystem holds (for the walk's file cap).
+    files: usize,
+    /// The walk gave no warning, so a child's walk warnings are exactly its diff's.
+    clean_walk: bool,
+}
+
+impl Scanned {
+    /// A full scan of `fs` with every cataloger.
+    pub fn full(fs: &dyn Fs) -> Scanned {
+        Scanned::full_with(fs, &catalogers(), &Limits::default())
+    }
+
+    /// A full scan of `fs` with `catalogers` within `limits`.
+    pub fn full_with(fs: &dyn Fs, catalogers: &[Box<dyn Cataloger>], limits: &Limits) -> Scanned {
+        let (index, warnings, files) = Index::build(fs, limits, wanted_by(catalogers));
+        let clean_walk = warnings.is_empty();
+        Scanned {
+            catalog: catalog_index(fs, &index, catalogers, warnings),
+            index,
+            files,
+            clean_walk,
+        }
+    }
+
+    /// The scan of `child`, a filesystem that is this one plus the files under `diff` (its
+    /// additions and changes) minus deletions; the same catalog as [`Scanned::full`] of `child`.
+    /// Also says whether it was incremental (else it fell back to a full scan).
+    pub fn child(&self, child: &LocalFs, diff: &LocalFs) -> (Scanned, bool) {
+        let limits = Limits::default();
+        let cats = catalogers();
+        let changes = match diff.walk_all(&limits) {
+            Some(c) if self.clean_walk && c.warnings.is_empty() => c,
+            _ => return (Scanned::full_with(child, &cats, &limits), false),
+        };
+        let files = self.files + changes.files.len();
+        if files > limits.max_files {
+            return (Scanned::full_with(child, &cats, &limits), false);
+        }
+        let changed: HashSet<&str> = changes.files.iter().map(|e| e.path.as_str()).collect();
+        let not_dirs: HashSet<&str> = changes.others.iter().map(String::as_str).collect();
+        // A kept file's directories are the parent's real directories, unless the diff replaced
+        // one with a symlink or a file (then the file is gone), so one lstat tells whether the
+        // child still has it.
+        let below_replaced = |path: &str| {
+            let mut dir = parent(path);
+            while !dir.is_empty() {
+                if not_dirs.contains(dir) || changed.contains(dir) {
+                    return true;
+                }
+                dir = parent(dir);
+            }
+            false
+        };
+        let wanted = wanted_by(&cats);
+        let mut entries: Vec<Entry> = Vec::new();
+        for e in self.index.files() {
+            if changed.contains(e.path.as_str())
+                || not_dirs.contains(e.path.as_str())
+                || below_replaced(&e.path)
+            {
+                continue;
+            }
+            if let Ok(meta) = child.lstat_below_real_dirs(&e.path) {
+                let entry = Entry {
+                    path: e.path.clone(),
+                    meta,
+                };
+                if entry.meta.kind == super::fs::FileKind::File && wanted(&entry) {
+                    entries.push(entry);
+                }
+            }
+        }
+        entries.extend(changes.files.into_iter().filter(|e| wanted(e)));
+        let index = Index::new(entries);
+        let scanned = Scanned {
+            catalog: catalog_index(child, &index, &cats, Vec::new()),
+            index,
+            files,
+            clean_walk: true,
+        };
+        (scanned, true)
+    }
+}
+
+#[cfg(test)]
+mod tests;
