@@ -1,8 +1,12 @@
-//! `stagetrail scan`: the scanner side of per-stage SBOMs. Two ways in:
+//! `stagetrail scan`: the scanner side of per-stage SBOMs. Three ways in:
 //!
-//! - `--plan FILE --src DIR --out DIR [--out-cyclonedx DIR]`: the frontend's exec reader; each
-//!   plan key is a directory under `--src`; writes one SPDX and one CycloneDX in-toto statement
-//!   per document (`<stem>.spdx.json`, `<stem>.cdx.json`), lineage included; with
+//! - `--catalog-out DIR --src DIR [--parent DIR --diff DIR]`: the frontend's exec reader runs one
+//!   per filesystem; writes its catalog (and what a child's incremental scan needs) to
+//!   `DIR/catalog.json`; with `--parent` (a parent's `--catalog-out` directory) and `--diff` (the
+//!   changes of `--src` over that parent), cataloged incrementally.
+//! - `--plan FILE --catalogs DIR --out DIR [--out-cyclonedx DIR]`: renders the plan's documents
+//!   from each key's catalog (`DIR/<key>/catalog.json`): one SPDX and one CycloneDX in-toto
+//!   statement per document (`<stem>.spdx.json`, `<stem>.cdx.json`), lineage included; with
 //!   `--vulndb DIR --out-vuln DIR` also a cosign vuln/v1 statement per stage ([`super::scan_vuln`]).
 //! - no `--plan`: BuildKit's SBOM scanner protocol (`docs/attestations/sbom-protocol.md`):
 //!   `BUILDKIT_SCAN_SOURCE` (the image, named by its basename), every directory in
@@ -12,6 +16,9 @@ use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
 use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
+use std::collections::BTreeMap;
+
+use stagetrail_sbom::catalog::incremental::Scanned;
 use stagetrail_sbom::catalog::{self, fs::LocalFs};
 use stagetrail_sbom::document::{source_date_epoch, SbomBuilder, Subject};
 use stagetrail_sbom::stages::{self, statement, ScanPlan, StageDocuments};
@@ -19,16 +26,27 @@ use stagetrail_sbom::stages::{self, statement, ScanPlan, StageDocuments};
 /// Arguments of `stagetrail scan`.
 #[derive(Debug, Default, clap::Args)]
 pub struct Args {
-    /// The scan plan (JSON) written by the frontend.
-    #[arg(long)]
+    /// The scan plan (JSON) written by the frontend: render its documents.
+    #[arg(long, conflicts_with = "catalog_out")]
     pub plan: Option<PathBuf>,
-    /// Directory holding one filesystem per plan key.
+    /// Directory holding each plan key's catalog (`<key>/catalog.json`, from `--catalog-out`).
+    #[arg(long, default_value = "/run/catalogs")]
+    pub catalogs: PathBuf,
+    /// Catalog the filesystem at `--src` into `DIR/catalog.json`.
+    #[arg(long, value_name = "DIR")]
+    pub catalog_out: Option<PathBuf>,
+    /// The filesystem to catalog.
     #[arg(long, default_value = "/run/src")]
     pub src: PathBuf,
-    /// Directory holding, per key of the plan's `diffs`, that stage's changes over its parent
-    /// (cataloged incrementally from the parent's scan).
-    #[arg(long)]
-    pub diffs: Option<PathBuf>,
+    /// A parent filesystem's `--catalog-out` directory: catalog `--src` from it and `--diff`.
+    #[arg(long, value_name = "DIR", requires = "diff")]
+    pub parent: Option<PathBuf>,
+    /// What `--src` added or changed over `--parent` (BuildKit's DiffOp of the two, mounted).
+    #[arg(long, value_name = "DIR", requires = "parent")]
+    pub diff: Option<PathBuf>,
+    /// The filesystem's name in log lines (its plan key).
+    #[arg(long, default_value = "filesystem")]
+    pub key: String,
     /// Where SPDX statements go.
     #[arg(long, default_value = "/run/out")]
     pub out: PathBuf,
@@ -72,11 +90,12 @@ impl ProtocolEnv {
 
 /// Runs the command; exit code 0, or 1 with a message on stderr.
 pub fn run(args: &Args) -> i32 {
-    let outcome = match &args.plan {
-        Some(plan) => run_plan(plan, args),
-        None => match ProtocolEnv::from_env() {
+    let outcome = match (&args.plan, &args.catalog_out) {
+        (Some(plan), _) => run_plan(plan, args),
+        (None, Some(out)) => catalog_one(args, out),
+        (None, None) => match ProtocolEnv::from_env() {
             Some(env) => run_protocol(&env),
-            None => Err(anyhow::anyhow!("give --plan FILE, or set BUILDKIT_SCAN_DESTINATION (BuildKit's SBOM scanner protocol)")),
+            None => Err(anyhow::anyhow!("give --catalog-out DIR or --plan FILE, or set BUILDKIT_SCAN_DESTINATION (BuildKit's SBOM scanner protocol)")),
         },
     };
     match outcome {
@@ -86,6 +105,42 @@ pub fn run(args: &Args) -> i32 {
             1
         }
     }
+}
+
+/// The name of a cataloged filesystem's file in its `--catalog-out` directory.
+const CATALOG_FILE: &str = "catalog.json";
+
+/// Reads a `--catalog-out` directory's catalog.
+fn read_scanned(dir: &Path) -> anyhow::Result<Scanned> {
+    let path = dir.join(CATALOG_FILE);
+    let bytes = std::fs::read(&path).with_context(|| format!("{}", path.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| format!("{}: not a catalog", path.display()))
+}
+
+/// `--catalog-out`: one filesystem's catalog.
+fn catalog_one(args: &Args, out: &Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let fs = LocalFs::new(&args.src);
+    let (scanned, from) = match (&args.parent, &args.diff) {
+        (Some(parent), Some(diff)) => {
+            let (s, incremental) = read_scanned(parent)?.child(&fs, &LocalFs::new(diff));
+            (s, incremental.then_some(" from its parent and their diff"))
+        }
+        _ => (Scanned::full(&fs), None),
+    };
+    let bytes = serde_json::to_vec(&scanned).context("cannot encode the catalog")?;
+    std::fs::create_dir_all(out).with_context(|| format!("{}", out.display()))?;
+    let path = out.join(CATALOG_FILE);
+    std::fs::write(&path, bytes).with_context(|| format!("{}", path.display()))?;
+    eprintln!(
+        "stagetrail scan: {}: {} packages{}, peak RSS {}, in {} ms",
+        args.key,
+        scanned.catalog.packages.len(),
+        from.unwrap_or_default(),
+        peak_rss(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
 }
 
 fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
@@ -100,19 +155,12 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
         )
     })?;
     let started = std::time::Instant::now();
-    let mut scanned = |scan: stages::Scan<'_>, cat: &catalog::Catalog| {
-        let from = scan
-            .from
-            .map(|p| format!(" from {p} and its changes"))
-            .unwrap_or_default();
-        eprintln!(
-            "stagetrail scan: {}: {} packages{from} in {} ms",
-            scan.key,
-            cat.packages.len(),
-            scan.took.as_millis()
-        );
-    };
-    let docs = stages::generate_local(&plan, &args.src, args.diffs.as_deref(), &mut scanned);
+    let mut catalogs = BTreeMap::new();
+    for key in plan.scanned_keys() {
+        let scanned = read_scanned(&args.catalogs.join(&key))?;
+        catalogs.insert(key, scanned.catalog);
+    }
+    let docs = stages::render(&plan, catalogs);
     warn(&docs);
     let cdx_dir = args
         .out_cyclonedx

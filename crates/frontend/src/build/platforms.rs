@@ -83,25 +83,24 @@ pub(super) async fn solve_all(
     Ok(solved)
 }
 
-/// One platform: Solve, then its SBOMs.
+/// One platform: Solve and its SBOMs at once, so BuildKit catalogs each stage as soon as it is
+/// built. A build failure is reported before an SBOM failure (which it usually causes).
 async fn solve_one(
     bridge: Bridge,
     spec: Arc<SolveSpec>,
     build: PlatformBuild,
 ) -> Result<Solved, PlatformError> {
     let cache: &[CacheImport] = &spec.opts.cache_imports;
-    let ref_id = bridge
-        .solve_with(build.definition.clone(), cache, spec.evaluate)
-        .await
-        .map_err(PlatformError::Solve)?;
-    let sbom_docs = match &spec.sbom {
-        Some(req) => Some(
-            sbom::attest(&bridge, req, &spec.opts, &build)
-                .await
-                .map_err(PlatformError::Failed)?,
-        ),
-        None => None,
+    let solve = bridge.solve_with(build.definition.clone(), cache, spec.evaluate);
+    let sbom = async {
+        match &spec.sbom {
+            Some(req) => Some(sbom::attest(&bridge, req, &spec.opts, &build).await),
+            None => None,
+        }
     };
+    let (ref_id, sbom_docs) = tokio::join!(solve, sbom);
+    let ref_id = ref_id.map_err(PlatformError::Solve)?;
+    let sbom_docs = sbom_docs.transpose().map_err(PlatformError::Failed)?;
     Ok(Solved {
         build,
         ref_id,

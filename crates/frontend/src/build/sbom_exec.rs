@@ -1,9 +1,13 @@
-//! The exec reader: one ExecOp of the frontend's own image runs `stagetrail scan` with every
-//! stage filesystem mounted read-only at `/run/src/<key>` and the plan at `/run/plan/plan.json`;
-//! it writes full in-toto statements to `/run/out` (SPDX) and `/run/out-cdx` (CycloneDX), which
-//! come back as two Bundle attestations (the scanner protocol, docs/architecture.md). With the
-//! build's OSV database ([`super::vulndb`]) mounted at `/run/vulndb`, a third output, `/run/out-vuln`,
-//! holds one cosign vuln/v1 statement per stage.
+//! The exec reader: the frontend's own image runs `stagetrail scan` in one ExecOp per
+//! filesystem, which writes that filesystem's catalog to `/run/cat` — BuildKit caches it like any
+//! step, keyed by the stage it reads, so a rebuild catalogs only the stages that changed — and
+//! one more ExecOp that renders the documents from those catalogs and the plan
+//! (`/run/plan/plan.json`): full in-toto statements in `/run/out` (SPDX) and `/run/out-cdx`
+//! (CycloneDX), which come back as two Bundle attestations (the scanner protocol,
+//! docs/architecture.md). With the build's OSV database ([`super::vulndb`]) mounted at
+//! `/run/vulndb`, a third output, `/run/out-vuln`, holds one cosign vuln/v1 statement per stage.
+//! A stage in [`ScanPlan::diffs`] is cataloged from its parent's catalog (`/run/parent`) and the
+//! DiffOp of the two (`/run/diff`).
 
 use std::collections::BTreeMap;
 
@@ -22,10 +26,16 @@ use stagetrail_sbom::stages::ScanPlan;
 
 /// Where the plan is mounted.
 pub const PLAN_DIR: &str = "/run/plan";
-/// Where the filesystems are mounted.
+/// Where a cataloging exec's filesystem is mounted.
 pub const SRC_DIR: &str = "/run/src";
-/// Where each stage's changes over its parent ([`ScanPlan::diffs`]) are mounted.
+/// Where a cataloging exec writes its catalog.
+pub const CATALOG_OUT: &str = "/run/cat";
+/// Where a cataloging exec finds its parent's catalog.
+pub const PARENT_DIR: &str = "/run/parent";
+/// Where a cataloging exec finds its filesystem's changes over the parent's.
 pub const DIFF_DIR: &str = "/run/diff";
+/// Where the rendering exec finds each key's catalog (`<key>/`).
+pub const CATALOGS_DIR: &str = "/run/catalogs";
 /// Where SPDX statements are written.
 pub const OUT_SPDX: &str = "/run/out";
 /// Where CycloneDX statements are written.
@@ -39,38 +49,13 @@ fn internal(m: impl Into<String>) -> Failure {
     Failure::new(Code::Internal, m)
 }
 
-/// The scanner's command line: the image's entrypoint binary with `scan` arguments.
-fn command(binary: &str, vulndb: bool, diffs: bool) -> Vec<String> {
-    let mut args = [
-        binary,
-        "scan",
-        "--plan",
-        &format!("{PLAN_DIR}/plan.json"),
-        "--src",
-        SRC_DIR,
-        "--out",
-        OUT_SPDX,
-        "--out-cyclonedx",
-        OUT_CDX,
-    ]
-    .map(str::to_string)
-    .to_vec();
-    if vulndb {
-        args.extend(["--vulndb", VULNDB_DIR, "--out-vuln", OUT_VULN].map(str::to_string));
-    }
-    if diffs {
-        args.extend(["--diffs", DIFF_DIR].map(str::to_string));
-    }
-    args
-}
-
-/// How BuildKit caches the scanner exec.
+/// How BuildKit caches the scanner execs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ExecCache {
-    /// Run it again whatever the cache holds (upstream does so when the target or a scanned
+    /// Run them again whatever the cache holds (upstream does so when the target or a scanned
     /// stage is `--no-cache`).
     pub ignore: bool,
-    /// Key it by the mounted states' own cache keys, not by a checksum of every file they hold
+    /// Key them by the mounted states' own cache keys, not by a checksum of every file they hold
     /// (which BuildKit computes for each read-only bind unless told otherwise, reading every byte
     /// of every stage: most of what `--sbom=true` used to cost). Needs the engine's
     /// `exec.mount.cache.content` cap. Local sources (the context, a local named context, the
@@ -79,7 +64,7 @@ pub struct ExecCache {
     pub no_content_hash: bool,
 }
 
-/// The plan the exec runs: without [`ScanPlan::diffs`] unless `diffs` (incremental catalogs
+/// The plan the execs run: without [`ScanPlan::diffs`] unless `diffs` (incremental catalogs
 /// asked for, and the engine has DiffOp).
 pub fn with_diffs(plan: &ScanPlan, diffs: bool) -> ScanPlan {
     let mut plan = plan.clone();
@@ -89,7 +74,147 @@ pub fn with_diffs(plan: &ScanPlan, diffs: bool) -> ScanPlan {
     plan
 }
 
-/// The scanner exec's outputs with the predicate type of their statements: SPDX, CycloneDX and,
+/// Builds the scanner image's ExecOps.
+struct Scanner<'a> {
+    root: llb::State,
+    binary: &'a str,
+    platform: &'a Platform,
+    cache: ExecCache,
+}
+
+impl Scanner<'_> {
+    /// A read-only bind of `source` at `dest`.
+    fn read_only(&self, dest: String, source: llb::State) -> Mount {
+        let local = source
+            .source_identifier()
+            .is_some_and(|id| id.starts_with("local://"));
+        let kind = if self.cache.no_content_hash && !local {
+            MountKind::BindNoContentCache
+        } else {
+            MountKind::Bind
+        };
+        Mount {
+            dest,
+            source,
+            selector: String::new(),
+            readonly: true,
+            kind,
+        }
+    }
+
+    /// Runs `stagetrail scan ARGS` with `mounts` plus one empty writable mount per `outputs`
+    /// directory; the states of those outputs, in order.
+    fn run(
+        &self,
+        args: &[&str],
+        mut mounts: Vec<Mount>,
+        outputs: &[&str],
+        name: String,
+    ) -> Result<Vec<llb::State>, String> {
+        for dest in outputs {
+            mounts.push(Mount {
+                dest: (*dest).into(),
+                source: llb::State::scratch(),
+                selector: String::new(),
+                readonly: false,
+                kind: MountKind::Bind,
+            });
+        }
+        let mut op_meta = llb::OpMeta::named(name);
+        op_meta.ignore_cache = self.cache.ignore;
+        let mut argv = vec![self.binary.to_string(), "scan".into()];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let exec = Exec {
+            meta: pb::Meta {
+                args: argv,
+                env: vec!["PATH=/usr/local/bin:/usr/bin:/bin".into()],
+                cwd: "/".into(),
+                ..Default::default()
+            },
+            mounts,
+            network: pb::NetMode::None,
+            platform: Some(pb::Platform::from(self.platform)),
+            op_meta,
+            ..Default::default()
+        };
+        let out = self.root.run(exec);
+        let first = out.mounts.len() - outputs.len();
+        (first..out.mounts.len())
+            .map(|i| {
+                out.mounts
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .ok_or_else(|| "the scanner exec has no output mounts".to_string())
+            })
+            .collect()
+    }
+
+    /// The exec cataloging `state` (plan key `key`), from `parent` — the parent's catalog and
+    /// the DiffOp of the two — when given; its `/run/cat` output.
+    fn catalog(
+        &self,
+        plan: &ScanPlan,
+        key: &str,
+        state: &llb::State,
+        parent: Option<(llb::State, llb::State)>,
+    ) -> Result<llb::State, String> {
+        let mut args = vec!["--key", key, "--src", SRC_DIR, "--catalog-out", CATALOG_OUT];
+        let mut mounts = vec![self.read_only(SRC_DIR.into(), state.clone())];
+        if let Some((catalog, diff)) = parent {
+            args.extend(["--parent", PARENT_DIR, "--diff", DIFF_DIR]);
+            mounts.push(self.read_only(PARENT_DIR.into(), catalog));
+            mounts.push(self.read_only(DIFF_DIR.into(), diff));
+        }
+        let name = format!(
+            "[{}] stagetrail: cataloging {}",
+            plan.platform,
+            describe(plan, key)
+        );
+        let mut out = self.run(&args, mounts, &[CATALOG_OUT], name)?;
+        Ok(out.remove(0))
+    }
+}
+
+/// A plan key as the progress names it: `stage-1 (deps)`, `base-0 (FROM of node)`, `context`.
+fn describe(plan: &ScanPlan, key: &str) -> String {
+    let stage = |i: &str| i.parse().ok().and_then(|i| plan.stage(i));
+    if let Some(st) = key.strip_prefix("stage-").and_then(stage) {
+        return format!("{key} ({})", st.name);
+    }
+    if let Some(st) = key.strip_prefix("base-").and_then(stage) {
+        return format!("{key} (FROM of {})", st.name);
+    }
+    key.to_string()
+}
+
+/// The catalog of every key `plan` scans, each from its own exec (parents first, so a stage in
+/// [`ScanPlan::diffs`] can mount its parent's catalog).
+fn catalog_states(
+    scanner: &Scanner<'_>,
+    plan: &ScanPlan,
+    states: &BTreeMap<String, llb::State>,
+) -> Result<BTreeMap<String, llb::State>, String> {
+    let mut catalogs: BTreeMap<String, llb::State> = BTreeMap::new();
+    for key in plan.scan_order() {
+        let Some(state) = states.get(&key) else {
+            return Err(format!("the scan plan names {key}, which has no state"));
+        };
+        let parent = plan.diffs.get(&key).and_then(|p| {
+            let diff = llb::State::diff(
+                states.get(p)?,
+                state,
+                llb::OpMeta::named(format!("[{}] stagetrail: changes of {key}", plan.platform)),
+            );
+            Some((catalogs.get(p)?.clone(), diff))
+        });
+        let catalog = scanner.catalog(plan, &key, state, parent)?;
+        catalogs.insert(key, catalog);
+    }
+    Ok(catalogs)
+}
+
+/// The scanner's outputs with the predicate type of their statements: SPDX, CycloneDX and,
 /// with `vulndb` (the OSV database's filesystem), vuln/v1.
 pub fn scanner_states(
     image: &str,
@@ -100,15 +225,16 @@ pub fn scanner_states(
     vulndb: Option<&llb::State>,
     cache: ExecCache,
 ) -> Result<Vec<(llb::State, &'static str)>, String> {
-    let read_only = |st: &llb::State| {
-        let local = st
-            .source_identifier()
-            .is_some_and(|id| id.starts_with("local://"));
-        if cache.no_content_hash && !local {
-            MountKind::BindNoContentCache
-        } else {
-            MountKind::Bind
-        }
+    let scanner = Scanner {
+        root: llb::State::source(
+            &format!("docker-image://{image}"),
+            BTreeMap::new(),
+            Some(pb::Platform::from(platform)),
+            llb::OpMeta::named(format!("[internal] stagetrail scanner {image}")),
+        ),
+        binary,
+        platform,
+        cache,
     };
     let plan_json = serde_json::to_vec(plan).map_err(|e| format!("cannot encode the plan: {e}"))?;
     let plan_state = llb::State::scratch().file(
@@ -121,98 +247,34 @@ pub fn scanner_states(
         }),
         llb::OpMeta::named(format!("[{}] stagetrail: SBOM scan plan", plan.platform)),
     );
-    let root = llb::State::source(
-        &format!("docker-image://{image}"),
-        BTreeMap::new(),
-        Some(pb::Platform::from(platform)),
-        llb::OpMeta::named(format!("[internal] stagetrail scanner {image}")),
-    );
-    let mut mounts = vec![Mount {
-        kind: read_only(&plan_state),
-        dest: PLAN_DIR.into(),
-        source: plan_state,
-        selector: String::new(),
-        readonly: true,
-    }];
-    for (key, st) in states {
-        mounts.push(Mount {
-            dest: format!("{SRC_DIR}/{key}"),
-            source: st.clone(),
-            selector: String::new(),
-            readonly: true,
-            kind: read_only(st),
-        });
+    let mut mounts = vec![scanner.read_only(PLAN_DIR.into(), plan_state)];
+    for (key, catalog) in catalog_states(&scanner, plan, states)? {
+        mounts.push(scanner.read_only(format!("{CATALOGS_DIR}/{key}"), catalog));
     }
-    for (key, parent) in &plan.diffs {
-        let (Some(lower), Some(upper)) = (states.get(parent), states.get(key)) else {
-            continue;
-        };
-        let diff = llb::State::diff(
-            lower,
-            upper,
-            llb::OpMeta::named(format!("[{}] stagetrail: changes of {key}", plan.platform)),
-        );
-        mounts.push(Mount {
-            dest: format!("{DIFF_DIR}/{key}"),
-            kind: read_only(&diff),
-            source: diff,
-            selector: String::new(),
-            readonly: true,
-        });
-    }
-    if let Some(db) = vulndb {
-        mounts.push(Mount {
-            dest: VULNDB_DIR.into(),
-            source: db.clone(),
-            selector: String::new(),
-            readonly: true,
-            kind: read_only(db),
-        });
-    }
+    let plan_file = format!("{PLAN_DIR}/plan.json");
+    let mut args = vec![
+        "--plan",
+        &plan_file,
+        "--catalogs",
+        CATALOGS_DIR,
+        "--out",
+        OUT_SPDX,
+        "--out-cyclonedx",
+        OUT_CDX,
+    ];
     let mut outputs = vec![(OUT_SPDX, SPDX), (OUT_CDX, CYCLONEDX)];
-    if vulndb.is_some() {
+    if let Some(db) = vulndb {
+        mounts.push(scanner.read_only(VULNDB_DIR.into(), db.clone()));
+        args.extend(["--vulndb", VULNDB_DIR, "--out-vuln", OUT_VULN]);
         outputs.push((OUT_VULN, VULN));
     }
-    for (dest, _) in &outputs {
-        mounts.push(Mount {
-            dest: (*dest).into(),
-            source: llb::State::scratch(),
-            selector: String::new(),
-            readonly: false,
-            kind: MountKind::Bind,
-        });
-    }
-    let mut op_meta = llb::OpMeta::named(format!(
-        "[{}] stagetrail: cataloging {} filesystems",
-        plan.platform,
-        states.len()
-    ));
-    op_meta.ignore_cache = cache.ignore;
-    let exec = Exec {
-        meta: pb::Meta {
-            args: command(binary, vulndb.is_some(), !plan.diffs.is_empty()),
-            env: vec!["PATH=/usr/local/bin:/usr/bin:/bin".into()],
-            cwd: "/".into(),
-            ..Default::default()
-        },
-        mounts,
-        network: pb::NetMode::None,
-        platform: Some(pb::Platform::from(platform)),
-        op_meta,
-        ..Default::default()
-    };
-    let out = root.run(exec);
-    let first = out.mounts.len() - outputs.len();
-    outputs
-        .iter()
-        .enumerate()
-        .map(
-            |(i, (_, predicate))| match out.mounts.get(first + i).cloned().flatten() {
-                Some(st) => Ok((st, *predicate)),
-                None => Err("the scanner exec has no output mounts".to_string()),
-            },
-        )
-        .collect()
+    let dirs: Vec<&str> = outputs.iter().map(|o| o.0).collect();
+    let name = format!("[{}] stagetrail: SBOM documents", plan.platform);
+    let states = scanner.run(&args, mounts, &dirs, name)?;
+    Ok(states
+        .into_iter()
+        .zip(outputs.iter().map(|o| o.1))
+        .collect())
 }
 
 /// The image's entrypoint binary (its first `Entrypoint` word).
@@ -266,7 +328,8 @@ pub async fn attest(
         .map_err(internal)?;
     let mut out = Vec::new();
     for (st, predicate) in outputs {
-        let id = bridge.solve(llb::marshal(&st, None)).await?;
+        let def = llb::marshal(&st, None);
+        let id = bridge.solve_cached(def, &opts.cache_imports).await?;
         out.push(gw::Attestation {
             kind: gw::AttestationKind::Bundle as i32,
             metadata: if predicate == VULN {
@@ -286,107 +349,25 @@ pub async fn attest(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+    use stagetrail_sbom::stages::{PlanBase, PlanStage};
 
     #[test]
-    fn entrypoints_and_commands() {
+    fn entrypoints() {
         let cfg = br#"{"config":{"Entrypoint":["/bin/stagetrail","frontend"]}}"#;
         assert_eq!(entrypoint(cfg).unwrap(), "/bin/stagetrail");
         assert!(entrypoint(br#"{"config":{}}"#).is_err());
         assert!(entrypoint(b"nope").is_err());
-        assert_eq!(command("/bin/stagetrail", false, false)[1], "scan");
-        assert!(!command("/bin/stagetrail", false, false).contains(&"--vulndb".to_string()));
-        assert!(command("/bin/stagetrail", true, false).ends_with(&[
-            "--vulndb".to_string(),
-            VULNDB_DIR.into(),
-            "--out-vuln".into(),
-            OUT_VULN.into()
-        ]));
     }
 
-    #[test]
-    fn scanner_exec_mounts_every_filesystem_read_only() {
-        let plan = ScanPlan {
-            platform: "linux/amd64".into(),
-            ..ScanPlan::default()
-        };
-        let img = llb::State::source(
+    /// A one-stage plan (`FROM debian` + a mkdir) with its two filesystems.
+    fn one_stage() -> (ScanPlan, BTreeMap<String, llb::State>) {
+        let base = llb::State::source(
             "docker-image://docker.io/library/debian:bookworm",
             BTreeMap::new(),
             None,
             llb::OpMeta::default(),
         );
-        let states = BTreeMap::from([("stage-0".to_string(), img)]);
-        let run_with = |db, cache| {
-            scanner_states(
-                "example.com/stagetrail:1",
-                "/bin/stagetrail",
-                &Platform::linux_amd64(),
-                &plan,
-                &states,
-                db,
-                cache,
-            )
-            .unwrap()
-        };
-        let run = |db| run_with(db, ExecCache::default());
-        let outputs = run(None);
-        let types: Vec<&str> = outputs.iter().map(|o| o.1).collect();
-        assert_eq!(types, [SPDX, CYCLONEDX]);
-        let def = llb::marshal(&outputs[0].0, None);
-        let dump = llb::dump_json(&def).to_string();
-        assert!(dump.contains("/run/src/stage-0"), "{dump}");
-        assert!(dump.contains("docker-image://example.com/stagetrail:1"));
-        assert!(dump.contains("\"readonly\":true"));
-        assert!(!dump.contains(VULNDB_DIR), "{dump}");
-        assert!(!dump.contains(DIFF_DIR), "{dump}");
-        assert!(!dump.contains("contentCache"), "{dump}");
-
-        // With the OSV database: mounted read-only, and a third output for the statements.
-        let db = llb::State::source(
-            "local://stagetrail-vulndb",
-            BTreeMap::new(),
-            None,
-            llb::OpMeta::default(),
-        );
-        let outputs = run(Some(&db));
-        let types: Vec<&str> = outputs.iter().map(|o| o.1).collect();
-        assert_eq!(types, [SPDX, CYCLONEDX, VULN]);
-        let dump = llb::dump_json(&llb::marshal(&outputs[2].0, None)).to_string();
-        assert!(dump.contains("local://stagetrail-vulndb"), "{dump}");
-        assert!(dump.contains(OUT_VULN), "{dump}");
-
-        // On an engine with the cap, no read-only mount is checksummed for the cache key but
-        // the local OSV database's (its source key changes with every client session).
-        let cache = ExecCache {
-            no_content_hash: true,
-            ..ExecCache::default()
-        };
-        let def = llb::marshal(&run_with(Some(&db), cache)[0].0, None);
-        let dump = llb::dump_json(&def);
-        let exec = dump
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|op| op["op"]["exec"].is_object())
-            .unwrap();
-        for m in exec["op"]["exec"]["mounts"].as_array().unwrap() {
-            let off = m["contentCache"] == "OFF";
-            let unhashed = m["readonly"] == true && m["dest"] != VULNDB_DIR;
-            assert_eq!(off, unhashed, "{m}");
-        }
-    }
-
-    #[test]
-    fn a_stage_with_a_parent_gets_its_changes_mounted() {
-        let image = |r: &str| {
-            llb::State::source(
-                &format!("docker-image://{r}"),
-                BTreeMap::new(),
-                None,
-                llb::OpMeta::default(),
-            )
-        };
-        let base = image("docker.io/library/debian:bookworm");
         let stage = base.file(
             llb::FileActions::new().mkdir(llb::MkdirInfo {
                 path: "/app".into(),
@@ -397,30 +378,162 @@ mod tests {
             }),
             llb::OpMeta::default(),
         );
-        let states = BTreeMap::from([("base-0".to_string(), base), ("stage-0".to_string(), stage)]);
         let plan = ScanPlan {
             platform: "linux/amd64".into(),
+            stages: vec![PlanStage {
+                index: 0,
+                name: "app".into(),
+                emit: true,
+                is_final: true,
+                from_line: 1,
+                base: PlanBase::Image,
+                steps: Vec::new(),
+            }],
             diffs: BTreeMap::from([("stage-0".to_string(), "base-0".to_string())]),
             ..ScanPlan::default()
         };
-        let dump = |plan: &ScanPlan| {
-            let out = scanner_states(
-                "example.com/stagetrail:1",
-                "/bin/stagetrail",
-                &Platform::linux_amd64(),
-                plan,
-                &states,
-                None,
-                ExecCache::default(),
-            )
-            .unwrap();
-            llb::dump_json(&llb::marshal(&out[0].0, None)).to_string()
+        let states = BTreeMap::from([("base-0".to_string(), base), ("stage-0".to_string(), stage)]);
+        (plan, states)
+    }
+
+    /// Every ExecOp of the LLB behind `outputs[0]`: (args, mounts).
+    fn execs(
+        plan: &ScanPlan,
+        states: &BTreeMap<String, llb::State>,
+        db: Option<&llb::State>,
+        cache: ExecCache,
+    ) -> (Vec<(Vec<String>, Vec<Value>)>, Vec<&'static str>) {
+        let outputs = scanner_states(
+            "example.com/stagetrail:1",
+            "/bin/stagetrail",
+            &Platform::linux_amd64(),
+            plan,
+            states,
+            db,
+            cache,
+        )
+        .unwrap();
+        let dump = llb::dump_json(&llb::marshal(&outputs[0].0, None));
+        let execs = dump
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|op| op["op"]["exec"].as_object())
+            .map(|e| {
+                let args = e["meta"]["args"].as_array().unwrap();
+                let args = args
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect();
+                (args, e["mounts"].as_array().unwrap().clone())
+            })
+            .collect();
+        (execs, outputs.iter().map(|o| o.1).collect())
+    }
+
+    /// Mount destinations, sorted (BuildKit's order puts output mounts first).
+    fn dests(mounts: &[Value]) -> Vec<&str> {
+        let mut d: Vec<&str> = mounts.iter().map(|m| m["dest"].as_str().unwrap()).collect();
+        d.sort();
+        d
+    }
+
+    #[test]
+    fn one_exec_catalogs_each_filesystem_and_one_renders_the_documents() {
+        let (plan, states) = one_stage();
+        let plan = with_diffs(&plan, false);
+        let (execs, types) = execs(&plan, &states, None, ExecCache::default());
+        assert_eq!(types, [SPDX, CYCLONEDX]);
+        assert_eq!(execs.len(), 3, "{execs:?}");
+        let (catalogers, render): (Vec<_>, Vec<_>) = execs
+            .iter()
+            .partition(|(args, _)| args.contains(&"--catalog-out".into()));
+        for (args, mounts) in &catalogers {
+            assert_eq!(args[..2], ["/bin/stagetrail", "scan"]);
+            assert_eq!(dests(mounts), ["/", CATALOG_OUT, SRC_DIR], "{args:?}");
+            let src = mounts.iter().find(|m| m["dest"] == SRC_DIR).unwrap();
+            assert_eq!(src["readonly"], true);
+        }
+        let keys: Vec<&str> = catalogers.iter().map(|(a, _)| a[3].as_str()).collect();
+        assert_eq!(keys, ["base-0", "stage-0"]);
+        let (args, mounts) = render[0];
+        assert!(args.contains(&"--plan".into()) && !args.contains(&"--vulndb".into()));
+        assert_eq!(
+            dests(mounts),
+            [
+                "/",
+                "/run/catalogs/base-0",
+                "/run/catalogs/stage-0",
+                OUT_SPDX,
+                OUT_CDX,
+                PLAN_DIR,
+            ]
+        );
+        assert!(!format!("{execs:?}").contains("contentCache"));
+    }
+
+    #[test]
+    fn the_osv_database_adds_an_output_and_keeps_its_checksum() {
+        let (plan, states) = one_stage();
+        let db = llb::State::source(
+            "local://stagetrail-vulndb",
+            BTreeMap::new(),
+            None,
+            llb::OpMeta::default(),
+        );
+        let cache = ExecCache {
+            no_content_hash: true,
+            ..ExecCache::default()
         };
-        let with = dump(&with_diffs(&plan, true));
-        assert!(with.contains("/run/diff/stage-0"), "{with}");
-        assert!(with.contains("\"diff\""), "{with}");
-        let without = dump(&with_diffs(&plan, false));
-        assert!(!without.contains("/run/diff/stage-0"), "{without}");
-        assert!(!without.contains("\"diff\""), "{without}");
+        let (execs, types) = execs(&plan, &states, Some(&db), cache);
+        assert_eq!(types, [SPDX, CYCLONEDX, VULN]);
+        let (args, mounts) = execs
+            .iter()
+            .find(|(a, _)| a.contains(&"--plan".into()))
+            .unwrap();
+        assert!(args.ends_with(&[
+            "--vulndb".into(),
+            VULNDB_DIR.into(),
+            "--out-vuln".into(),
+            OUT_VULN.into()
+        ]));
+        // On an engine with the cap no read-only mount is checksummed for the cache key but the
+        // local OSV database's (its source key changes with every client session).
+        assert!(mounts.iter().any(|m| m["dest"] == VULNDB_DIR));
+        for m in execs.iter().flat_map(|(_, mounts)| mounts) {
+            let off = m["contentCache"] == "OFF";
+            let unhashed = m["readonly"] == true && m["dest"] != VULNDB_DIR;
+            assert_eq!(off, unhashed, "{m}");
+        }
+    }
+
+    #[test]
+    fn a_stage_with_a_parent_is_cataloged_from_its_catalog_and_their_diff() {
+        let (plan, states) = one_stage();
+        let (execs, _) = execs(
+            &with_diffs(&plan, true),
+            &states,
+            None,
+            ExecCache::default(),
+        );
+        let stage = execs
+            .iter()
+            .find(|(a, _)| a.contains(&"stage-0".into()))
+            .unwrap();
+        assert_eq!(
+            dests(&stage.1),
+            ["/", CATALOG_OUT, DIFF_DIR, PARENT_DIR, SRC_DIR]
+        );
+        assert!(stage.0.ends_with(&[
+            "--parent".into(),
+            PARENT_DIR.into(),
+            "--diff".into(),
+            DIFF_DIR.into()
+        ]));
+        let base = execs
+            .iter()
+            .find(|(a, _)| a.contains(&"base-0".into()))
+            .unwrap();
+        assert_eq!(dests(&base.1), ["/", CATALOG_OUT, SRC_DIR]);
     }
 }

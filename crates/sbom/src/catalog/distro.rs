@@ -3,7 +3,7 @@
 use super::fs::Fs;
 
 /// `ID` and `VERSION_ID` of `os-release`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Distro {
     /// `ID` (`debian`, `alpine`, `fedora`…).
     pub id: String,

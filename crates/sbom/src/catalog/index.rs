@@ -25,7 +25,7 @@ impl Default for Limits {
 }
 
 /// A regular file found by the walk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     /// Root-relative path without a leading `/`.
     pub path: String,
@@ -34,7 +34,7 @@ pub struct Entry {
 }
 
 /// Every regular file of a filesystem, sorted by path.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Index {
     files: Vec<Entry>,
 }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 /// An SPDX license expression plus the text behind each `LicenseRef-…` it uses.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct License {
     /// The expression (`MIT OR Apache-2.0`, `GPL-2.0-or-later AND LicenseRef-public-domain`).
     pub expression: String,

@@ -30,7 +30,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// Something a cataloger could not read or understand; the scan goes on.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Warning {
     /// Where: a root-relative path, with `:line` when known.
     pub location: String,
@@ -45,7 +45,7 @@ impl std::fmt::Display for Warning {
 }
 
 /// The packages found in one filesystem, sorted by purl and deduplicated, plus warnings.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Catalog {
     /// Packages, sorted by purl; one per purl (locations and catalogers merged).
     pub packages: Vec<Package>,

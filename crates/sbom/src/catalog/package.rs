@@ -1,10 +1,11 @@
 //! One package found in a filesystem.
 
 use super::license::License;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The ecosystem a package belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PackageKind {
     /// Debian package (dpkg).
     Deb,
@@ -45,7 +46,7 @@ impl PackageKind {
 }
 
 /// A package: identity, declared license, where it was found and by whom.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Package {
     /// Name as the ecosystem spells it.
     pub name: String,

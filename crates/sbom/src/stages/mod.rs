@@ -14,12 +14,8 @@ pub use plan::{stage_key, PlanBase, PlanStage, PlanStep, ScanPlan};
 pub use statement::statement;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
-use std::path::Path;
-
-use crate::catalog::fs::{Fs, LocalFs};
-use crate::catalog::incremental::Scanned;
+use crate::catalog::fs::Fs;
 use crate::catalog::{self, Catalog, Warning};
 use crate::document::{SbomBuilder, Subject};
 
@@ -65,55 +61,6 @@ fn unreadable(key: &str, message: &str) -> Catalog {
         }],
         ..Catalog::default()
     }
-}
-
-/// One filesystem [`generate_local`] cataloged.
-#[derive(Debug, Clone, Copy)]
-pub struct Scan<'a> {
-    /// Its plan key.
-    pub key: &'a str,
-    /// The key of the filesystem it was cataloged from, with its diff; `None` for a full scan.
-    pub from: Option<&'a str>,
-    /// How long it took.
-    pub took: Duration,
-}
-
-/// [`generate`] over local directories: each key's filesystem is `src/<key>`. A key in
-/// [`ScanPlan::diffs`] whose diff directory `diffs/<key>` exists is cataloged from its parent's
-/// scan and that diff ([`Scanned::child`]), with the same result as a full scan. `scanned` is
-/// called once per filesystem read, with its catalog.
-pub fn generate_local(
-    plan: &ScanPlan,
-    src: &Path,
-    diffs: Option<&Path>,
-    scanned: &mut dyn FnMut(Scan<'_>, &Catalog),
-) -> Vec<StageDocuments> {
-    let mut done: BTreeMap<String, Scanned> = BTreeMap::new();
-    for key in plan.scan_order() {
-        let started = Instant::now();
-        let fs = LocalFs::new(src.join(&key));
-        let parent = plan
-            .diffs
-            .get(&key)
-            .and_then(|p| done.get(p).map(|s| (p, s)));
-        let diff = diffs.map(|d| d.join(&key)).filter(|d| d.is_dir());
-        let (result, from) = match (parent, diff) {
-            (Some((pkey, p)), Some(diff)) => match p.child(&fs, &LocalFs::new(diff)) {
-                (s, true) => (s, Some(pkey.as_str())),
-                (s, false) => (s, None),
-            },
-            _ => (Scanned::full(&fs), None),
-        };
-        let scan = Scan {
-            key: &key,
-            from,
-            took: started.elapsed(),
-        };
-        scanned(scan, &result.catalog);
-        done.insert(key.clone(), result);
-    }
-    let catalogs = done.into_iter().map(|(k, s)| (k, s.catalog)).collect();
-    render(plan, catalogs)
 }
 
 /// Renders the documents the plan asks for from each scanned key's catalog, final image first,

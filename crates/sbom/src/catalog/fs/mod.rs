@@ -16,7 +16,9 @@ use super::index::{Entry, Limits};
 use super::Warning;
 
 /// What kind of file a path names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum FileKind {
     /// A regular file.
     File,
@@ -29,7 +31,7 @@ pub enum FileKind {
 }
 
 /// What [`Fs::stat`] and [`Fs::read_dir`] tell about one path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Metadata {
     /// The file's kind.
     pub kind: FileKind,

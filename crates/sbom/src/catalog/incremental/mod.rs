@@ -18,7 +18,7 @@ use super::index::{Entry, Index, Limits};
 use super::{catalog_index, catalogers, wanted_by, Catalog, Cataloger};
 
 /// A filesystem's catalog with what a child's incremental scan needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Scanned {
     /// The packages and warnings, as [`super::scan`] returns them.
     pub catalog: Catalog,
