@@ -5,13 +5,13 @@
 //! (`--attest type=sbom,generator=IMAGE`, BuildKit's scanner protocol).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
 
 use crate::sbom_e2e::{self, put};
-use crate::support::stack::stack;
+use crate::support::stack::{stack, Stack};
 
 const EPOCH: &str = "SOURCE_DATE_EPOCH=1700000000";
 
@@ -33,6 +33,22 @@ fn spdx_purls(doc: &Value) -> BTreeSet<String> {
         .collect()
 }
 
+/// Builds `dir` through `frontend` with SBOMs (no provenance) and `extra` arguments, pushes it as
+/// `image`; the build log.
+fn push_with_sboms(s: &Stack, dir: &Path, frontend: &str, image: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "--build-arg",
+        EPOCH,
+        "--sbom=true",
+        "--provenance=false",
+        "--push",
+        "-t",
+        image,
+    ];
+    args.extend_from_slice(extra);
+    String::from_utf8_lossy(&s.build(dir, frontend, &args).stderr).into_owned()
+}
+
 const SCRATCH_STAGES: &str = "FROM scratch AS npm\nCOPY npm/ /app/\nFROM scratch AS rust\nCOPY rust/Cargo.lock /src/Cargo.lock\nFROM scratch\nCOPY --from=npm /app/node_modules /app/node_modules\nCOPY --from=rust /src/Cargo.lock /src/Cargo.lock\n";
 
 #[test]
@@ -42,20 +58,9 @@ fn gateway_reader_scan_context_and_verify_every_stage() {
     let dir = context("readers", SCRATCH_STAGES);
     let image = |tag: &str| format!("{}/sbom10-paths/readers:{tag}", s.registry);
     let build = |tag: &str, extra: &[&str]| {
-        let image = image(tag);
-        let mut args = vec![
-            "--build-arg",
-            EPOCH,
-            "--build-arg",
-            "BUILDKIT_SBOM_SCAN_CONTEXT=true",
-            "--sbom=true",
-            "--provenance=false",
-            "--push",
-            "-t",
-            &image,
-        ];
+        let mut args = vec!["--build-arg", "BUILDKIT_SBOM_SCAN_CONTEXT=true"];
         args.extend_from_slice(extra);
-        s.build(&dir, &frontend, &args);
+        push_with_sboms(&s, &dir, &frontend, &image(tag), &args);
     };
     build("exec", &[]);
     build(
@@ -138,21 +143,11 @@ fn incremental_catalogs_equal_full_scans() {
     let frontend = s.frontend();
     let dir = context("incremental", CHANGING_STAGES);
     let image = |tag: &str| format!("{}/sbom10-paths/incremental:{tag}", s.registry);
+    // --no-cache: the scanner runs (and logs) on every run of the test.
     let build = |tag: &str, extra: &[&str]| {
-        let image = image(tag);
-        // --no-cache: the scanner runs (and logs) on every run of the test.
-        let mut args = vec![
-            "--build-arg",
-            EPOCH,
-            "--no-cache",
-            "--sbom=true",
-            "--provenance=false",
-            "--push",
-            "-t",
-            &image,
-        ];
+        let mut args = vec!["--no-cache"];
         args.extend_from_slice(extra);
-        String::from_utf8_lossy(&s.build(&dir, &frontend, &args).stderr).into_owned()
+        push_with_sboms(&s, &dir, &frontend, &image(tag), &args)
     };
     let full = build("full", &[]);
     assert!(!full.contains("from its parent and their diff"), "{full}");
