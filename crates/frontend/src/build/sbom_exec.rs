@@ -396,13 +396,16 @@ mod tests {
         (plan, states)
     }
 
-    /// Every ExecOp of the LLB behind `outputs[0]`: (args, mounts).
+    /// Each ExecOp's arguments and mounts.
+    type Execs = Vec<(Vec<String>, Vec<Value>)>;
+
+    /// Every ExecOp of the LLB behind `outputs[0]`, and the outputs' predicate types.
     fn execs(
         plan: &ScanPlan,
         states: &BTreeMap<String, llb::State>,
         db: Option<&llb::State>,
         cache: ExecCache,
-    ) -> (Vec<(Vec<String>, Vec<Value>)>, Vec<&'static str>) {
+    ) -> (Execs, Vec<&'static str>) {
         let outputs = scanner_states(
             "example.com/stagetrail:1",
             "/bin/stagetrail",

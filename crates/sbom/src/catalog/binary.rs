@@ -27,65 +27,67 @@ impl Cataloger for Binaries {
         e.meta.is_executable() && e.meta.size >= 64
     }
 
-    fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
+    fn per_file(&self) -> bool {
+        true
+    }
+
+    fn catalog_file(&self, cx: &Context<'_>, e: &Entry) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.files_for(self) {
-            match cx.fs.read_at(&e.path, 0, 4) {
-                Ok(head) if head == ELF_MAGIC => {}
-                Ok(_) => continue,
+        match cx.fs.read_at(&e.path, 0, 4) {
+            Ok(head) if head == ELF_MAGIC => {}
+            Ok(_) => return out,
+            Err(err) => {
+                cx.warn(&e.path, err.reason());
+                return out;
+            }
+        }
+        let cache = ReadCache::new(FsReader::new(cx.fs, &e.path, e.meta.size));
+        let file = match object::File::parse(&cache) {
+            Ok(f) => f,
+            Err(err) => {
+                cx.warn(&e.path, format!("unreadable ELF file: {err}"));
+                return out;
+            }
+        };
+        let section = |name: &str| -> Option<Vec<u8>> {
+            let s = file.section_by_name(name)?;
+            if s.size() > SECTION_CAP {
+                cx.warn(
+                    &e.path,
+                    format!(
+                        "{name} section of {} bytes skipped (over {SECTION_CAP})",
+                        s.size()
+                    ),
+                );
+                return None;
+            }
+            match s.data() {
+                Ok(d) => Some(d.to_vec()),
                 Err(err) => {
-                    cx.warn(&e.path, err.reason());
-                    continue;
+                    cx.warn(&e.path, format!("{name} section unreadable: {err}"));
+                    None
                 }
             }
-            let cache = ReadCache::new(FsReader::new(cx.fs, &e.path, e.meta.size));
-            let file = match object::File::parse(&cache) {
-                Ok(f) => f,
+        };
+        // The Go linker puts the header in `.go.buildinfo` but the strings may run past the
+        // section's end (as Go's own reader assumes): read on from the section's file offset.
+        let go = file
+            .section_by_name(".go.buildinfo")
+            .and_then(|s| s.file_range());
+        if let Some((offset, _)) = go {
+            match go_buildinfo(cx.fs, &e.path, offset) {
+                Ok(Ok(p)) => out.extend(p),
+                Ok(Err(err)) => cx.warn(&e.path, err),
                 Err(err) => {
-                    cx.warn(&e.path, format!("unreadable ELF file: {err}"));
-                    continue;
-                }
-            };
-            let section = |name: &str| -> Option<Vec<u8>> {
-                let s = file.section_by_name(name)?;
-                if s.size() > SECTION_CAP {
-                    cx.warn(
-                        &e.path,
-                        format!(
-                            "{name} section of {} bytes skipped (over {SECTION_CAP})",
-                            s.size()
-                        ),
-                    );
-                    return None;
-                }
-                match s.data() {
-                    Ok(d) => Some(d.to_vec()),
-                    Err(err) => {
-                        cx.warn(&e.path, format!("{name} section unreadable: {err}"));
-                        None
-                    }
-                }
-            };
-            // The Go linker puts the header in `.go.buildinfo` but the strings may run past the
-            // section's end (as Go's own reader assumes): read on from the section's file offset.
-            let go = file
-                .section_by_name(".go.buildinfo")
-                .and_then(|s| s.file_range());
-            if let Some((offset, _)) = go {
-                match go_buildinfo(cx.fs, &e.path, offset) {
-                    Ok(Ok(p)) => out.extend(p),
-                    Ok(Err(err)) => cx.warn(&e.path, err),
-                    Err(err) => {
-                        cx.warn(&e.path, err);
-                        continue;
-                    }
+                    cx.warn(&e.path, err);
+                    return out;
                 }
             }
-            if let Some(data) = section(".dep-v0") {
-                match rust::auditable(&data, &e.path) {
-                    Ok(p) => out.extend(p),
-                    Err(err) => cx.warn(&e.path, err),
-                }
+        }
+        if let Some(data) = section(".dep-v0") {
+            match rust::auditable(&data, &e.path) {
+                Ok(p) => out.extend(p),
+                Err(err) => cx.warn(&e.path, err),
             }
         }
         out

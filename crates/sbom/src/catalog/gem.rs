@@ -20,28 +20,30 @@ impl Cataloger for Gems {
         glob_match("**/specifications/*.gemspec", &e.path)
     }
 
-    fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
+    fn per_file(&self) -> bool {
+        true
+    }
+
+    fn catalog_file(&self, cx: &Context<'_>, e: &Entry) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.files_for(self) {
-            let Some(text) = cx.read_text(&e.path, SPEC_CAP) else {
-                continue;
-            };
-            let spec = parse(&text);
-            let (Some(name), Some(version)) = (spec.name, spec.version) else {
-                cx.warn(&e.path, "gemspec without a literal name and version");
-                continue;
-            };
-            let mut p = Package::new(
-                PackageKind::Gem,
-                &name,
-                &version,
-                purl("gem", None, &name, &version, &[]),
-                &e.path,
-                self.name(),
-            );
-            p.license = License::any(spec.licenses.iter().filter_map(|l| License::parse(l)));
-            out.push(p);
-        }
+        let Some(text) = cx.read_text(&e.path, SPEC_CAP) else {
+            return out;
+        };
+        let spec = parse(&text);
+        let (Some(name), Some(version)) = (spec.name, spec.version) else {
+            cx.warn(&e.path, "gemspec without a literal name and version");
+            return out;
+        };
+        let mut p = Package::new(
+            PackageKind::Gem,
+            &name,
+            &version,
+            purl("gem", None, &name, &version, &[]),
+            &e.path,
+            self.name(),
+        );
+        p.license = License::any(spec.licenses.iter().filter_map(|l| License::parse(l)));
+        out.push(p);
         out
     }
 }

@@ -49,14 +49,16 @@ impl Cataloger for Java {
         is_archive(&e.path)
     }
 
-    fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
+    fn per_file(&self) -> bool {
+        true
+    }
+
+    fn catalog_file(&self, cx: &Context<'_>, e: &Entry) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.files_for(self) {
-            let reader =
-                BufReader::with_capacity(64 * 1024, FsReader::new(cx.fs, &e.path, e.meta.size));
-            let file_name = e.path.rsplit('/').next().unwrap_or(&e.path);
-            self.archive(cx, reader, &e.path, file_name, &e.path, 1, &mut out);
-        }
+        let reader =
+            BufReader::with_capacity(64 * 1024, FsReader::new(cx.fs, &e.path, e.meta.size));
+        let file_name = e.path.rsplit('/').next().unwrap_or(&e.path);
+        self.archive(cx, reader, &e.path, file_name, &e.path, 1, &mut out);
         out
     }
 }

@@ -27,7 +27,7 @@ pub use package::{Package, PackageKind};
 use fs::{Fs, FsError};
 use index::{Entry, Index};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// Something a cataloger could not read or understand; the scan goes on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -125,14 +125,49 @@ impl<'a> Context<'a> {
 pub trait Cataloger {
     /// The cataloger's name, recorded in each package's `found_by` (Syft's names where they exist).
     fn name(&self) -> &'static str;
-    /// Finds packages; problems go to [`Context::warn`].
-    fn catalog(&self, cx: &Context<'_>) -> Vec<Package>;
+    /// Finds packages; problems go to [`Context::warn`]. By default [`Cataloger::catalog_file`]
+    /// over every file it wants, in index order.
+    fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
+        cx.files_for(self)
+            .flat_map(|e| self.catalog_file(cx, e))
+            .collect()
+    }
     /// The indexed files this cataloger looks at ([`Context::files_for`]); files it reads by a
     /// fixed path need not be wanted. The index keeps only files some cataloger wants, and an
     /// incremental scan ([`incremental`]) relies on a cataloger seeing no other index entry.
     fn wants(&self, _entry: &Entry) -> bool {
         false
     }
+    /// True when [`Cataloger::catalog`] is [`Cataloger::catalog_file`] over each file it wants
+    /// and what one file yields (packages, warnings) depends on that file alone: an incremental
+    /// scan then reuses the parent's findings for every file the child did not change.
+    fn per_file(&self) -> bool {
+        false
+    }
+    /// The packages of one file it wants (catalogers that are [`Cataloger::per_file`]).
+    fn catalog_file(&self, _cx: &Context<'_>, _entry: &Entry) -> Vec<Package> {
+        Vec::new()
+    }
+}
+
+/// What one file gave a per-file cataloger ([`Cataloger::per_file`]).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Findings {
+    /// Its packages, as the cataloger returned them.
+    pub packages: Vec<Package>,
+    /// Its warnings.
+    pub warnings: Vec<Warning>,
+}
+
+/// Per-file catalogers' findings by cataloger name and file path; files with none are left out.
+pub type FileFindings = BTreeMap<String, BTreeMap<String, Findings>>;
+
+/// Findings an incremental scan may reuse: the parent's, and the files it kept unchanged.
+pub struct Reuse<'a> {
+    /// The parent's per-file findings.
+    pub parent: &'a FileFindings,
+    /// Files of the parent's index that the child has unchanged.
+    pub kept: &'a HashSet<String>,
 }
 
 /// Every cataloger, in a fixed order.
@@ -170,27 +205,58 @@ fn wanted_by(catalogers: &[Box<dyn Cataloger>]) -> impl Fn(&Entry) -> bool + '_ 
     move |e| catalogers.iter().any(|c| c.wants(e))
 }
 
-/// Runs `catalogers` over `index` of `fs`; `warnings` are the walk's.
+/// Runs `catalogers` over `index` of `fs`, reusing `reuse`'s findings for the files it kept;
+/// `warnings` are the walk's. Also returns the per-file catalogers' findings.
 fn catalog_index(
     fs: &dyn Fs,
     index: &Index,
     catalogers: &[Box<dyn Cataloger>],
     mut warnings: Vec<Warning>,
-) -> Catalog {
+    reuse: Option<Reuse<'_>>,
+) -> (Catalog, FileFindings) {
     let distro = distro::Distro::detect(fs);
     let cx = Context::new(fs, index, distro.as_ref());
     let mut packages = Vec::new();
+    let mut found = FileFindings::new();
     for c in catalogers {
-        packages.extend(c.catalog(&cx));
+        if !c.per_file() {
+            packages.extend(c.catalog(&cx));
+            continue;
+        }
+        let before = reuse.as_ref().map(|r| (r.parent.get(c.name()), r.kept));
+        let mine = found.entry(c.name().to_string()).or_default();
+        for e in cx.files_for(c.as_ref()) {
+            let findings = match before {
+                Some((parent, kept)) if kept.contains(&e.path) => parent
+                    .and_then(|p| p.get(&e.path))
+                    .cloned()
+                    .unwrap_or_default(),
+                _ => {
+                    let one = Context::new(fs, index, distro.as_ref());
+                    let packages = c.catalog_file(&one, e);
+                    Findings {
+                        packages,
+                        warnings: one.into_warnings(),
+                    }
+                }
+            };
+            packages.extend(findings.packages.iter().cloned());
+            warnings.extend(findings.warnings.iter().cloned());
+            if !findings.packages.is_empty() || !findings.warnings.is_empty() {
+                mine.insert(e.path.clone(), findings);
+            }
+        }
     }
+    found.retain(|_, files| !files.is_empty());
     warnings.extend(cx.into_warnings());
     warnings.sort();
     warnings.dedup();
-    Catalog {
+    let catalog = Catalog {
         packages: merge(packages),
         warnings,
         distro,
-    }
+    };
+    (catalog, found)
 }
 
 /// Sorts packages by purl and merges those with the same purl (locations, files and

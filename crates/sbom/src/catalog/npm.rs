@@ -56,56 +56,58 @@ impl Cataloger for NpmLock {
         glob_match("**/package-lock.json", &e.path)
     }
 
-    fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
+    fn per_file(&self) -> bool {
+        true
+    }
+
+    fn catalog_file(&self, cx: &Context<'_>, e: &Entry) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.files_for(self) {
-            if e.path.split('/').any(|s| s == "node_modules") {
-                continue;
+        if e.path.split('/').any(|s| s == "node_modules") {
+            return out;
+        }
+        let Some(bytes) = cx.read(&e.path, LOCK_CAP) else {
+            return out;
+        };
+        let lock: Value = match serde_json::from_slice(&bytes) {
+            Ok(v) => v,
+            Err(err) => {
+                cx.warn(
+                    format!("{}:{}:{}", e.path, err.line(), err.column()),
+                    format!("invalid JSON: {err}"),
+                );
+                return out;
             }
-            let Some(bytes) = cx.read(&e.path, LOCK_CAP) else {
-                continue;
-            };
-            let lock: Value = match serde_json::from_slice(&bytes) {
-                Ok(v) => v,
-                Err(err) => {
-                    cx.warn(
-                        format!("{}:{}:{}", e.path, err.line(), err.column()),
-                        format!("invalid JSON: {err}"),
-                    );
-                    continue;
-                }
-            };
-            if let Some(Value::Object(pkgs)) = lock.get("packages") {
-                if pkgs.len() > MAX_PACKAGES {
-                    cx.warn(
-                        &e.path,
-                        format!(
-                            "{} packages, more than {MAX_PACKAGES}: the rest are not listed",
-                            pkgs.len()
-                        ),
-                    );
-                }
-                for (key, entry) in pkgs.iter().take(MAX_PACKAGES) {
-                    let Some(idx) = key.rfind("node_modules/") else {
-                        continue;
-                    };
-                    if entry.get("link").and_then(Value::as_bool) == Some(true) {
-                        continue;
-                    }
-                    let name = entry
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or(&key[idx + "node_modules/".len()..]);
-                    out.push(self.package(&e.path, name, entry));
-                }
-            } else if let Some(deps) = lock.get("dependencies") {
-                self.v1(&e.path, deps, &mut out);
-            } else {
+        };
+        if let Some(Value::Object(pkgs)) = lock.get("packages") {
+            if pkgs.len() > MAX_PACKAGES {
                 cx.warn(
                     &e.path,
-                    "neither `packages` nor `dependencies`: not a package-lock.json",
+                    format!(
+                        "{} packages, more than {MAX_PACKAGES}: the rest are not listed",
+                        pkgs.len()
+                    ),
                 );
             }
+            for (key, entry) in pkgs.iter().take(MAX_PACKAGES) {
+                let Some(idx) = key.rfind("node_modules/") else {
+                    continue;
+                };
+                if entry.get("link").and_then(Value::as_bool) == Some(true) {
+                    continue;
+                }
+                let name = entry
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&key[idx + "node_modules/".len()..]);
+                out.push(self.package(&e.path, name, entry));
+            }
+        } else if let Some(deps) = lock.get("dependencies") {
+            self.v1(&e.path, deps, &mut out);
+        } else {
+            cx.warn(
+                &e.path,
+                "neither `packages` nor `dependencies`: not a package-lock.json",
+            );
         }
         out
     }
@@ -157,40 +159,42 @@ impl Cataloger for NodeModules {
         is_installed_manifest(&e.path)
     }
 
-    fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
+    fn per_file(&self) -> bool {
+        true
+    }
+
+    fn catalog_file(&self, cx: &Context<'_>, e: &Entry) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.files_for(self) {
-            let Some(bytes) = cx.read(&e.path, MANIFEST_CAP) else {
-                continue;
-            };
-            let manifest: Value = match serde_json::from_slice(&bytes) {
-                Ok(v) => v,
-                Err(err) => {
-                    cx.warn(
-                        format!("{}:{}:{}", e.path, err.line(), err.column()),
-                        format!("invalid JSON: {err}"),
-                    );
-                    continue;
-                }
-            };
-            let (Some(name), Some(version)) = (
-                manifest.get("name").and_then(Value::as_str),
-                manifest.get("version").and_then(Value::as_str),
-            ) else {
-                cx.warn(&e.path, "package.json without name and version");
-                continue;
-            };
-            let mut pkg = Package::new(
-                PackageKind::Npm,
-                name,
-                version,
-                npm_purl(name, version),
-                &e.path,
-                self.name(),
-            );
-            pkg.license = declared_license(&manifest);
-            out.push(pkg);
-        }
+        let Some(bytes) = cx.read(&e.path, MANIFEST_CAP) else {
+            return out;
+        };
+        let manifest: Value = match serde_json::from_slice(&bytes) {
+            Ok(v) => v,
+            Err(err) => {
+                cx.warn(
+                    format!("{}:{}:{}", e.path, err.line(), err.column()),
+                    format!("invalid JSON: {err}"),
+                );
+                return out;
+            }
+        };
+        let (Some(name), Some(version)) = (
+            manifest.get("name").and_then(Value::as_str),
+            manifest.get("version").and_then(Value::as_str),
+        ) else {
+            cx.warn(&e.path, "package.json without name and version");
+            return out;
+        };
+        let mut pkg = Package::new(
+            PackageKind::Npm,
+            name,
+            version,
+            npm_purl(name, version),
+            &e.path,
+            self.name(),
+        );
+        pkg.license = declared_license(&manifest);
+        out.push(pkg);
         out
     }
 }

@@ -46,31 +46,33 @@ impl Cataloger for CargoLock {
         glob_match("**/Cargo.lock", &e.path)
     }
 
-    fn catalog(&self, cx: &Context<'_>) -> Vec<Package> {
+    fn per_file(&self) -> bool {
+        true
+    }
+
+    fn catalog_file(&self, cx: &Context<'_>, e: &Entry) -> Vec<Package> {
         let mut out = Vec::new();
-        for e in cx.files_for(self) {
-            if e.path.contains(".cargo/registry/") || e.path.contains(".cargo/git/") {
+        if e.path.contains(".cargo/registry/") || e.path.contains(".cargo/git/") {
+            return out;
+        }
+        let Some(text) = cx.read_text(&e.path, LOCK_CAP) else {
+            return out;
+        };
+        for (line, name, version, source) in parse_lock(&text) {
+            if name.is_empty() || version.is_empty() {
+                cx.warn(
+                    format!("{}:{line}", e.path),
+                    "[[package]] without name and version",
+                );
                 continue;
             }
-            let Some(text) = cx.read_text(&e.path, LOCK_CAP) else {
-                continue;
-            };
-            for (line, name, version, source) in parse_lock(&text) {
-                if name.is_empty() || version.is_empty() {
-                    cx.warn(
-                        format!("{}:{line}", e.path),
-                        "[[package]] without name and version",
-                    );
-                    continue;
-                }
-                out.push(crate_package(
-                    &name,
-                    &version,
-                    &source,
-                    &e.path,
-                    self.name(),
-                ));
-            }
+            out.push(crate_package(
+                &name,
+                &version,
+                &source,
+                &e.path,
+                self.name(),
+            ));
         }
         out
     }

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 
 use super::fs::{parent, Fs, LocalFs};
 use super::index::{Entry, Index, Limits};
-use super::{catalog_index, catalogers, wanted_by, Catalog, Cataloger};
+use super::{catalog_index, catalogers, wanted_by, Catalog, Cataloger, FileFindings, Reuse};
 
 /// A filesystem's catalog with what a child's incremental scan needs.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -24,6 +24,8 @@ pub struct Scanned {
     pub catalog: Catalog,
     /// The files some cataloger wants.
     index: Index,
+    /// What each file gave the per-file catalogers, reused for the files a child keeps.
+    found: FileFindings,
     /// At least as many regular files as the filesystem holds (for the walk's file cap).
     files: usize,
     /// The walk gave no warning, so a child's walk warnings are exactly its diff's.
@@ -40,9 +42,11 @@ impl Scanned {
     pub fn full_with(fs: &dyn Fs, catalogers: &[Box<dyn Cataloger>], limits: &Limits) -> Scanned {
         let (index, warnings, files) = Index::build(fs, limits, wanted_by(catalogers));
         let clean_walk = warnings.is_empty();
+        let (catalog, found) = catalog_index(fs, &index, catalogers, warnings, None);
         Scanned {
-            catalog: catalog_index(fs, &index, catalogers, warnings),
+            catalog,
             index,
+            found,
             files,
             clean_walk,
         }
@@ -78,6 +82,7 @@ impl Scanned {
             false
         };
         let wanted = wanted_by(&cats);
+        let mut kept: HashSet<String> = HashSet::new();
         let mut entries: Vec<Entry> = Vec::new();
         for e in self.index.files() {
             if changed.contains(e.path.as_str())
@@ -92,15 +97,22 @@ impl Scanned {
                     meta,
                 };
                 if entry.meta.kind == super::fs::FileKind::File && wanted(&entry) {
+                    kept.insert(entry.path.clone());
                     entries.push(entry);
                 }
             }
         }
         entries.extend(changes.files.into_iter().filter(|e| wanted(e)));
         let index = Index::new(entries);
+        let reuse = Reuse {
+            parent: &self.found,
+            kept: &kept,
+        };
+        let (catalog, found) = catalog_index(child, &index, &cats, Vec::new(), Some(reuse));
         let scanned = Scanned {
-            catalog: catalog_index(child, &index, &cats, Vec::new()),
+            catalog,
             index,
+            found,
             files,
             clean_walk: true,
         };

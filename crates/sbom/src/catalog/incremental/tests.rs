@@ -204,3 +204,35 @@ fn a_parent_with_walk_warnings_falls_back_to_a_full_scan() {
     assert!(!incremental);
     assert_eq!(after.catalog, before.catalog);
 }
+
+#[test]
+fn unchanged_files_are_not_read_again() {
+    let t = tempfile::tempdir().unwrap();
+    let (parent, child, diff) = (t.path().join("p"), t.path().join("c"), t.path().join("d"));
+    copy_tree(&fixture("apps"), &parent);
+    copy_tree(&parent, &child);
+    write(
+        &child.join("app/node_modules/new-dep/package.json"),
+        r#"{"name":"new-dep","version":"2.0.0"}"#,
+    );
+    make_diff(&parent, &child, &diff);
+    let mut before = Scanned::full(&LocalFs::new(&parent));
+    // The parent's findings for an unchanged file stand in for reading it: mark them.
+    let modules = before
+        .found
+        .get_mut("javascript-package-cataloger")
+        .unwrap();
+    let left_pad = modules
+        .get_mut("app/node_modules/left-pad/package.json")
+        .unwrap();
+    left_pad.packages[0].purl = "pkg:npm/reused@1".into();
+    let (after, _) = before.child(&LocalFs::new(&child), &LocalFs::new(&diff));
+    let purls: Vec<&str> = after
+        .catalog
+        .packages
+        .iter()
+        .map(|p| p.purl.as_str())
+        .collect();
+    assert!(purls.contains(&"pkg:npm/reused@1"), "{purls:?}");
+    assert!(purls.contains(&"pkg:npm/new-dep@2.0.0"), "{purls:?}");
+}
