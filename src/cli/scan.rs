@@ -16,6 +16,7 @@ use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
 use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
+use stagetrail_oci::signing::keys::read_regular_file;
 use std::collections::BTreeMap;
 
 use stagetrail_sbom::catalog::incremental::Scanned;
@@ -109,12 +110,28 @@ pub fn run(args: &Args) -> i32 {
 
 /// The name of a cataloged filesystem's file in its `--catalog-out` directory.
 const CATALOG_FILE: &str = "catalog.json";
+/// The largest catalog read back (a 2,000,000-file walk's index fits).
+const MAX_CATALOG_BYTES: u64 = 1 << 30;
+/// The largest plan read.
+const MAX_PLAN_BYTES: u64 = 64 << 20;
+
+/// Reads a regular file of at most `max` bytes (a FIFO or device is refused, not waited on).
+fn read_input(path: &Path, max: u64) -> anyhow::Result<Vec<u8>> {
+    read_regular_file(path, max).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
 
 /// Reads a `--catalog-out` directory's catalog.
 fn read_scanned(dir: &Path) -> anyhow::Result<Scanned> {
     let path = dir.join(CATALOG_FILE);
-    let bytes = std::fs::read(&path).with_context(|| format!("{}", path.display()))?;
-    serde_json::from_slice(&bytes).with_context(|| format!("{}: not a catalog", path.display()))
+    let bytes = read_input(&path, MAX_CATALOG_BYTES)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not a catalog written by `stagetrail scan --catalog-out`: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
 }
 
 /// `--catalog-out`: one filesystem's catalog.
@@ -144,8 +161,7 @@ fn catalog_one(args: &Args, out: &Path) -> anyhow::Result<()> {
 }
 
 fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
-    let text = std::fs::read(plan_path)
-        .with_context(|| format!("{}: cannot read the plan", plan_path.display()))?;
+    let text = read_input(plan_path, MAX_PLAN_BYTES)?;
     let plan: ScanPlan = serde_json::from_slice(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}:{}:{}: invalid plan: {e}",
@@ -303,5 +319,45 @@ mod tests {
         assert!(st["predicate"]["packages"]
             .to_string()
             .contains("pkg:cargo/x@1.0.0"));
+    }
+
+    #[test]
+    fn a_parent_catalog_that_is_not_one_is_an_error_with_its_location() {
+        let t = tempfile::tempdir().unwrap();
+        let (src, parent, diff) = (t.path().join("src"), t.path().join("p"), t.path().join("d"));
+        for d in [&src, &parent, &diff] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let args = Args {
+            src: src.clone(),
+            parent: Some(parent.clone()),
+            diff: Some(diff),
+            key: "stage-1".into(),
+            ..Args::default()
+        };
+        let out = t.path().join("out");
+        std::fs::write(parent.join(CATALOG_FILE), "{\"catalog\": [").unwrap();
+        let err = catalog_one(&args, &out).unwrap_err().to_string();
+        assert!(
+            err.contains("catalog.json:1:") && err.contains("not a catalog"),
+            "{err}"
+        );
+        // A FIFO is refused, not waited on; nothing is written.
+        std::fs::remove_file(parent.join(CATALOG_FILE)).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(parent.join(CATALOG_FILE))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = catalog_one(&args, &out).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(!out.exists());
+        // A full scan (no parent) writes the catalog a child reads back.
+        let full = Args {
+            src,
+            ..Args::default()
+        };
+        catalog_one(&full, &out).unwrap();
+        assert!(read_scanned(&out).unwrap().catalog.packages.is_empty());
     }
 }

@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 
-use super::fs::{parent, Fs, LocalFs};
+use super::fs::{parent, FileKind, Fs, LocalFs};
 use super::index::{Entry, Index, Limits};
 use super::{catalog_index, catalogers, wanted_by, Catalog, Cataloger, FileFindings, Reuse};
 
@@ -96,7 +96,7 @@ impl Scanned {
                     path: e.path.clone(),
                     meta,
                 };
-                if entry.meta.kind == super::fs::FileKind::File && wanted(&entry) {
+                if entry.meta.kind == FileKind::File && wanted(&entry) {
                     kept.insert(entry.path.clone());
                     entries.push(entry);
                 }
