@@ -47,6 +47,22 @@ pub fn declared_license(v: &Value) -> Option<License> {
     }
 }
 
+/// Reads a JSON file of at most `cap` bytes; `None` (with a warning at `path:line:col` when it
+/// is not JSON) when it cannot be read.
+fn read_json(cx: &Context<'_>, path: &str, cap: u64) -> Option<Value> {
+    let bytes = cx.read(path, cap)?;
+    match serde_json::from_slice(&bytes) {
+        Ok(v) => Some(v),
+        Err(err) => {
+            cx.warn(
+                format!("{path}:{}:{}", err.line(), err.column()),
+                format!("invalid JSON: {err}"),
+            );
+            None
+        }
+    }
+}
+
 impl Cataloger for NpmLock {
     fn name(&self) -> &'static str {
         "javascript-lock-cataloger"
@@ -65,18 +81,8 @@ impl Cataloger for NpmLock {
         if e.path.split('/').any(|s| s == "node_modules") {
             return out;
         }
-        let Some(bytes) = cx.read(&e.path, LOCK_CAP) else {
+        let Some(lock) = read_json(cx, &e.path, LOCK_CAP) else {
             return out;
-        };
-        let lock: Value = match serde_json::from_slice(&bytes) {
-            Ok(v) => v,
-            Err(err) => {
-                cx.warn(
-                    format!("{}:{}:{}", e.path, err.line(), err.column()),
-                    format!("invalid JSON: {err}"),
-                );
-                return out;
-            }
         };
         if let Some(Value::Object(pkgs)) = lock.get("packages") {
             if pkgs.len() > MAX_PACKAGES {
@@ -165,18 +171,8 @@ impl Cataloger for NodeModules {
 
     fn catalog_file(&self, cx: &Context<'_>, e: &Entry) -> Vec<Package> {
         let mut out = Vec::new();
-        let Some(bytes) = cx.read(&e.path, MANIFEST_CAP) else {
+        let Some(manifest) = read_json(cx, &e.path, MANIFEST_CAP) else {
             return out;
-        };
-        let manifest: Value = match serde_json::from_slice(&bytes) {
-            Ok(v) => v,
-            Err(err) => {
-                cx.warn(
-                    format!("{}:{}:{}", e.path, err.line(), err.column()),
-                    format!("invalid JSON: {err}"),
-                );
-                return out;
-            }
         };
         let (Some(name), Some(version)) = (
             manifest.get("name").and_then(Value::as_str),
