@@ -5,22 +5,24 @@
 //!   `DIR/catalog.json`; with `--parent` (a parent's `--catalog-out` directory) and `--diff` (the
 //!   changes of `--src` over that parent), cataloged incrementally.
 //! - `--plan FILE --catalogs DIR --out DIR [--out-cyclonedx DIR]`: renders the plan's documents
-//!   from each key's catalog (`DIR/<key>/catalog.json`): one SPDX and one CycloneDX in-toto
-//!   statement per document (`<stem>.spdx.json`, `<stem>.cdx.json`), lineage included; with
-//!   `--vulndb DIR --out-vuln DIR` also a cosign vuln/v1 statement per stage ([`super::scan_vuln`]).
+//!   from each key's catalog (`DIR/<key>/catalog.json`, or the filesystem at `DIR` cataloged here
+//!   for each `--scan KEY=DIR`): one SPDX and one CycloneDX in-toto statement per document
+//!   (`<stem>.spdx.json`, `<stem>.cdx.json`), lineage included; with `--vulndb DIR --out-vuln DIR`
+//!   also a cosign vuln/v1 statement per stage ([`super::scan_vuln`]).
 //! - no `--plan`: BuildKit's SBOM scanner protocol (`docs/attestations/sbom-protocol.md`):
 //!   `BUILDKIT_SCAN_SOURCE` (the image, named by its basename), every directory in
 //!   `BUILDKIT_SCAN_SOURCE_EXTRAS`, SPDX statements to `BUILDKIT_SCAN_DESTINATION/<name>.spdx.json`.
 
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
 use stagetrail_oci::signing::keys::read_regular_file;
 use std::collections::BTreeMap;
 
 use stagetrail_sbom::catalog::incremental::Scanned;
-use stagetrail_sbom::catalog::{self, fs::LocalFs};
+use stagetrail_sbom::catalog::{self, fs::LocalFs, Catalog};
 use stagetrail_sbom::document::{source_date_epoch, SbomBuilder, Subject};
 use stagetrail_sbom::stages::{self, statement, ScanPlan, StageDocuments};
 
@@ -33,6 +35,10 @@ pub struct Args {
     /// Directory holding each plan key's catalog (`<key>/catalog.json`, from `--catalog-out`).
     #[arg(long, default_value = "/run/catalogs")]
     pub catalogs: PathBuf,
+    /// With `--plan`: catalog plan key KEY from the filesystem at DIR here, instead of reading
+    /// its catalog from `--catalogs` (repeatable).
+    #[arg(long, value_name = "KEY=DIR", requires = "plan")]
+    pub scan: Vec<String>,
     /// Catalog the filesystem at `--src` into `DIR/catalog.json`.
     #[arg(long, value_name = "DIR")]
     pub catalog_out: Option<PathBuf>,
@@ -136,7 +142,7 @@ fn read_scanned(dir: &Path) -> anyhow::Result<Scanned> {
 
 /// `--catalog-out`: one filesystem's catalog.
 fn catalog_one(args: &Args, out: &Path) -> anyhow::Result<()> {
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let fs = LocalFs::new(&args.src);
     let (scanned, from) = match (&args.parent, &args.diff) {
         (Some(parent), Some(diff)) => {
@@ -149,15 +155,39 @@ fn catalog_one(args: &Args, out: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("{}", out.display()))?;
     let path = out.join(CATALOG_FILE);
     std::fs::write(&path, bytes).with_context(|| format!("{}", path.display()))?;
+    log_cataloged(&args.key, &scanned.catalog, from, started);
+    Ok(())
+}
+
+/// The log line of one cataloged filesystem (`scripts/bench-sbom` reads it).
+fn log_cataloged(key: &str, catalog: &Catalog, from: Option<&str>, started: Instant) {
     eprintln!(
-        "stagetrail scan: {}: {} packages{}, peak RSS {}, in {} ms",
-        args.key,
-        scanned.catalog.packages.len(),
+        "stagetrail scan: {key}: {} packages{}, peak RSS {}, in {} ms",
+        catalog.packages.len(),
         from.unwrap_or_default(),
         peak_rss(),
         started.elapsed().as_millis()
     );
-    Ok(())
+}
+
+/// `--scan KEY=DIR` values as a map; every KEY must be one `plan` scans.
+fn scanned_here<'a>(
+    plan: &ScanPlan,
+    values: &'a [String],
+) -> anyhow::Result<BTreeMap<&'a str, &'a Path>> {
+    let keys = plan.scanned_keys();
+    let mut here = BTreeMap::new();
+    for v in values {
+        let (key, dir) = v
+            .split_once('=')
+            .filter(|(k, d)| !k.is_empty() && !d.is_empty())
+            .ok_or_else(|| anyhow::anyhow!("--scan {v:?}: expected KEY=DIR"))?;
+        if !keys.iter().any(|k| k == key) {
+            anyhow::bail!("--scan {v:?}: the plan scans no {key:?} (it scans {keys:?})");
+        }
+        here.insert(key, Path::new(dir));
+    }
+    Ok(here)
 }
 
 fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
@@ -170,11 +200,23 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
             e.column()
         )
     })?;
-    let started = std::time::Instant::now();
+    let here = scanned_here(&plan, &args.scan)?;
+    let started = Instant::now();
+    // Time spent cataloging `--scan` filesystems, which the rendering time leaves out.
+    let mut scanning = Duration::ZERO;
     let mut catalogs = BTreeMap::new();
     for key in plan.scanned_keys() {
-        let scanned = read_scanned(&args.catalogs.join(&key))?;
-        catalogs.insert(key, scanned.catalog);
+        let catalog = match here.get(key.as_str()) {
+            Some(dir) => {
+                let scan_started = Instant::now();
+                let scanned = Scanned::full(&LocalFs::new(dir));
+                log_cataloged(&key, &scanned.catalog, None, scan_started);
+                scanning += scan_started.elapsed();
+                scanned.catalog
+            }
+            None => read_scanned(&args.catalogs.join(&key))?.catalog,
+        };
+        catalogs.insert(key, catalog);
     }
     let docs = stages::render(&plan, catalogs);
     warn(&docs);
@@ -198,7 +240,7 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
         "stagetrail scan: {} documents for {} in {} ms, peak RSS {}",
         docs.len() * 2,
         plan.platform,
-        started.elapsed().as_millis(),
+        started.elapsed().saturating_sub(scanning).as_millis(),
         peak_rss()
     );
     Ok(())
@@ -359,5 +401,55 @@ mod tests {
         };
         catalog_one(&full, &out).unwrap();
         assert!(read_scanned(&out).unwrap().catalog.packages.is_empty());
+    }
+
+    #[test]
+    fn a_filesystem_scanned_while_rendering_gives_the_documents_of_its_catalog() {
+        let t = tempfile::tempdir().unwrap();
+        let src = t.path().join("src");
+        std::fs::create_dir_all(src.join("app")).unwrap();
+        std::fs::write(
+            src.join("app/Cargo.lock"),
+            "version = 3\n\n[[package]]\nname = \"x\"\nversion = \"1.0.0\"\n",
+        )
+        .unwrap();
+        let plan = t.path().join("plan.json");
+        std::fs::write(
+            &plan,
+            r#"{"platform":"linux/amd64","epoch":1,"stages":[{"index":0,"name":"app","emit":true,
+               "is_final":true,"from_line":1,"base":{"kind":"scratch"},"steps":[]}]}"#,
+        )
+        .unwrap();
+        let cataloged = Args {
+            src: src.clone(),
+            key: "stage-0".into(),
+            ..Args::default()
+        };
+        catalog_one(&cataloged, &t.path().join("catalogs/stage-0")).unwrap();
+        let render = |out: &str, scan: Vec<String>| {
+            let args = Args {
+                catalogs: t.path().join("catalogs"),
+                out: t.path().join(out),
+                scan,
+                ..Args::default()
+            };
+            run_plan(&plan, &args).map(|()| {
+                let spdx = std::fs::read(t.path().join(out).join("sbom.spdx.json")).unwrap();
+                let cdx = std::fs::read(t.path().join(out).join("sbom.cdx.json")).unwrap();
+                (spdx, cdx)
+            })
+        };
+        let from_catalog = render("a", Vec::new()).unwrap();
+        let scanned = render("b", vec![format!("stage-0={}", src.display())]).unwrap();
+        assert!(String::from_utf8_lossy(&from_catalog.0).contains("pkg:cargo/x@1.0.0"));
+        assert_eq!(from_catalog, scanned);
+        for (bad, says) in [
+            ("stage-9=/x", "the plan scans no \"stage-9\""),
+            ("stage-0", "expected KEY=DIR"),
+        ] {
+            let err = render("c", vec![bad.into()]).unwrap_err().to_string();
+            assert!(err.contains(says), "{err}");
+        }
+        assert!(!t.path().join("c").exists());
     }
 }

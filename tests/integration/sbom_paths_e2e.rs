@@ -222,9 +222,12 @@ fn builtin_frontend_with_our_image_as_generator_and_a_shared_base() {
         ],
     );
     let log = String::from_utf8_lossy(&out.stderr);
+    // Each cataloged filesystem's scanner log line: "stagetrail scan: KEY: N packages, ...".
     let cataloged: BTreeSet<&str> = log
         .lines()
-        .filter_map(|l| l.split_once("stagetrail: cataloging ").map(|(_, key)| key))
+        .filter_map(|l| l.split_once("stagetrail scan: ").map(|(_, rest)| rest))
+        .filter(|rest| rest.contains(" packages"))
+        .filter_map(|rest| rest.split_once(": ").map(|(key, _)| key))
         .collect();
     assert_eq!(
         cataloged.len(),

@@ -7,14 +7,16 @@
 //! docs/architecture.md). With the build's OSV database ([`super::vulndb`]) mounted at
 //! `/run/vulndb`, a third output, `/run/out-vuln`, holds one cosign vuln/v1 statement per stage.
 //! A stage in [`ScanPlan::diffs`] is cataloged from its parent's catalog (`/run/parent`) and the
-//! DiffOp of the two (`/run/diff`).
+//! DiffOp of the two (`/run/diff`). The final stage is cataloged by the rendering exec itself
+//! ([`rendered_here`]): it changes with every rebuild, so its own exec would only add a container
+//! start and a catalog file to the end of every build.
 
 use std::collections::BTreeMap;
 
 use tonic::Code;
 
 use super::failure::Failure;
-use crate::bridge::caps::llb_ids;
+use crate::bridge::caps::{ids, llb_ids};
 use crate::bridge::Bridge;
 use crate::options::FrontendOpts;
 use crate::proto::{gateway as gw, pb};
@@ -188,15 +190,27 @@ fn describe(plan: &ScanPlan, key: &str) -> String {
     key.to_string()
 }
 
-/// The catalog of every key `plan` scans, each from its own exec (parents first, so a stage in
-/// [`ScanPlan::diffs`] can mount its parent's catalog).
+/// The key the rendering exec catalogs itself: the final stage's, unless it is cataloged
+/// incrementally or is a parent in [`ScanPlan::diffs`] (both need its own exec's catalog).
+pub fn rendered_here(plan: &ScanPlan) -> Option<String> {
+    let key = plan.stages.iter().find(|s| s.is_final)?.key();
+    let in_diffs = plan.diffs.contains_key(&key) || plan.diffs.values().any(|p| *p == key);
+    (plan.scanned_keys().contains(&key) && !in_diffs).then_some(key)
+}
+
+/// The catalog of every key `plan` scans but `skip`, each from its own exec (parents first, so a
+/// stage in [`ScanPlan::diffs`] can mount its parent's catalog).
 fn catalog_states(
     scanner: &Scanner<'_>,
     plan: &ScanPlan,
     states: &BTreeMap<String, llb::State>,
+    skip: Option<&str>,
 ) -> Result<BTreeMap<String, llb::State>, String> {
     let mut catalogs: BTreeMap<String, llb::State> = BTreeMap::new();
     for key in plan.scan_order() {
+        if skip == Some(key.as_str()) {
+            continue;
+        }
         let Some(state) = states.get(&key) else {
             return Err(format!("the scan plan names {key}, which has no state"));
         };
@@ -248,7 +262,8 @@ pub fn scanner_states(
         llb::OpMeta::named(format!("[{}] stagetrail: SBOM scan plan", plan.platform)),
     );
     let mut mounts = vec![scanner.read_only(PLAN_DIR.into(), plan_state)];
-    for (key, catalog) in catalog_states(&scanner, plan, states)? {
+    let here = rendered_here(plan);
+    for (key, catalog) in catalog_states(&scanner, plan, states, here.as_deref())? {
         mounts.push(scanner.read_only(format!("{CATALOGS_DIR}/{key}"), catalog));
     }
     let plan_file = format!("{PLAN_DIR}/plan.json");
@@ -262,6 +277,14 @@ pub fn scanner_states(
         "--out-cyclonedx",
         OUT_CDX,
     ];
+    let scan_here = here.as_ref().map(|key| format!("{key}={SRC_DIR}"));
+    if let (Some(key), Some(arg)) = (&here, &scan_here) {
+        let Some(state) = states.get(key) else {
+            return Err(format!("the scan plan names {key}, which has no state"));
+        };
+        mounts.push(scanner.read_only(SRC_DIR.into(), state.clone()));
+        args.extend(["--scan", arg]);
+    }
     let mut outputs = vec![(OUT_SPDX, SPDX), (OUT_CDX, CYCLONEDX)];
     if let Some(db) = vulndb {
         mounts.push(scanner.read_only(VULNDB_DIR.into(), db.clone()));
@@ -326,10 +349,16 @@ pub async fn attest(
     };
     let outputs = scanner_states(&pinned, &binary, &platform, plan, states, vulndb, cache)
         .map_err(internal)?;
+    // Evaluated, so BuildKit runs the catalog execs now, each as soon as its filesystem is built
+    // and beside the image's later steps; a lazy result would wait for the exporter, after the
+    // whole image.
+    let evaluate = bridge.has_cap(ids::SOLVE_EVALUATE);
     let mut out = Vec::new();
     for (st, predicate) in outputs {
         let def = llb::marshal(&st, None);
-        let id = bridge.solve_cached(def, &opts.cache_imports).await?;
+        let id = bridge
+            .solve_with(def, &opts.cache_imports, evaluate)
+            .await?;
         out.push(gw::Attestation {
             kind: gw::AttestationKind::Bundle as i32,
             metadata: if predicate == VULN {
@@ -442,34 +471,33 @@ mod tests {
     }
 
     #[test]
-    fn one_exec_catalogs_each_filesystem_and_one_renders_the_documents() {
+    fn one_exec_catalogs_each_filesystem_and_the_rendering_one_the_final_stage() {
         let (plan, states) = one_stage();
         let plan = with_diffs(&plan, false);
+        assert_eq!(rendered_here(&plan).as_deref(), Some("stage-0"));
         let (execs, types) = execs(&plan, &states, None, ExecCache::default());
         assert_eq!(types, [SPDX, CYCLONEDX]);
-        assert_eq!(execs.len(), 3, "{execs:?}");
+        assert_eq!(execs.len(), 2, "{execs:?}");
         let (catalogers, render): (Vec<_>, Vec<_>) = execs
             .iter()
             .partition(|(args, _)| args.contains(&"--catalog-out".into()));
-        for (args, mounts) in &catalogers {
-            assert_eq!(args[..2], ["/bin/stagetrail", "scan"]);
-            assert_eq!(dests(mounts), ["/", CATALOG_OUT, SRC_DIR], "{args:?}");
-            let src = mounts.iter().find(|m| m["dest"] == SRC_DIR).unwrap();
-            assert_eq!(src["readonly"], true);
-        }
-        let keys: Vec<&str> = catalogers.iter().map(|(a, _)| a[3].as_str()).collect();
-        assert_eq!(keys, ["base-0", "stage-0"]);
+        let (args, mounts) = catalogers[0];
+        assert_eq!(args[..4], ["/bin/stagetrail", "scan", "--key", "base-0"]);
+        assert_eq!(dests(mounts), ["/", CATALOG_OUT, SRC_DIR], "{args:?}");
+        let src = mounts.iter().find(|m| m["dest"] == SRC_DIR).unwrap();
+        assert_eq!(src["readonly"], true);
         let (args, mounts) = render[0];
         assert!(args.contains(&"--plan".into()) && !args.contains(&"--vulndb".into()));
+        assert!(args.ends_with(&["--scan".into(), format!("stage-0={SRC_DIR}")]));
         assert_eq!(
             dests(mounts),
             [
                 "/",
                 "/run/catalogs/base-0",
-                "/run/catalogs/stage-0",
                 OUT_SPDX,
                 OUT_CDX,
                 PLAN_DIR,
+                SRC_DIR,
             ]
         );
         assert!(!format!("{execs:?}").contains("contentCache"));
@@ -538,5 +566,8 @@ mod tests {
             .find(|(a, _)| a.contains(&"base-0".into()))
             .unwrap();
         assert_eq!(dests(&base.1), ["/", CATALOG_OUT, SRC_DIR]);
+        // A stage cataloged from a diff keeps its own exec: the rendering one reads its catalog.
+        let render = execs.iter().find(|(a, _)| a.contains(&"--plan".into()));
+        assert!(!render.unwrap().0.contains(&"--scan".into()));
     }
 }
