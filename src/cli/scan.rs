@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use stagetrail_sbom::catalog::incremental::Scanned;
 use stagetrail_sbom::catalog::{self, fs::LocalFs, Catalog};
 use stagetrail_sbom::document::{source_date_epoch, SbomBuilder, Subject};
+use stagetrail_sbom::parallel;
 use stagetrail_sbom::stages::{self, statement, ScanPlan, StageDocuments};
 
 /// Arguments of `stagetrail scan`.
@@ -202,20 +203,23 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
     })?;
     let here = scanned_here(&plan, &args.scan)?;
     let started = Instant::now();
-    // Time spent cataloging `--scan` filesystems, which the rendering time leaves out.
-    let mut scanning = Duration::ZERO;
+    // Every catalog at once, read back or (`--scan`) cataloged here; the time spent cataloging
+    // is left out of the rendering time.
+    let keys = plan.scanned_keys();
+    let loaded = parallel::map(&keys, |key| match here.get(key.as_str()) {
+        Some(dir) => {
+            let scan_started = Instant::now();
+            let scanned = Scanned::full(&LocalFs::new(dir));
+            log_cataloged(key, &scanned.catalog, None, scan_started);
+            Ok((scanned.catalog, scan_started.elapsed()))
+        }
+        None => read_scanned(&args.catalogs.join(key)).map(|s| (s.catalog, Duration::ZERO)),
+    });
     let mut catalogs = BTreeMap::new();
-    for key in plan.scanned_keys() {
-        let catalog = match here.get(key.as_str()) {
-            Some(dir) => {
-                let scan_started = Instant::now();
-                let scanned = Scanned::full(&LocalFs::new(dir));
-                log_cataloged(&key, &scanned.catalog, None, scan_started);
-                scanning += scan_started.elapsed();
-                scanned.catalog
-            }
-            None => read_scanned(&args.catalogs.join(&key))?.catalog,
-        };
+    let mut scanning = Duration::ZERO;
+    for (key, result) in keys.into_iter().zip(loaded) {
+        let (catalog, took) = result?;
+        scanning = scanning.max(took);
         catalogs.insert(key, catalog);
     }
     let docs = stages::render(&plan, catalogs);
@@ -224,15 +228,16 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
         .out_cyclonedx
         .clone()
         .unwrap_or_else(|| args.out.clone());
-    for d in &docs {
+    let written = parallel::map(&docs, |d| {
         write(&args.out, &format!("{}.spdx.json", d.stem), SPDX, &d.spdx)?;
         write(
             &cdx_dir,
             &format!("{}.cdx.json", d.stem),
             CYCLONEDX,
             &d.cyclonedx,
-        )?;
-    }
+        )
+    });
+    written.into_iter().collect::<anyhow::Result<()>>()?;
     if let (Some(db), Some(out)) = (&args.vulndb, &args.out_vuln) {
         super::scan_vuln::write_statements(&plan, &docs, db, out)?;
     }

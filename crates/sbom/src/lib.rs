@@ -4,5 +4,6 @@
 
 pub mod catalog;
 pub mod document;
+pub mod parallel;
 pub mod purl;
 pub mod stages;

@@ -78,13 +78,12 @@ pub fn render(plan: &ScanPlan, mut catalogs: BTreeMap<String, Catalog>) -> Vec<S
         catalogs.insert(key.clone(), cat);
     }
     let tracer = lineage::Tracer::new(plan, &catalogs);
-    let mut docs = Vec::new();
     let mut ordered: Vec<&PlanStage> = plan.stages.iter().filter(|s| s.is_final).collect();
     ordered.extend(plan.stages.iter().filter(|s| !s.is_final && s.emit));
-    for st in ordered {
-        let Some(cat) = catalogs.get(&st.key()) else {
-            continue;
-        };
+    ordered.retain(|st| catalogs.contains_key(&st.key()));
+    // Each stage's documents on its own core: the rendering is on the critical path of a rebuild.
+    let mut docs = crate::parallel::map(&ordered, |st| {
+        let cat = &catalogs[&st.key()];
         let subject = Subject {
             name: st.name.clone(),
             stage: Some(st.name.clone()),
@@ -95,13 +94,13 @@ pub fn render(plan: &ScanPlan, mut catalogs: BTreeMap<String, Catalog>) -> Vec<S
         for p in &cat.packages {
             b.lineage(&p.purl, tracer.trace(st.index, p));
         }
-        docs.push(StageDocuments {
+        StageDocuments {
             stem: st.stem(),
             spdx: b.spdx(),
             cyclonedx: b.cyclonedx(),
             warnings: cat.warnings.clone(),
-        });
-    }
+        }
+    });
     if plan.context {
         if let Some(cat) = catalogs.get(CONTEXT_KEY) {
             let subject = Subject {
