@@ -6,9 +6,10 @@
 //!   changes of `--src` over that parent), cataloged incrementally.
 //! - `--plan FILE --catalogs DIR --out DIR [--out-cyclonedx DIR]`: renders the plan's documents
 //!   from each key's catalog (`DIR/<key>/catalog.json`, or the filesystem at `DIR` cataloged here
-//!   for each `--scan KEY=DIR`): one SPDX and one CycloneDX in-toto statement per document
-//!   (`<stem>.spdx.json`, `<stem>.cdx.json`), lineage included; with `--vulndb DIR --out-vuln DIR`
-//!   also a cosign vuln/v1 statement per stage ([`super::scan_vuln`]).
+//!   for each `--scan KEY=DIR`): one SPDX and one CycloneDX document per stage
+//!   ([`ScanPlan::document_stems`]: `<stem>.spdx.json`, `<stem>.cdx.json`), lineage included, each
+//!   the predicate of one InToto attestation the frontend returns; with `--vulndb DIR --out-vuln
+//!   DIR` also a cosign vuln/v1 statement per stage ([`super::scan_vuln`]), returned as a Bundle.
 //! - no `--plan`: BuildKit's SBOM scanner protocol (`docs/attestations/sbom-protocol.md`):
 //!   `BUILDKIT_SCAN_SOURCE` (the image, named by its basename), every directory in
 //!   `BUILDKIT_SCAN_SOURCE_EXTRAS`, SPDX statements to `BUILDKIT_SCAN_DESTINATION/<name>.spdx.json`.
@@ -17,7 +18,7 @@ use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
+use stagetrail_oci::attestations::statement::SPDX;
 use stagetrail_oci::signing::keys::read_regular_file;
 use std::collections::BTreeMap;
 
@@ -229,13 +230,8 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| args.out.clone());
     let written = parallel::map(&docs, |d| {
-        write(&args.out, &format!("{}.spdx.json", d.stem), SPDX, &d.spdx)?;
-        write(
-            &cdx_dir,
-            &format!("{}.cdx.json", d.stem),
-            CYCLONEDX,
-            &d.cyclonedx,
-        )
+        write_json(&args.out, &format!("{}.spdx.json", d.stem), &d.spdx)?;
+        write_json(&cdx_dir, &format!("{}.cdx.json", d.stem), &d.cyclonedx)
     });
     written.into_iter().collect::<anyhow::Result<()>>()?;
     if let (Some(db), Some(out)) = (&args.vulndb, &args.out_vuln) {
@@ -316,16 +312,22 @@ fn warn(docs: &[StageDocuments]) {
     }
 }
 
+/// Writes `doc` wrapped in an in-toto statement of `predicate_type` to `dir/name`.
 fn write(
     dir: &Path,
     name: &str,
     predicate_type: &str,
     doc: &serde_json::Value,
 ) -> anyhow::Result<()> {
+    write_json(dir, name, &statement(predicate_type, doc))
+}
+
+/// Writes `value` as compact JSON to `dir/name`, creating `dir`.
+fn write_json(dir: &Path, name: &str, value: &serde_json::Value) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
     let path = dir.join(name);
-    let bytes = serde_json::to_vec(&statement(predicate_type, doc))
-        .with_context(|| format!("{}: cannot encode", path.display()))?;
+    let bytes =
+        serde_json::to_vec(value).with_context(|| format!("{}: cannot encode", path.display()))?;
     std::fs::write(&path, bytes).with_context(|| format!("{}", path.display()))
 }
 

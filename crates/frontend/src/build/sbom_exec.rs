@@ -2,10 +2,10 @@
 //! filesystem, which writes that filesystem's catalog to `/run/cat` — BuildKit caches it like any
 //! step, keyed by the stage it reads, so a rebuild catalogs only the stages that changed — and
 //! one more ExecOp that renders the documents from those catalogs and the plan
-//! (`/run/plan/plan.json`): full in-toto statements in `/run/out` (SPDX) and `/run/out-cdx`
-//! (CycloneDX), which come back as two Bundle attestations (the scanner protocol,
-//! docs/architecture.md). With the build's OSV database ([`super::vulndb`]) mounted at
-//! `/run/vulndb`, a third output, `/run/out-vuln`, holds one cosign vuln/v1 statement per stage.
+//! (`/run/plan/plan.json`): each stage's SPDX document in `/run/out` and CycloneDX document in
+//! `/run/out-cdx`, each returned as one InToto attestation. With the build's OSV database
+//! ([`super::vulndb`]) mounted at `/run/vulndb`, a third output, `/run/out-vuln`, holds one cosign
+//! vuln/v1 statement per stage, returned as a Bundle.
 //! A stage in [`ScanPlan::diffs`] is cataloged from its parent's catalog (`/run/parent`) and the
 //! DiffOp of the two (`/run/diff`). The final stage is cataloged by the rendering exec itself
 //! ([`rendered_here`]): it changes with every rebuild, so its own exec would only add a container
@@ -310,7 +310,7 @@ fn entrypoint(config: &[u8]) -> Result<String, String> {
         .ok_or_else(|| "the image has no Entrypoint".into())
 }
 
-/// Runs the scanner exec for one platform and returns its Bundle attestations: SPDX, CycloneDX
+/// Runs the scanner execs for one platform and returns their attestations: SPDX and CycloneDX
 /// (with `metadata`) and, with `vulndb`, vuln/v1.
 pub async fn attest(
     bridge: &Bridge,
@@ -353,26 +353,60 @@ pub async fn attest(
     // and beside the image's later steps; a lazy result would wait for the exporter, after the
     // whole image.
     let evaluate = bridge.has_cap(ids::SOLVE_EVALUATE);
+    let stems = plan.document_stems();
     let mut out = Vec::new();
     for (st, predicate) in outputs {
         let def = llb::marshal(&st, None);
         let id = bridge
             .solve_with(def, &opts.cache_imports, evaluate)
             .await?;
-        out.push(gw::Attestation {
-            kind: gw::AttestationKind::Bundle as i32,
-            metadata: if predicate == VULN {
-                BTreeMap::new()
-            } else {
-                metadata.clone()
-            },
-            r#ref: Some(gw::Ref { id, def: None }),
-            path: String::new(),
-            in_toto_predicate_type: predicate.to_string(),
-            in_toto_subjects: Vec::new(),
-        });
+        out.extend(output_attestations(predicate, id, &stems, &metadata));
     }
     Ok(out)
+}
+
+/// The attestations of one scanner output (ref `id`) holding `predicate` documents: one InToto
+/// attestation per SBOM file (`<stem>.spdx.json`, `<stem>.cdx.json`, the predicate alone: BuildKit
+/// wraps it as it is, where a Bundle's statements would be decoded and encoded again), or one
+/// Bundle of the vuln/v1 statements.
+fn output_attestations(
+    predicate: &'static str,
+    id: String,
+    stems: &[String],
+    metadata: &BTreeMap<String, Vec<u8>>,
+) -> Vec<gw::Attestation> {
+    let attestation = |kind: gw::AttestationKind, path: String, metadata| gw::Attestation {
+        kind: kind as i32,
+        metadata,
+        r#ref: Some(gw::Ref {
+            id: id.clone(),
+            def: None,
+        }),
+        path,
+        in_toto_predicate_type: predicate.to_string(),
+        in_toto_subjects: Vec::new(),
+    };
+    let extension = match predicate {
+        SPDX => "spdx.json",
+        CYCLONEDX => "cdx.json",
+        _ => {
+            return vec![attestation(
+                gw::AttestationKind::Bundle,
+                String::new(),
+                BTreeMap::new(),
+            )]
+        }
+    };
+    stems
+        .iter()
+        .map(|stem| {
+            attestation(
+                gw::AttestationKind::InToto,
+                format!("{stem}.{extension}"),
+                metadata.clone(),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -569,5 +603,26 @@ mod tests {
         // A stage cataloged from a diff keeps its own exec: the rendering one reads its catalog.
         let render = execs.iter().find(|(a, _)| a.contains(&"--plan".into()));
         assert!(!render.unwrap().0.contains(&"--scan".into()));
+    }
+
+    #[test]
+    fn each_sbom_file_is_one_in_toto_attestation_and_vuln_statements_one_bundle() {
+        let (plan, _) = one_stage();
+        let stems = plan.document_stems();
+        assert_eq!(stems, ["sbom"]);
+        let metadata = BTreeMap::from([("sbom-core".to_string(), b"sbom".to_vec())]);
+        for (predicate, path) in [(SPDX, "sbom.spdx.json"), (CYCLONEDX, "sbom.cdx.json")] {
+            let atts = output_attestations(predicate, "r1".into(), &stems, &metadata);
+            assert_eq!(atts.len(), 1);
+            assert_eq!(atts[0].kind, gw::AttestationKind::InToto as i32);
+            assert_eq!(atts[0].path, path);
+            assert_eq!(atts[0].in_toto_predicate_type, predicate);
+            assert_eq!(atts[0].metadata, metadata);
+            assert_eq!(atts[0].r#ref.as_ref().unwrap().id, "r1");
+        }
+        let vuln = output_attestations(VULN, "r2".into(), &stems, &metadata);
+        assert_eq!(vuln.len(), 1);
+        assert_eq!(vuln[0].kind, gw::AttestationKind::Bundle as i32);
+        assert!(vuln[0].path.is_empty() && vuln[0].metadata.is_empty());
     }
 }

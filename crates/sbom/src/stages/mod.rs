@@ -21,6 +21,8 @@ use crate::document::{SbomBuilder, Subject};
 
 /// The key of the build context's filesystem.
 pub const CONTEXT_KEY: &str = "context";
+/// The file stem of the build context's documents.
+pub const CONTEXT_STEM: &str = "sbom-context";
 
 /// One stage's pair of documents.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,12 +79,13 @@ pub fn render(plan: &ScanPlan, mut catalogs: BTreeMap<String, Catalog>) -> Vec<S
         });
         catalogs.insert(key.clone(), cat);
     }
+    for key in plan.keys() {
+        let missing = unreadable(&key, "its catalog is missing");
+        catalogs.entry(key).or_insert(missing);
+    }
     let tracer = lineage::Tracer::new(plan, &catalogs);
-    let mut ordered: Vec<&PlanStage> = plan.stages.iter().filter(|s| s.is_final).collect();
-    ordered.extend(plan.stages.iter().filter(|s| !s.is_final && s.emit));
-    ordered.retain(|st| catalogs.contains_key(&st.key()));
     // Each stage's documents on its own core: the rendering is on the critical path of a rebuild.
-    let mut docs = crate::parallel::map(&ordered, |st| {
+    let mut docs = crate::parallel::map(&plan.documented(), |st| {
         let cat = &catalogs[&st.key()];
         let subject = Subject {
             name: st.name.clone(),
@@ -102,21 +105,20 @@ pub fn render(plan: &ScanPlan, mut catalogs: BTreeMap<String, Catalog>) -> Vec<S
         }
     });
     if plan.context {
-        if let Some(cat) = catalogs.get(CONTEXT_KEY) {
-            let subject = Subject {
-                name: CONTEXT_KEY.into(),
-                stage: None,
-                platform: Some(plan.platform.clone()),
-            };
-            let mut b = SbomBuilder::new(subject, cat);
-            b.created(plan.epoch);
-            docs.push(StageDocuments {
-                stem: format!("sbom-{CONTEXT_KEY}"),
-                spdx: b.spdx(),
-                cyclonedx: b.cyclonedx(),
-                warnings: cat.warnings.clone(),
-            });
-        }
+        let cat = &catalogs[CONTEXT_KEY];
+        let subject = Subject {
+            name: CONTEXT_KEY.into(),
+            stage: None,
+            platform: Some(plan.platform.clone()),
+        };
+        let mut b = SbomBuilder::new(subject, cat);
+        b.created(plan.epoch);
+        docs.push(StageDocuments {
+            stem: CONTEXT_STEM.into(),
+            spdx: b.spdx(),
+            cyclonedx: b.cyclonedx(),
+            warnings: cat.warnings.clone(),
+        });
     }
     docs
 }

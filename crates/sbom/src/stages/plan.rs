@@ -148,6 +148,24 @@ impl ScanPlan {
         order
     }
 
+    /// The stages [`super::render`] writes documents for, in its order: the final image's, then
+    /// every other emitted stage in plan order.
+    pub fn documented(&self) -> Vec<&PlanStage> {
+        let mut stages: Vec<&PlanStage> = self.stages.iter().filter(|s| s.is_final).collect();
+        stages.extend(self.stages.iter().filter(|s| !s.is_final && s.emit));
+        stages
+    }
+
+    /// The file stem of every document pair [`super::render`] writes, in its order (the
+    /// context's last, when scanned).
+    pub fn document_stems(&self) -> Vec<String> {
+        let mut stems: Vec<String> = self.documented().iter().map(|s| s.stem()).collect();
+        if self.context {
+            stems.push(super::CONTEXT_STEM.into());
+        }
+        stems
+    }
+
     /// The stage with Dockerfile index `index`.
     pub fn stage(&self, index: usize) -> Option<&PlanStage> {
         self.stages.iter().find(|s| s.index == index)
