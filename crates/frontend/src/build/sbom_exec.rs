@@ -2,8 +2,8 @@
 //! filesystem, which writes that filesystem's catalog to `/run/cat` — BuildKit caches it like any
 //! step, keyed by the stage it reads, so a rebuild catalogs only the stages that changed — and
 //! one more ExecOp that renders the documents from those catalogs and the plan
-//! (`/run/plan/plan.json`): each stage's SPDX document in `/run/out` and CycloneDX document in
-//! `/run/out-cdx`, each returned as one InToto attestation. With the build's OSV database
+//! (`/run/plan/plan.json`): each stage's SPDX and CycloneDX documents in `/run/out`, each returned
+//! as one InToto attestation. With the build's OSV database
 //! ([`super::vulndb`]) mounted at `/run/vulndb`, a third output, `/run/out-vuln`, holds one cosign
 //! vuln/v1 statement per stage, returned as a Bundle.
 //! A stage in [`ScanPlan::diffs`] is cataloged from its parent's catalog (`/run/parent`) and the
@@ -38,10 +38,8 @@ pub const PARENT_DIR: &str = "/run/parent";
 pub const DIFF_DIR: &str = "/run/diff";
 /// Where the rendering exec finds each key's catalog (`<key>/`).
 pub const CATALOGS_DIR: &str = "/run/catalogs";
-/// Where SPDX statements are written.
-pub const OUT_SPDX: &str = "/run/out";
-/// Where CycloneDX statements are written.
-pub const OUT_CDX: &str = "/run/out-cdx";
+/// Where the SBOM documents are written (`<stem>.spdx.json`, `<stem>.cdx.json`).
+pub const OUT_SBOM: &str = "/run/out";
 /// Where the OSV database is mounted.
 pub const VULNDB_DIR: &str = "/run/vulndb";
 /// Where vulnerability statements are written.
@@ -228,8 +226,16 @@ fn catalog_states(
     Ok(catalogs)
 }
 
-/// The scanner's outputs with the predicate type of their statements: SPDX, CycloneDX and,
-/// with `vulndb` (the OSV database's filesystem), vuln/v1.
+/// The scanner's outputs.
+pub struct ScannerOutputs {
+    /// The SBOM documents ([`OUT_SBOM`]).
+    pub sboms: llb::State,
+    /// The vuln/v1 statements ([`OUT_VULN`]), when the build has an OSV database.
+    pub vuln: Option<llb::State>,
+}
+
+/// The scanner's outputs: the SBOM documents and, with `vulndb` (the OSV database's filesystem),
+/// the vuln/v1 statements.
 pub fn scanner_states(
     image: &str,
     binary: &str,
@@ -238,7 +244,7 @@ pub fn scanner_states(
     states: &BTreeMap<String, llb::State>,
     vulndb: Option<&llb::State>,
     cache: ExecCache,
-) -> Result<Vec<(llb::State, &'static str)>, String> {
+) -> Result<ScannerOutputs, String> {
     let scanner = Scanner {
         root: llb::State::source(
             &format!("docker-image://{image}"),
@@ -273,9 +279,7 @@ pub fn scanner_states(
         "--catalogs",
         CATALOGS_DIR,
         "--out",
-        OUT_SPDX,
-        "--out-cyclonedx",
-        OUT_CDX,
+        OUT_SBOM,
     ];
     let scan_here = here.as_ref().map(|key| format!("{key}={SRC_DIR}"));
     if let (Some(key), Some(arg)) = (&here, &scan_here) {
@@ -285,19 +289,18 @@ pub fn scanner_states(
         mounts.push(scanner.read_only(SRC_DIR.into(), state.clone()));
         args.extend(["--scan", arg]);
     }
-    let mut outputs = vec![(OUT_SPDX, SPDX), (OUT_CDX, CYCLONEDX)];
+    let mut dirs = vec![OUT_SBOM];
     if let Some(db) = vulndb {
         mounts.push(scanner.read_only(VULNDB_DIR.into(), db.clone()));
         args.extend(["--vulndb", VULNDB_DIR, "--out-vuln", OUT_VULN]);
-        outputs.push((OUT_VULN, VULN));
+        dirs.push(OUT_VULN);
     }
-    let dirs: Vec<&str> = outputs.iter().map(|o| o.0).collect();
     let name = format!("[{}] stagetrail: SBOM documents", plan.platform);
-    let states = scanner.run(&args, mounts, &dirs, name)?;
-    Ok(states
-        .into_iter()
-        .zip(outputs.iter().map(|o| o.1))
-        .collect())
+    let mut states = scanner.run(&args, mounts, &dirs, name)?.into_iter();
+    Ok(ScannerOutputs {
+        sboms: states.next().ok_or("the scanner exec has no SBOM output")?,
+        vuln: states.next(),
+    })
 }
 
 /// The image's entrypoint binary (its first `Entrypoint` word).
@@ -353,60 +356,62 @@ pub async fn attest(
     // and beside the image's later steps; a lazy result would wait for the exporter, after the
     // whole image.
     let evaluate = bridge.has_cap(ids::SOLVE_EVALUATE);
-    let stems = plan.document_stems();
-    let mut out = Vec::new();
-    for (st, predicate) in outputs {
-        let def = llb::marshal(&st, None);
-        let id = bridge
-            .solve_with(def, &opts.cache_imports, evaluate)
-            .await?;
-        out.extend(output_attestations(predicate, id, &stems, &metadata));
+    let solve =
+        |st: &llb::State| bridge.solve_with(llb::marshal(st, None), &opts.cache_imports, evaluate);
+    let sboms = solve(&outputs.sboms).await?;
+    let mut out = sbom_attestations(&sboms, &plan.document_stems(), &metadata);
+    if let Some(vuln) = &outputs.vuln {
+        out.push(attestation(
+            gw::AttestationKind::Bundle,
+            solve(vuln).await?,
+            String::new(),
+            VULN,
+            BTreeMap::new(),
+        ));
     }
     Ok(out)
 }
 
-/// The attestations of one scanner output (ref `id`) holding `predicate` documents: one InToto
-/// attestation per SBOM file (`<stem>.spdx.json`, `<stem>.cdx.json`, the predicate alone: BuildKit
-/// wraps it as it is, where a Bundle's statements would be decoded and encoded again), or one
-/// Bundle of the vuln/v1 statements.
-fn output_attestations(
-    predicate: &'static str,
-    id: String,
+/// One SPDX and one CycloneDX InToto attestation per document stem, each the predicate file
+/// `<stem>.spdx.json` / `<stem>.cdx.json` of ref `id` — BuildKit wraps it as it is, where a
+/// Bundle's statements would be decoded and encoded again.
+fn sbom_attestations(
+    id: &str,
     stems: &[String],
     metadata: &BTreeMap<String, Vec<u8>>,
 ) -> Vec<gw::Attestation> {
-    let attestation = |kind: gw::AttestationKind, path: String, metadata| gw::Attestation {
+    [("spdx.json", SPDX), ("cdx.json", CYCLONEDX)]
+        .into_iter()
+        .flat_map(|(extension, predicate)| {
+            stems.iter().map(move |stem| {
+                attestation(
+                    gw::AttestationKind::InToto,
+                    id.to_string(),
+                    format!("{stem}.{extension}"),
+                    predicate,
+                    metadata.clone(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// An attestation of `kind` from ref `id` (`path` in it).
+fn attestation(
+    kind: gw::AttestationKind,
+    id: String,
+    path: String,
+    predicate: &str,
+    metadata: BTreeMap<String, Vec<u8>>,
+) -> gw::Attestation {
+    gw::Attestation {
         kind: kind as i32,
         metadata,
-        r#ref: Some(gw::Ref {
-            id: id.clone(),
-            def: None,
-        }),
+        r#ref: Some(gw::Ref { id, def: None }),
         path,
         in_toto_predicate_type: predicate.to_string(),
         in_toto_subjects: Vec::new(),
-    };
-    let extension = match predicate {
-        SPDX => "spdx.json",
-        CYCLONEDX => "cdx.json",
-        _ => {
-            return vec![attestation(
-                gw::AttestationKind::Bundle,
-                String::new(),
-                BTreeMap::new(),
-            )]
-        }
-    };
-    stems
-        .iter()
-        .map(|stem| {
-            attestation(
-                gw::AttestationKind::InToto,
-                format!("{stem}.{extension}"),
-                metadata.clone(),
-            )
-        })
-        .collect()
+    }
 }
 
 #[cfg(test)]
@@ -468,7 +473,7 @@ mod tests {
         states: &BTreeMap<String, llb::State>,
         db: Option<&llb::State>,
         cache: ExecCache,
-    ) -> (Execs, Vec<&'static str>) {
+    ) -> (Execs, bool) {
         let outputs = scanner_states(
             "example.com/stagetrail:1",
             "/bin/stagetrail",
@@ -479,7 +484,7 @@ mod tests {
             cache,
         )
         .unwrap();
-        let dump = llb::dump_json(&llb::marshal(&outputs[0].0, None));
+        let dump = llb::dump_json(&llb::marshal(&outputs.sboms, None));
         let execs = dump
             .as_array()
             .unwrap()
@@ -494,7 +499,7 @@ mod tests {
                 (args, e["mounts"].as_array().unwrap().clone())
             })
             .collect();
-        (execs, outputs.iter().map(|o| o.1).collect())
+        (execs, outputs.vuln.is_some())
     }
 
     /// Mount destinations, sorted (BuildKit's order puts output mounts first).
@@ -509,8 +514,8 @@ mod tests {
         let (plan, states) = one_stage();
         let plan = with_diffs(&plan, false);
         assert_eq!(rendered_here(&plan).as_deref(), Some("stage-0"));
-        let (execs, types) = execs(&plan, &states, None, ExecCache::default());
-        assert_eq!(types, [SPDX, CYCLONEDX]);
+        let (execs, vuln) = execs(&plan, &states, None, ExecCache::default());
+        assert!(!vuln);
         assert_eq!(execs.len(), 2, "{execs:?}");
         let (catalogers, render): (Vec<_>, Vec<_>) = execs
             .iter()
@@ -525,14 +530,7 @@ mod tests {
         assert!(args.ends_with(&["--scan".into(), format!("stage-0={SRC_DIR}")]));
         assert_eq!(
             dests(mounts),
-            [
-                "/",
-                "/run/catalogs/base-0",
-                OUT_SPDX,
-                OUT_CDX,
-                PLAN_DIR,
-                SRC_DIR,
-            ]
+            ["/", "/run/catalogs/base-0", OUT_SBOM, PLAN_DIR, SRC_DIR,]
         );
         assert!(!format!("{execs:?}").contains("contentCache"));
     }
@@ -550,8 +548,8 @@ mod tests {
             no_content_hash: true,
             ..ExecCache::default()
         };
-        let (execs, types) = execs(&plan, &states, Some(&db), cache);
-        assert_eq!(types, [SPDX, CYCLONEDX, VULN]);
+        let (execs, vuln) = execs(&plan, &states, Some(&db), cache);
+        assert!(vuln);
         let (args, mounts) = execs
             .iter()
             .find(|(a, _)| a.contains(&"--plan".into()))
@@ -606,23 +604,24 @@ mod tests {
     }
 
     #[test]
-    fn each_sbom_file_is_one_in_toto_attestation_and_vuln_statements_one_bundle() {
+    fn each_sbom_file_is_one_in_toto_attestation_of_the_output() {
         let (plan, _) = one_stage();
         let stems = plan.document_stems();
         assert_eq!(stems, ["sbom"]);
         let metadata = BTreeMap::from([("sbom-core".to_string(), b"sbom".to_vec())]);
-        for (predicate, path) in [(SPDX, "sbom.spdx.json"), (CYCLONEDX, "sbom.cdx.json")] {
-            let atts = output_attestations(predicate, "r1".into(), &stems, &metadata);
-            assert_eq!(atts.len(), 1);
-            assert_eq!(atts[0].kind, gw::AttestationKind::InToto as i32);
-            assert_eq!(atts[0].path, path);
-            assert_eq!(atts[0].in_toto_predicate_type, predicate);
-            assert_eq!(atts[0].metadata, metadata);
-            assert_eq!(atts[0].r#ref.as_ref().unwrap().id, "r1");
+        let atts = sbom_attestations("r1", &stems, &metadata);
+        let files: Vec<(&str, &str)> = atts
+            .iter()
+            .map(|a| (a.path.as_str(), a.in_toto_predicate_type.as_str()))
+            .collect();
+        assert_eq!(
+            files,
+            [("sbom.spdx.json", SPDX), ("sbom.cdx.json", CYCLONEDX)]
+        );
+        for a in &atts {
+            assert_eq!(a.kind, gw::AttestationKind::InToto as i32);
+            assert_eq!(a.metadata, metadata);
+            assert_eq!(a.r#ref.as_ref().unwrap().id, "r1");
         }
-        let vuln = output_attestations(VULN, "r2".into(), &stems, &metadata);
-        assert_eq!(vuln.len(), 1);
-        assert_eq!(vuln[0].kind, gw::AttestationKind::Bundle as i32);
-        assert!(vuln[0].path.is_empty() && vuln[0].metadata.is_empty());
     }
 }
