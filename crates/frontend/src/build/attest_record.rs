@@ -8,7 +8,7 @@ use sha2::{Digest as _, Sha256};
 use tonic::Code;
 
 use super::failure::{warn, Failure};
-use crate::bridge::Bridge;
+use crate::bridge::{Bridge, BridgeError};
 use crate::build::custom::{self, CustomRequest};
 use crate::build::record_attestation as record_attest;
 use crate::options::load::LoadedDockerfile;
@@ -110,6 +110,7 @@ pub async fn add_sbom_digests(
     let Some((_, rec)) = plan.records.iter_mut().find(|(p, _)| *p == platform) else {
         return Ok(());
     };
+    let mut reads = tokio::task::JoinSet::new();
     for d in docs {
         let Some(r) = d.r#ref.as_ref().filter(|r| !r.id.is_empty()) else {
             continue;
@@ -132,16 +133,25 @@ pub async fn add_sbom_digests(
             let Some(stage) = sbom_stage(build, &path) else {
                 continue;
             };
-            let data = bridge.read_file(&r.id, &path, None).await?;
-            rec.add_sboms(
-                stage,
-                [SbomDocument {
+            let (bridge, id) = (bridge.clone(), r.id.clone());
+            let predicate_type = d.in_toto_predicate_type.clone();
+            reads.spawn(async move {
+                let data = bridge.read_file(&id, &path, None).await?;
+                let doc = SbomDocument {
                     path: path.rsplit('/').next().unwrap_or(&path).to_string(),
-                    predicate_type: d.in_toto_predicate_type.clone(),
+                    predicate_type,
                     digest: format!("sha256:{}", hex::encode(Sha256::digest(&data))),
-                }],
-            );
+                };
+                Ok::<_, BridgeError>((stage, doc))
+            });
         }
+    }
+    // All read at once: the documents are megabytes, and the record is on the build's critical path.
+    while let Some(read) = reads.join_next().await {
+        let (stage, doc) = read.map_err(|e| {
+            Failure::new(Code::Internal, format!("reading an SBOM document: {e}"))
+        })??;
+        rec.add_sboms(stage, [doc]);
     }
     Ok(())
 }
