@@ -222,14 +222,17 @@ fn builtin_frontend_with_our_image_as_generator_and_a_shared_base() {
         ],
     );
     let log = String::from_utf8_lossy(&out.stderr);
-    // One catalog exec per filesystem but the final stage's, which the rendering exec reads.
+    // One catalog exec per filesystem but the final stage's, which the rendering exec reads. By
+    // key only: BuildKit shows a vertex that another test's build shares (same op digest) under
+    // that build's name, "base-0 (FROM of <its stage>)".
     let cataloged: BTreeSet<&str> = log
         .lines()
         .filter_map(|l| l.split_once("stagetrail: cataloging ").map(|(_, key)| key))
+        .map(|key| key.split(' ').next().unwrap_or(key))
         .collect();
     assert_eq!(
         cataloged,
-        BTreeSet::from(["base-0 (FROM of npm)", "stage-0 (npm)", "stage-1 (rust)"]),
+        BTreeSet::from(["base-0", "stage-0", "stage-1"]),
         "the base image is read once: {cataloged:?}\n{log}"
     );
     assert!(log.contains("stagetrail: SBOM documents"), "{log}");
