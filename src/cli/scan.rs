@@ -4,11 +4,12 @@
 //!   per filesystem; writes its catalog (and what a child's incremental scan needs) to
 //!   `DIR/catalog.json`; with `--parent` (a parent's `--catalog-out` directory) and `--diff` (the
 //!   changes of `--src` over that parent), cataloged incrementally.
-//! - `--plan FILE --catalogs DIR --out DIR [--out-cyclonedx DIR]`: renders the plan's documents
-//!   from each key's catalog (`DIR/<key>/catalog.json`, or the filesystem at `DIR` cataloged here
-//!   for each `--scan KEY=DIR`): one SPDX and one CycloneDX document per stage
+//! - `--plan FILE --catalogs DIR --out DIR`: renders the plan's documents from each key's catalog
+//!   (`DIR/<key>/catalog.json`, or the filesystem at `DIR` cataloged here for each
+//!   `--scan KEY=DIR`): one SPDX and one CycloneDX document per stage
 //!   ([`ScanPlan::document_stems`]: `<stem>.spdx.json`, `<stem>.cdx.json`), lineage included, each
-//!   the predicate of one InToto attestation the frontend returns; with `--vulndb DIR --out-vuln
+//!   the predicate of one InToto attestation the frontend returns, and their digests
+//!   ([`files::SUMS_FILE`]); with `--vulndb DIR --out-vuln
 //!   DIR` also a cosign vuln/v1 statement per stage ([`super::scan_vuln`]), returned as a Bundle.
 //! - no `--plan`: BuildKit's SBOM scanner protocol (`docs/attestations/sbom-protocol.md`):
 //!   `BUILDKIT_SCAN_SOURCE` (the image, named by its basename), every directory in
@@ -26,7 +27,7 @@ use stagetrail_sbom::catalog::incremental::Scanned;
 use stagetrail_sbom::catalog::{self, fs::LocalFs, Catalog};
 use stagetrail_sbom::document::{source_date_epoch, SbomBuilder, Subject};
 use stagetrail_sbom::parallel;
-use stagetrail_sbom::stages::{self, statement, ScanPlan, StageDocuments};
+use stagetrail_sbom::stages::{self, files, statement, ScanPlan, StageDocuments};
 
 /// Arguments of `stagetrail scan`.
 #[derive(Debug, Default, clap::Args)]
@@ -56,12 +57,9 @@ pub struct Args {
     /// The filesystem's name in log lines (its plan key).
     #[arg(long, default_value = "filesystem")]
     pub key: String,
-    /// Where SPDX statements go.
+    /// Where the documents go.
     #[arg(long, default_value = "/run/out")]
     pub out: PathBuf,
-    /// Where CycloneDX statements go (default: `--out`).
-    #[arg(long)]
-    pub out_cyclonedx: Option<PathBuf>,
     /// An offline OSV database (the build's `stagetrail-vulndb` context) to scan each stage with.
     #[arg(long, value_name = "DIR", requires = "out_vuln")]
     pub vulndb: Option<PathBuf>,
@@ -225,13 +223,11 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
     }
     let docs = stages::render(&plan, catalogs);
     warn(&docs);
-    let cdx_dir = args
-        .out_cyclonedx
-        .clone()
-        .unwrap_or_else(|| args.out.clone());
-    let written = parallel::map(&docs, |d| {
-        write_json(&args.out, &format!("{}.spdx.json", d.stem), &d.spdx)?;
-        write_json(&cdx_dir, &format!("{}.cdx.json", d.stem), &d.cyclonedx)
+    let files = files::document_files(&docs).context("cannot encode the documents")?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("{}", args.out.display()))?;
+    let written = parallel::map(&files, |f| {
+        let path = args.out.join(&f.name);
+        std::fs::write(&path, &f.data).with_context(|| format!("{}", path.display()))
     });
     written.into_iter().collect::<anyhow::Result<()>>()?;
     if let (Some(db), Some(out)) = (&args.vulndb, &args.out_vuln) {

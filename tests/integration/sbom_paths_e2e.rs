@@ -208,20 +208,7 @@ fn builtin_frontend_with_our_image_as_generator_and_a_shared_base() {
     let base = format!("BASE={}/library/debian:bookworm", s.registry);
 
     // Our frontend: three stages on one base image, so four filesystems are read, not six.
-    let out = s.build(
-        &dir,
-        &frontend,
-        &[
-            "--build-arg",
-            EPOCH,
-            "--sbom=true",
-            "--provenance=false",
-            "--push",
-            "-t",
-            &ours,
-        ],
-    );
-    let log = String::from_utf8_lossy(&out.stderr);
+    let log = push_with_sboms(&s, &dir, &frontend, &ours, &[]);
     // One catalog exec per filesystem but the final stage's, which the rendering exec reads. By
     // key only: BuildKit shows a vertex that another test's build shares (same op digest) under
     // that build's name, "base-0 (FROM of <its stage>)".

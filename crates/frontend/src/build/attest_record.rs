@@ -18,6 +18,7 @@ use stagetrail_convert::record::{self, BuildRecord, RecordContext, SbomDocument}
 use stagetrail_convert::PlatformBuild;
 use stagetrail_llb as llb;
 use stagetrail_llb::pb;
+use stagetrail_sbom::stages::files;
 
 /// Go `os.ModeType` bits (dir, symlink, pipe, socket, device, char device, irregular).
 const GO_MODE_TYPE: u32 =
@@ -98,8 +99,9 @@ pub async fn warn_credentials(
 /// Adds the digests of one platform's SBOM documents (`docs`, from the SBOM pipeline)
 /// to that platform's record: `sbom.*` belongs to the target stage, `sbom-<name>.*` to
 /// the stage called `<name>` (or `stage-<index>`); others (e.g. `sbom-context`) to none.
-/// The digest is of the file handed to BuildKit: the predicate (InToto) or the whole
-/// statement (each entry of a Bundle).
+/// The digest is of the file handed to BuildKit: the predicate (InToto: taken from the
+/// [`files::SUMS_FILE`] beside it, written with the documents) or the whole statement (each
+/// entry of a Bundle, read back).
 pub async fn add_sbom_digests(
     bridge: &Bridge,
     plan: &mut AttestPlan,
@@ -110,47 +112,68 @@ pub async fn add_sbom_digests(
     let Some((_, rec)) = plan.records.iter_mut().find(|(p, _)| *p == platform) else {
         return Ok(());
     };
+    let internal = |m: String| Failure::new(Code::Internal, m);
+    // Each output directory's sums, read once: (ref, directory) → file → digest.
+    let mut sums: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
     let mut reads = tokio::task::JoinSet::new();
     for d in docs {
         let Some(r) = d.r#ref.as_ref().filter(|r| !r.id.is_empty()) else {
             continue;
         };
-        let files = if d.kind == gw::AttestationKind::Bundle as i32 {
+        if d.kind == gw::AttestationKind::Bundle as i32 {
             let dir = d.path.trim_end_matches('/');
-            bridge
+            let entries = bridge
                 .read_dir(&r.id, if dir.is_empty() { "/" } else { dir }, None)
-                .await?
-                .into_iter()
-                .map(|e| match dir {
+                .await?;
+            for e in entries {
+                let path = match dir {
                     "" => e.path,
                     _ => format!("{dir}/{}", e.path),
-                })
-                .collect()
-        } else {
-            vec![d.path.clone()]
-        };
-        for path in files {
-            let Some(stage) = sbom_stage(build, &path) else {
-                continue;
-            };
-            let (bridge, id) = (bridge.clone(), r.id.clone());
-            let predicate_type = d.in_toto_predicate_type.clone();
-            reads.spawn(async move {
-                let data = bridge.read_file(&id, &path, None).await?;
-                let doc = SbomDocument {
-                    path: path.rsplit('/').next().unwrap_or(&path).to_string(),
-                    predicate_type,
-                    digest: format!("sha256:{}", hex::encode(Sha256::digest(&data))),
                 };
-                Ok::<_, BridgeError>((stage, doc))
-            });
+                let Some(stage) = sbom_stage(build, &path) else {
+                    continue;
+                };
+                let (bridge, id) = (bridge.clone(), r.id.clone());
+                let predicate_type = d.in_toto_predicate_type.clone();
+                reads.spawn(async move {
+                    let data = bridge.read_file(&id, &path, None).await?;
+                    let doc = SbomDocument {
+                        path: path.rsplit('/').next().unwrap_or(&path).to_string(),
+                        predicate_type,
+                        digest: format!("sha256:{}", hex::encode(Sha256::digest(&data))),
+                    };
+                    Ok::<_, BridgeError>((stage, doc))
+                });
+            }
+            continue;
         }
+        let Some(stage) = sbom_stage(build, &d.path) else {
+            continue;
+        };
+        let (dir, name) = d.path.rsplit_once('/').unwrap_or(("", &d.path));
+        let key = (r.id.clone(), dir.to_string());
+        if !sums.contains_key(&key) {
+            let text = bridge
+                .read_file(&r.id, &format!("{dir}/{}", files::SUMS_FILE), None)
+                .await?;
+            sums.insert(key.clone(), files::parse_sums(&text).map_err(internal)?);
+        }
+        let digest = sums[&key].get(name).cloned().ok_or_else(|| {
+            internal(format!(
+                "the SBOM documents' {} has no digest of {name}",
+                files::SUMS_FILE
+            ))
+        })?;
+        let doc = SbomDocument {
+            path: name.to_string(),
+            predicate_type: d.in_toto_predicate_type.clone(),
+            digest,
+        };
+        rec.add_sboms(stage, [doc]);
     }
-    // All read at once: the documents are megabytes, and the record is on the build's critical path.
     while let Some(read) = reads.join_next().await {
-        let (stage, doc) = read.map_err(|e| {
-            Failure::new(Code::Internal, format!("reading an SBOM document: {e}"))
-        })??;
+        let (stage, doc) =
+            read.map_err(|e| internal(format!("reading an SBOM document: {e}")))??;
         rec.add_sboms(stage, [doc]);
     }
     Ok(())

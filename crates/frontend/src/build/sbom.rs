@@ -19,10 +19,9 @@ use crate::options::FrontendOpts;
 use crate::proto::gateway as gw;
 use stagetrail_convert::{PlatformBuild, StageBase, StepKind};
 use stagetrail_llb as llb;
-use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
 use stagetrail_sbom::catalog::fs::Fs;
 use stagetrail_sbom::stages::{
-    self, PlanBase, PlanStage, PlanStep, ScanPlan, StageDocuments, CONTEXT_KEY,
+    self, files, PlanBase, PlanStage, PlanStep, ScanPlan, StageDocuments, CONTEXT_KEY,
 };
 
 /// The build-arg that picks how stage filesystems are read (`exec` or `gateway`).
@@ -348,38 +347,33 @@ pub fn log_warnings(docs: &[StageDocuments]) {
     }
 }
 
-/// A FileOp holding every document's predicate file, and `(path, predicate type)` pairs.
+/// A FileOp holding every document's predicate file and [`files::SUMS_FILE`], and the documents'
+/// `(path, predicate type)` pairs.
 type PredicateFiles = (llb::State, Vec<(String, &'static str)>);
 
 fn predicate_files(docs: &[StageDocuments], epoch: Option<u64>) -> Result<PredicateFiles, Failure> {
-    let encode = |v: &serde_json::Value| {
-        serde_json::to_vec(v).map_err(|e| {
-            Failure::new(
-                tonic::Code::Internal,
-                format!("cannot encode an SBOM document: {e}"),
-            )
-        })
-    };
+    let files = files::document_files(docs).map_err(|e| {
+        Failure::new(
+            tonic::Code::Internal,
+            format!("cannot encode an SBOM document: {e}"),
+        )
+    })?;
     let timestamp = epoch
         .and_then(|e| i64::try_from(e).ok())
         .map(|e| e * 1_000_000_000);
     let mut actions = llb::FileActions::new();
     let mut paths = Vec::new();
-    for d in docs {
-        for (ext, predicate, doc) in [
-            ("spdx.json", SPDX, &d.spdx),
-            ("cdx.json", CYCLONEDX, &d.cyclonedx),
-        ] {
-            let path = format!("{}.{ext}", d.stem);
-            actions = actions.mkfile(llb::MkfileInfo {
-                path: format!("/{path}"),
-                mode: 0o644,
-                data: encode(doc)?,
-                owner: None,
-                timestamp,
-            });
-            paths.push((path, predicate));
+    for f in files {
+        if !f.predicate_type.is_empty() {
+            paths.push((f.name.clone(), f.predicate_type));
         }
+        actions = actions.mkfile(llb::MkfileInfo {
+            path: format!("/{}", f.name),
+            mode: 0o644,
+            data: f.data,
+            owner: None,
+            timestamp,
+        });
     }
     let st = llb::State::scratch().file(
         actions,

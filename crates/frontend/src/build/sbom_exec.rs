@@ -22,9 +22,9 @@ use crate::options::FrontendOpts;
 use crate::proto::{gateway as gw, pb};
 use stagetrail_convert::Platform;
 use stagetrail_llb::{self as llb, Exec, Mount, MountKind};
-use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX, VULN};
+use stagetrail_oci::attestations::statement::VULN;
 use stagetrail_oci::Reference;
-use stagetrail_sbom::stages::ScanPlan;
+use stagetrail_sbom::stages::{files, ScanPlan};
 
 /// Where the plan is mounted.
 pub const PLAN_DIR: &str = "/run/plan";
@@ -380,18 +380,16 @@ fn sbom_attestations(
     stems: &[String],
     metadata: &BTreeMap<String, Vec<u8>>,
 ) -> Vec<gw::Attestation> {
-    [("spdx.json", SPDX), ("cdx.json", CYCLONEDX)]
+    files::document_names(stems)
         .into_iter()
-        .flat_map(|(extension, predicate)| {
-            stems.iter().map(move |stem| {
-                attestation(
-                    gw::AttestationKind::InToto,
-                    id.to_string(),
-                    format!("{stem}.{extension}"),
-                    predicate,
-                    metadata.clone(),
-                )
-            })
+        .map(|(path, predicate)| {
+            attestation(
+                gw::AttestationKind::InToto,
+                id.to_string(),
+                path,
+                predicate,
+                metadata.clone(),
+            )
         })
         .collect()
 }
@@ -418,6 +416,7 @@ fn attestation(
 mod tests {
     use super::*;
     use serde_json::Value;
+    use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
     use stagetrail_sbom::stages::{PlanBase, PlanStage};
 
     #[test]

@@ -6,6 +6,7 @@
 //! The same code runs in the frontend (filesystems read over the gateway) and in the scanner
 //! exec (`stagetrail scan`, filesystems mounted at `/run/src/<key>`).
 
+pub mod files;
 pub mod lineage;
 mod plan;
 mod statement;
@@ -84,43 +85,44 @@ pub fn render(plan: &ScanPlan, mut catalogs: BTreeMap<String, Catalog>) -> Vec<S
         catalogs.entry(key).or_insert(missing);
     }
     let tracer = lineage::Tracer::new(plan, &catalogs);
-    // Each stage's documents on its own core: the rendering is on the critical path of a rebuild.
-    let mut docs = crate::parallel::map(&plan.documented(), |st| {
-        let cat = &catalogs[&st.key()];
-        let subject = Subject {
-            name: st.name.clone(),
-            stage: Some(st.name.clone()),
-            platform: Some(plan.platform.clone()),
-        };
-        let mut b = SbomBuilder::new(subject, cat);
-        b.created(plan.epoch);
-        for p in &cat.packages {
-            b.lineage(&p.purl, tracer.trace(st.index, p));
-        }
-        StageDocuments {
-            stem: st.stem(),
-            spdx: b.spdx(),
-            cyclonedx: b.cyclonedx(),
-            warnings: cat.warnings.clone(),
-        }
-    });
+    // Each document pair: its stem, subject, catalog and (for a stage) the index lineage is
+    // traced from.
+    let mut pairs: Vec<(String, Subject, &Catalog, Option<usize>)> = plan
+        .documented()
+        .iter()
+        .map(|st| {
+            let subject = Subject {
+                name: st.name.clone(),
+                stage: Some(st.name.clone()),
+                platform: Some(plan.platform.clone()),
+            };
+            (st.stem(), subject, &catalogs[&st.key()], Some(st.index))
+        })
+        .collect();
     if plan.context {
-        let cat = &catalogs[CONTEXT_KEY];
         let subject = Subject {
             name: CONTEXT_KEY.into(),
             stage: None,
             platform: Some(plan.platform.clone()),
         };
-        let mut b = SbomBuilder::new(subject, cat);
+        pairs.push((CONTEXT_STEM.into(), subject, &catalogs[CONTEXT_KEY], None));
+    }
+    // Each pair on its own core: the rendering is on the critical path of a rebuild.
+    crate::parallel::map(&pairs, |(stem, subject, cat, index)| {
+        let mut b = SbomBuilder::new(subject.clone(), cat);
         b.created(plan.epoch);
-        docs.push(StageDocuments {
-            stem: CONTEXT_STEM.into(),
+        if let Some(index) = *index {
+            for p in &cat.packages {
+                b.lineage(&p.purl, tracer.trace(index, p));
+            }
+        }
+        StageDocuments {
+            stem: stem.clone(),
             spdx: b.spdx(),
             cyclonedx: b.cyclonedx(),
             warnings: cat.warnings.clone(),
-        });
-    }
-    docs
+        }
+    })
 }
 
 #[cfg(test)]
