@@ -3,8 +3,14 @@
 //! one attestation), and [`SUMS_FILE`] beside them with the SHA-256 of each in `sha256sum`'s
 //! format, so the build record takes the digests from one small file instead of reading the
 //! megabytes of documents back.
+//!
+//! The JSON escapes `<`, `>`, `&`, U+2028 and U+2029 in strings as Go's `encoding/json` does:
+//! BuildKit's exporter embeds each predicate in its statement with `json.Marshal`, which escapes
+//! them, so only with the same escapes is the stored predicate the file, byte for byte, and the
+//! record's digest that of the predicate in the registry.
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use sha2::{Digest as _, Sha256};
 use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
@@ -50,7 +56,7 @@ pub fn document_files(docs: &[StageDocuments]) -> Result<Vec<DocumentFile>, serd
         files.push(DocumentFile {
             name,
             predicate_type,
-            data: serde_json::to_vec(value)?,
+            data: encode(value)?,
         });
     }
     let sums: BTreeMap<&str, String> = files
@@ -68,6 +74,42 @@ pub fn document_files(docs: &[StageDocuments]) -> Result<Vec<DocumentFile>, serd
         data,
     });
     Ok(files)
+}
+
+/// `value` as compact JSON with Go's escapes (see the module's documentation).
+fn encode(value: &serde_json::Value) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, GoEscapes);
+    serde::Serialize::serialize(value, &mut ser)?;
+    Ok(out)
+}
+
+/// serde_json's compact formatter, plus the escapes Go's `json.Marshal` adds in strings.
+struct GoEscapes;
+
+impl serde_json::ser::Formatter for GoEscapes {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let bytes = fragment.as_bytes();
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            let escape = match c {
+                '<' => "\\u003c",
+                '>' => "\\u003e",
+                '&' => "\\u0026",
+                '\u{2028}' => "\\u2028",
+                '\u{2029}' => "\\u2029",
+                _ => continue,
+            };
+            writer.write_all(&bytes[start..i])?;
+            writer.write_all(escape.as_bytes())?;
+            start = i + c.len_utf8();
+        }
+        writer.write_all(&bytes[start..])
+    }
 }
 
 /// The `sha256:` digest of each file named in a [`SUMS_FILE`], by name; an error names the
@@ -137,6 +179,22 @@ mod tests {
             .next()
             .unwrap()
             .ends_with("  sbom-build.cdx.json"));
+    }
+
+    #[test]
+    fn strings_are_escaped_as_go_marshals_them() {
+        let doc = json!({"purl": "pkg:deb/debian/a@1?arch=all&distro=debian-12",
+            "<k>": "a\u{2028}b\u{2029}c \"q\" \\ \n é"});
+        let bytes = encode(&doc).unwrap();
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            r#"{"purl":"pkg:deb/debian/a@1?arch=all\u0026distro=debian-12","\u003ck\u003e":"a\u2028b\u2029c \"q\" \\ \n é"}"#
+        );
+        // The same value: only the spelling changed.
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap(),
+            doc
+        );
     }
 
     #[test]
