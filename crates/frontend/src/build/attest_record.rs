@@ -112,9 +112,7 @@ pub async fn add_sbom_digests(
     let Some((_, rec)) = plan.records.iter_mut().find(|(p, _)| *p == platform) else {
         return Ok(());
     };
-    let internal = |m: String| Failure::new(Code::Internal, m);
-    // Each output directory's sums, read once: (ref, directory) → file → digest.
-    let mut sums: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
+    let mut sums = Sums::new();
     let mut reads = tokio::task::JoinSet::new();
     for d in docs {
         let Some(r) = d.r#ref.as_ref().filter(|r| !r.id.is_empty()) else {
@@ -150,33 +148,47 @@ pub async fn add_sbom_digests(
         let Some(stage) = sbom_stage(build, &d.path) else {
             continue;
         };
-        let (dir, name) = d.path.rsplit_once('/').unwrap_or(("", &d.path));
-        let key = (r.id.clone(), dir.to_string());
-        if !sums.contains_key(&key) {
-            let text = bridge
-                .read_file(&r.id, &format!("{dir}/{}", files::SUMS_FILE), None)
-                .await?;
-            sums.insert(key.clone(), files::parse_sums(&text).map_err(internal)?);
-        }
-        let digest = sums[&key].get(name).cloned().ok_or_else(|| {
-            internal(format!(
-                "the SBOM documents' {} has no digest of {name}",
-                files::SUMS_FILE
-            ))
-        })?;
         let doc = SbomDocument {
-            path: name.to_string(),
+            path: d.path.rsplit('/').next().unwrap_or(&d.path).to_string(),
             predicate_type: d.in_toto_predicate_type.clone(),
-            digest,
+            digest: summed_digest(bridge, &mut sums, &r.id, &d.path).await?,
         };
         rec.add_sboms(stage, [doc]);
     }
     while let Some(read) = reads.join_next().await {
-        let (stage, doc) =
-            read.map_err(|e| internal(format!("reading an SBOM document: {e}")))??;
+        let (stage, doc) = read.map_err(|e| {
+            Failure::new(Code::Internal, format!("reading an SBOM document: {e}"))
+        })??;
         rec.add_sboms(stage, [doc]);
     }
     Ok(())
+}
+
+/// Each SBOM output directory's [`files::SUMS_FILE`], read once: (ref, directory) → file → digest.
+type Sums = BTreeMap<(String, String), BTreeMap<String, String>>;
+
+/// The digest of file `path` of ref `id`, from the sums file beside it.
+async fn summed_digest(
+    bridge: &Bridge,
+    sums: &mut Sums,
+    id: &str,
+    path: &str,
+) -> Result<String, Failure> {
+    let internal = |m: String| Failure::new(Code::Internal, m);
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let key = (id.to_string(), dir.to_string());
+    if !sums.contains_key(&key) {
+        let text = bridge
+            .read_file(id, &format!("{dir}/{}", files::SUMS_FILE), None)
+            .await?;
+        sums.insert(key.clone(), files::parse_sums(&text).map_err(internal)?);
+    }
+    sums[&key].get(name).cloned().ok_or_else(|| {
+        internal(format!(
+            "the SBOM documents' {} has no digest of {name}",
+            files::SUMS_FILE
+        ))
+    })
 }
 
 /// The stage index an SBOM file name (`sbom.*`, `sbom-<stage>.*`) belongs to.

@@ -93,20 +93,25 @@ impl serde_json::ser::Formatter for GoEscapes {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // A byte loop: the documents are megabytes and most fragments need no escape.
         let bytes = fragment.as_bytes();
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            let escape = match c {
-                '<' => "\\u003c",
-                '>' => "\\u003e",
-                '&' => "\\u0026",
-                '\u{2028}' => "\\u2028",
-                '\u{2029}' => "\\u2029",
-                _ => continue,
+        let (mut start, mut i) = (0, 0);
+        while i < bytes.len() {
+            let (escape, len) = match &bytes[i..] {
+                [b'<', ..] => ("\\u003c", 1),
+                [b'>', ..] => ("\\u003e", 1),
+                [b'&', ..] => ("\\u0026", 1),
+                [0xE2, 0x80, 0xA8, ..] => ("\\u2028", 3),
+                [0xE2, 0x80, 0xA9, ..] => ("\\u2029", 3),
+                _ => {
+                    i += 1;
+                    continue;
+                }
             };
             writer.write_all(&bytes[start..i])?;
             writer.write_all(escape.as_bytes())?;
-            start = i + c.len_utf8();
+            i += len;
+            start = i;
         }
         writer.write_all(&bytes[start..])
     }
