@@ -9,8 +9,8 @@
 //!   `--scan KEY=DIR`): one SPDX and one CycloneDX document per stage
 //!   ([`ScanPlan::document_stems`]: `<stem>.spdx.json`, `<stem>.cdx.json`), lineage included, each
 //!   the predicate of one InToto attestation the frontend returns, and their digests
-//!   ([`files::SUMS_FILE`]); with `--vulndb DIR --out-vuln
-//!   DIR` also a cosign vuln/v1 statement per stage ([`super::scan_vuln`]), returned as a Bundle.
+//!   ([`files::SUMS_FILE`]); with `--vulndb DIR --out-vuln DIR` also a cosign vuln/v1 statement
+//!   per stage ([`super::scan_vuln`]), returned as a Bundle.
 //! - no `--plan`: BuildKit's SBOM scanner protocol (`docs/attestations/sbom-protocol.md`):
 //!   `BUILDKIT_SCAN_SOURCE` (the image, named by its basename), every directory in
 //!   `BUILDKIT_SCAN_SOURCE_EXTRAS`, SPDX statements to `BUILDKIT_SCAN_DESTINATION/<name>.spdx.json`.

@@ -317,22 +317,12 @@ async fn gateway_attest(
     );
     log_warnings(&docs);
     let files = predicate_files(&docs, plan.epoch)?;
-    let ref_id = bridge.solve(llb::marshal(&files.0, None)).await?;
-    Ok(files
-        .1
-        .into_iter()
-        .map(|(path, predicate_type)| gw::Attestation {
-            kind: gw::AttestationKind::InToto as i32,
-            metadata: metadata(),
-            r#ref: Some(gw::Ref {
-                id: ref_id.clone(),
-                def: None,
-            }),
-            path,
-            in_toto_predicate_type: predicate_type.to_string(),
-            in_toto_subjects: Vec::new(),
-        })
-        .collect())
+    let ref_id = bridge.solve(llb::marshal(&files, None)).await?;
+    Ok(sbom_exec::sbom_attestations(
+        &ref_id,
+        &plan.document_stems(),
+        &metadata(),
+    ))
 }
 
 /// Writes a few warnings per document to the build log.
@@ -347,11 +337,8 @@ pub fn log_warnings(docs: &[StageDocuments]) {
     }
 }
 
-/// A FileOp holding every document's predicate file and [`files::SUMS_FILE`], and the documents'
-/// `(path, predicate type)` pairs.
-type PredicateFiles = (llb::State, Vec<(String, &'static str)>);
-
-fn predicate_files(docs: &[StageDocuments], epoch: Option<u64>) -> Result<PredicateFiles, Failure> {
+/// A FileOp holding every document's predicate file and [`files::SUMS_FILE`].
+fn predicate_files(docs: &[StageDocuments], epoch: Option<u64>) -> Result<llb::State, Failure> {
     let files = files::document_files(docs).map_err(|e| {
         Failure::new(
             tonic::Code::Internal,
@@ -362,11 +349,7 @@ fn predicate_files(docs: &[StageDocuments], epoch: Option<u64>) -> Result<Predic
         .and_then(|e| i64::try_from(e).ok())
         .map(|e| e * 1_000_000_000);
     let mut actions = llb::FileActions::new();
-    let mut paths = Vec::new();
     for f in files {
-        if !f.predicate_type.is_empty() {
-            paths.push((f.name.clone(), f.predicate_type));
-        }
         actions = actions.mkfile(llb::MkfileInfo {
             path: format!("/{}", f.name),
             mode: 0o644,
@@ -375,11 +358,10 @@ fn predicate_files(docs: &[StageDocuments], epoch: Option<u64>) -> Result<Predic
             timestamp,
         });
     }
-    let st = llb::State::scratch().file(
+    Ok(llb::State::scratch().file(
         actions,
         llb::OpMeta::named("[internal] stagetrail: SBOM documents"),
-    );
-    Ok((st, paths))
+    ))
 }
 
 #[cfg(test)]

@@ -374,8 +374,8 @@ pub async fn attest(
 
 /// One SPDX and one CycloneDX InToto attestation per document stem, each the predicate file
 /// `<stem>.spdx.json` / `<stem>.cdx.json` of ref `id` — BuildKit wraps it as it is, where a
-/// Bundle's statements would be decoded and encoded again.
-fn sbom_attestations(
+/// Bundle's statements would be decoded and encoded again. Both readers return their documents so.
+pub(super) fn sbom_attestations(
     id: &str,
     stems: &[String],
     metadata: &BTreeMap<String, Vec<u8>>,

@@ -20,13 +20,11 @@ use super::StageDocuments;
 /// The digests file's name.
 pub const SUMS_FILE: &str = "SHA256SUMS";
 
-/// One file: its name (no directory), predicate type and bytes.
+/// One file: its name (no directory) and bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentFile {
     /// `<stem>.spdx.json`, `<stem>.cdx.json` or [`SUMS_FILE`].
     pub name: String,
-    /// The in-toto predicate type of a document; empty for [`SUMS_FILE`].
-    pub predicate_type: &'static str,
     /// The file's content.
     pub data: Vec<u8>,
 }
@@ -52,10 +50,9 @@ pub fn document_files(docs: &[StageDocuments]) -> Result<Vec<DocumentFile>, serd
         .map(|d| &d.spdx)
         .chain(docs.iter().map(|d| &d.cyclonedx));
     let mut files = Vec::with_capacity(docs.len() * 2 + 1);
-    for ((name, predicate_type), value) in document_names(&stems).into_iter().zip(values) {
+    for ((name, _), value) in document_names(&stems).into_iter().zip(values) {
         files.push(DocumentFile {
             name,
-            predicate_type,
             data: encode(value)?,
         });
     }
@@ -70,7 +67,6 @@ pub fn document_files(docs: &[StageDocuments]) -> Result<Vec<DocumentFile>, serd
         .into_bytes();
     files.push(DocumentFile {
         name: SUMS_FILE.into(),
-        predicate_type: "",
         data,
     });
     Ok(files)
@@ -165,8 +161,9 @@ mod tests {
                 SUMS_FILE
             ]
         );
-        assert_eq!(files[1].predicate_type, SPDX);
-        assert_eq!(files[2].predicate_type, CYCLONEDX);
+        let stems = ["sbom".to_string(), "sbom-build".to_string()];
+        assert_eq!(document_names(&stems)[1], (names[1].to_string(), SPDX));
+        assert_eq!(document_names(&stems)[2], (names[2].to_string(), CYCLONEDX));
         assert_eq!(
             files[0].data,
             br#"{"spdxVersion":"SPDX-2.3","name":"sbom"}"#
