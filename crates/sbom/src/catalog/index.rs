@@ -33,6 +33,19 @@ pub struct Entry {
     pub meta: Metadata,
 }
 
+/// What a walk found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Walk {
+    /// Every regular file (unsorted).
+    pub files: Vec<Entry>,
+    /// Every path that is neither a directory nor a regular file (symlinks, devices, fifos).
+    pub others: Vec<String>,
+    /// Each symlink of `others` with its target, as stored.
+    pub links: Vec<(String, String)>,
+    /// Directories that could not be listed or were too deep, and where the file cap cut it.
+    pub warnings: Vec<Warning>,
+}
+
 /// Every regular file of a filesystem, sorted by path.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Index {
@@ -42,17 +55,19 @@ pub struct Index {
 impl Index {
     /// Walks `fs` from its root without following symlinks (so it cannot loop), within `limits`
     /// ([`Fs::walk`]: [`walk`], or a faster walk of the same result), keeping the files `keep`
-    /// accepts. Also returns the walk's warnings and how many regular files it found.
+    /// accepts. Also returns the rest of the walk (its `files` empty) and how many regular files
+    /// it found.
     pub fn build(
         fs: &dyn Fs,
         limits: &Limits,
         keep: impl Fn(&Entry) -> bool,
-    ) -> (Index, Vec<Warning>, usize) {
-        let (files, warnings) = fs.walk(limits);
+    ) -> (Index, Walk, usize) {
+        let mut walk = fs.walk(limits);
+        let files = std::mem::take(&mut walk.files);
         let found = files.len();
         (
             Index::new(files.into_iter().filter(keep).collect()),
-            warnings,
+            walk,
             found,
         )
     }
@@ -69,10 +84,12 @@ impl Index {
     }
 }
 
-/// The sequential walk with [`Fs::read_dir`]: every regular file (unsorted) and the warnings. At
-/// the file past `limits.max_files` it stops with a warning naming that file.
-pub fn walk<F: Fs + ?Sized>(fs: &F, limits: &Limits) -> (Vec<Entry>, Vec<Warning>) {
+/// The sequential walk with [`Fs::read_dir`]. At the file past `limits.max_files` it stops with a
+/// warning naming that file.
+pub fn walk<F: Fs + ?Sized>(fs: &F, limits: &Limits) -> Walk {
     let mut files = Vec::new();
+    let mut others = Vec::new();
+    let mut links = Vec::new();
     let mut warnings = Vec::new();
     let mut stack: Vec<(String, usize)> = vec![(String::new(), 0)];
     while let Some((dir, depth)) = stack.pop() {
@@ -104,11 +121,22 @@ pub fn walk<F: Fs + ?Sized>(fs: &F, limits: &Limits) -> (Vec<Entry>, Vec<Warning
                     break;
                 }
                 FileKind::File => files.push(Entry { path, meta: e.meta }),
-                FileKind::Symlink | FileKind::Other => {}
+                FileKind::Symlink => {
+                    if let Ok(target) = fs.read_link(&path) {
+                        links.push((path.clone(), target));
+                    }
+                    others.push(path);
+                }
+                FileKind::Other => others.push(path),
             }
         }
     }
-    (files, warnings)
+    Walk {
+        files,
+        others,
+        links,
+        warnings,
+    }
 }
 
 /// Matches a `/`-separated path against a pattern: `**` is any number of segments (also none),

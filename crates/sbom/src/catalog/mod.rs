@@ -205,22 +205,34 @@ fn wanted_by(catalogers: &[Box<dyn Cataloger>]) -> impl Fn(&Entry) -> bool + '_ 
     move |e| catalogers.iter().any(|c| c.wants(e))
 }
 
+/// What the catalogers that are not [`Cataloger::per_file`] found.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WholeFindings {
+    /// Their packages by cataloger name, as each returned them.
+    pub packages: BTreeMap<String, Vec<Package>>,
+    /// Their warnings.
+    pub warnings: Vec<Warning>,
+}
+
 /// Runs `catalogers` over `index` of `fs`, reusing `reuse`'s findings for the files it kept;
-/// `warnings` are the walk's. Also returns the per-file catalogers' findings.
+/// `warnings` are the walk's. Also returns the per-file catalogers' findings and the others'.
 fn catalog_index(
     fs: &dyn Fs,
     index: &Index,
     catalogers: &[Box<dyn Cataloger>],
     mut warnings: Vec<Warning>,
     reuse: Option<Reuse<'_>>,
-) -> (Catalog, FileFindings) {
+) -> (Catalog, FileFindings, WholeFindings) {
     let distro = distro::Distro::detect(fs);
     let cx = Context::new(fs, index, distro.as_ref());
     let mut packages = Vec::new();
     let mut found = FileFindings::new();
+    let mut whole = WholeFindings::default();
     for c in catalogers {
         if !c.per_file() {
-            packages.extend(c.catalog(&cx));
+            let mine = c.catalog(&cx);
+            packages.extend(mine.iter().cloned());
+            whole.packages.insert(c.name().to_string(), mine);
             continue;
         }
         let before = reuse.as_ref().map(|r| (r.parent.get(c.name()), r.kept));
@@ -248,7 +260,8 @@ fn catalog_index(
         }
     }
     found.retain(|_, files| !files.is_empty());
-    warnings.extend(cx.into_warnings());
+    whole.warnings = cx.into_warnings();
+    warnings.extend(whole.warnings.iter().cloned());
     warnings.sort();
     warnings.dedup();
     let catalog = Catalog {
@@ -256,7 +269,7 @@ fn catalog_index(
         warnings,
         distro,
     };
-    (catalog, found)
+    (catalog, found, whole)
 }
 
 /// Sorts packages by purl and merges those with the same purl (locations, files and

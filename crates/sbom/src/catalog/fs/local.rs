@@ -4,8 +4,7 @@
 //! below one resolves only its last component; the last file opened for ranged reads stays open.
 
 use super::{components, walk, DirEntry, FileKind, Fs, FsError, Metadata, Walked};
-use crate::catalog::index::{self, Entry, Limits};
-use crate::catalog::Warning;
+use crate::catalog::index::{self, Limits, Walk};
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io::Read;
@@ -285,11 +284,16 @@ impl Fs for LocalFs {
             .map_err(|e| io(path, &e))
     }
 
-    fn walk(&self, limits: &Limits) -> (Vec<Entry>, Vec<Warning>) {
+    fn walk(&self, limits: &Limits) -> Walk {
         let Some(found) = self.walk_all(limits) else {
             return index::walk(self, limits);
         };
-        (found.files, found.warnings)
+        Walk {
+            files: found.files,
+            others: found.others,
+            links: found.links,
+            warnings: found.warnings,
+        }
     }
 }
 
@@ -356,18 +360,27 @@ mod tests {
     }
 
     /// The sequential walk over [`Fs::read_dir`], sorted, for comparison.
-    fn sequential(fs: &LocalFs, limits: &Limits) -> (Vec<Entry>, Vec<Warning>) {
-        let (mut files, mut warnings) = index::walk(fs, limits);
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        warnings.sort();
-        (files, warnings)
+    fn sequential(fs: &LocalFs, limits: &Limits) -> Sorted {
+        sorted(index::walk(fs, limits))
     }
 
-    fn parallel(fs: &LocalFs, limits: &Limits) -> (Vec<Entry>, Vec<Warning>) {
-        let (mut files, mut warnings) = fs.walk(limits);
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        warnings.sort();
-        (files, warnings)
+    fn parallel(fs: &LocalFs, limits: &Limits) -> Sorted {
+        sorted(fs.walk(limits))
+    }
+
+    type Sorted = (
+        Vec<crate::catalog::index::Entry>,
+        Vec<crate::catalog::Warning>,
+        Vec<String>,
+        Vec<(String, String)>,
+    );
+
+    fn sorted(mut w: Walk) -> Sorted {
+        w.files.sort_by(|a, b| a.path.cmp(&b.path));
+        w.warnings.sort();
+        w.others.sort();
+        w.links.sort();
+        (w.files, w.warnings, w.others, w.links)
     }
 
     #[test]
@@ -396,6 +409,12 @@ mod tests {
             want.1.iter().any(|w| w.location == "a/b/c/d/e/f"),
             "{:?}",
             want.1
+        );
+        assert!(
+            want.3
+                .contains(&("usr/lib/m0/up".to_string(), "/usr".to_string())),
+            "{:?}",
+            want.3
         );
         assert_eq!(parallel(&fs, &limits), want);
         // Past the file cap the walk is the sequential one, cut at the same file.

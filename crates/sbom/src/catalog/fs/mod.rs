@@ -12,8 +12,7 @@ pub use local::LocalFs;
 pub use reader::FsReader;
 pub use walk::Walked;
 
-use super::index::{Entry, Limits};
-use super::Warning;
+use super::index::{Limits, Walk};
 
 /// What kind of file a path names.
 #[derive(
@@ -125,9 +124,10 @@ pub trait Fs {
     fn lstat(&self, path: &str) -> Result<Metadata, FsError>;
     /// The target of a symlink, as stored.
     fn read_link(&self, path: &str) -> Result<String, FsError>;
-    /// Every regular file under the root (unsorted), not following symlinks, within `limits`,
-    /// and the warnings met; by default [`super::index::walk`] over [`Fs::read_dir`].
-    fn walk(&self, limits: &Limits) -> (Vec<Entry>, Vec<Warning>) {
+    /// Every regular file and every other non-directory under the root (unsorted), not following
+    /// symlinks, within `limits`, and the warnings met; by default [`super::index::walk`] over
+    /// [`Fs::read_dir`].
+    fn walk(&self, limits: &Limits) -> Walk {
         super::index::walk(self, limits)
     }
 }

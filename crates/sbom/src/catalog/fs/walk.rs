@@ -43,6 +43,8 @@ pub struct Walked {
     pub dirs: Vec<String>,
     /// Everything else: symlinks, devices (an overlay whiteout is one), sockets, fifos.
     pub others: Vec<String>,
+    /// Each symlink of `others` with its target, as stored.
+    pub links: Vec<(String, String)>,
     /// Directories that could not be listed or were too deep.
     pub warnings: Vec<Warning>,
 }
@@ -81,6 +83,7 @@ pub fn parallel(root: &Path, limits: &Limits) -> Option<Walked> {
         all.files.extend(f.files);
         all.dirs.extend(f.dirs);
         all.others.extend(f.others);
+        all.links.extend(f.links);
         all.warnings.extend(f.warnings);
     }
     Some(all)
@@ -152,6 +155,7 @@ fn list(sh: &Shared<'_>, dir: &str, depth: usize, found: &mut Walked) -> Vec<(St
     // A listing that fails part-way counts as failed whole, as in the sequential walk.
     let mut files = Vec::new();
     let mut others = Vec::new();
+    let mut links = Vec::new();
     let mut warnings = Vec::new();
     for entry in rd {
         let entry = match entry {
@@ -189,11 +193,17 @@ fn list(sh: &Shared<'_>, dir: &str, depth: usize, found: &mut Walked) -> Vec<(St
             }
             files.push(Entry { path, meta });
         } else {
+            if ft.is_symlink() {
+                if let Ok(target) = std::fs::read_link(entry.path()) {
+                    links.push((path.clone(), target.to_string_lossy().into_owned()));
+                }
+            }
             others.push(path);
         }
     }
     found.files.extend(files);
     found.others.extend(others);
+    found.links.extend(links);
     found.warnings.extend(warnings);
     subdirs
 }

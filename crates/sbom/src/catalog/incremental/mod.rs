@@ -11,11 +11,15 @@
 //! Whenever the result could differ from a full scan's (the parent's or the diff's walk had a
 //! warning, the file cap could be reached, the diff cannot be walked), it is a full scan.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use super::fs::{parent, FileKind, Fs, LocalFs};
-use super::index::{Entry, Index, Limits};
-use super::{catalog_index, catalogers, wanted_by, Catalog, Cataloger, FileFindings, Reuse};
+use super::index::{Entry, Index, Limits, Walk};
+use super::{
+    catalog_index, catalogers, wanted_by, Catalog, Cataloger, FileFindings, Reuse, WholeFindings,
+};
+
+mod compose;
 
 /// A filesystem's catalog with what a child's incremental scan needs.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -26,6 +30,10 @@ pub struct Scanned {
     index: Index,
     /// What each file gave the per-file catalogers, reused for the files a child keeps.
     found: FileFindings,
+    /// What the other catalogers gave, reused by a composed catalog ([`Scanned::compose`]).
+    whole: WholeFindings,
+    /// The filesystem's symlinks and other special files, when its own walk saw them all.
+    specials: Option<Specials>,
     /// At least as many regular files as the filesystem holds (for the walk's file cap).
     files: usize,
     /// The walk gave no warning, so a child's walk warnings are exactly its diff's.
@@ -33,6 +41,19 @@ pub struct Scanned {
 }
 
 impl Scanned {
+    /// The scan of an empty filesystem (`FROM scratch`).
+    pub fn empty() -> Scanned {
+        Scanned {
+            catalog: Catalog::default(),
+            index: Index::default(),
+            found: FileFindings::default(),
+            whole: WholeFindings::default(),
+            specials: Some(Specials::default()),
+            files: 0,
+            clean_walk: true,
+        }
+    }
+
     /// A full scan of `fs` with every cataloger.
     pub fn full(fs: &dyn Fs) -> Scanned {
         Scanned::full_with(fs, &catalogers(), &Limits::default())
@@ -40,13 +61,26 @@ impl Scanned {
 
     /// A full scan of `fs` with `catalogers` within `limits`.
     pub fn full_with(fs: &dyn Fs, catalogers: &[Box<dyn Cataloger>], limits: &Limits) -> Scanned {
-        let (index, warnings, files) = Index::build(fs, limits, wanted_by(catalogers));
+        let (index, walk, files) = Index::build(fs, limits, wanted_by(catalogers));
+        let Walk {
+            others,
+            links,
+            warnings,
+            ..
+        } = walk;
         let clean_walk = warnings.is_empty();
-        let (catalog, found) = catalog_index(fs, &index, catalogers, warnings, None);
+        let (catalog, found, whole) = catalog_index(fs, &index, catalogers, warnings, None);
+        let mut others = others;
+        others.sort();
         Scanned {
             catalog,
             index,
             found,
+            whole,
+            specials: Some(Specials {
+                others,
+                links: links.into_iter().collect(),
+            }),
             files,
             clean_walk,
         }
@@ -108,16 +142,28 @@ impl Scanned {
             parent: &self.found,
             kept: &kept,
         };
-        let (catalog, found) = catalog_index(child, &index, &cats, Vec::new(), Some(reuse));
+        let (catalog, found, whole) = catalog_index(child, &index, &cats, Vec::new(), Some(reuse));
+        // Which of the parent's special files the child kept is not looked up.
         let scanned = Scanned {
             catalog,
             index,
             found,
+            whole,
+            specials: None,
             files,
             clean_walk: true,
         };
         (scanned, true)
     }
+}
+
+/// A filesystem's paths that are neither directories nor regular files.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Specials {
+    /// Every such path, sorted.
+    others: Vec<String>,
+    /// Each symlink among them with its target, as stored.
+    links: BTreeMap<String, String>,
 }
 
 #[cfg(test)]
