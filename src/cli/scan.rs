@@ -27,7 +27,7 @@ use stagetrail_sbom::catalog::incremental::Scanned;
 use stagetrail_sbom::catalog::{self, fs::LocalFs, Catalog};
 use stagetrail_sbom::document::{source_date_epoch, SbomBuilder, Subject};
 use stagetrail_sbom::parallel;
-use stagetrail_sbom::stages::{self, files, statement, ScanPlan, StageDocuments};
+use stagetrail_sbom::stages::{self, files, statement, Composition, ScanPlan, StageDocuments};
 
 /// Arguments of `stagetrail scan`.
 #[derive(Debug, Default, clap::Args)]
@@ -42,6 +42,11 @@ pub struct Args {
     /// its catalog from `--catalogs` (repeatable).
     #[arg(long, value_name = "KEY=DIR", requires = "plan")]
     pub scan: Vec<String>,
+    /// With `--plan`: compose the final stage's catalog from its parent's and its sources'
+    /// ([`ScanPlan::composition`]) instead of reading it; when they do not compose, write no
+    /// documents but [`files::NOT_COMPOSED`], saying why.
+    #[arg(long, requires = "plan")]
+    pub compose: bool,
     /// Catalog the filesystem at `--src` into `DIR/catalog.json`.
     #[arg(long, value_name = "DIR")]
     pub catalog_out: Option<PathBuf>,
@@ -202,25 +207,52 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
     })?;
     let here = scanned_here(&plan, &args.scan)?;
     let started = Instant::now();
+    let composition = match args.compose {
+        true => Some(plan.composition().ok_or_else(|| {
+            anyhow::anyhow!("--compose: the plan's final stage does not compose")
+        })?),
+        false => None,
+    };
     // Every catalog at once, read back or (`--scan`) cataloged here; the time spent cataloging
     // is left out of the rendering time.
-    let keys = plan.scanned_keys();
+    let mut keys = plan.scanned_keys();
+    keys.retain(|k| composition.as_ref().is_none_or(|c| *k != c.key));
     let loaded = parallel::map(&keys, |key| match here.get(key.as_str()) {
         Some(dir) => {
             let scan_started = Instant::now();
             let scanned = Scanned::full(&LocalFs::new(dir));
             log_cataloged(key, &scanned.catalog, None, scan_started);
-            Ok((scanned.catalog, scan_started.elapsed()))
+            Ok((scanned, scan_started.elapsed()))
         }
-        None => read_scanned(&args.catalogs.join(key)).map(|s| (s.catalog, Duration::ZERO)),
+        None => read_scanned(&args.catalogs.join(key)).map(|s| (s, Duration::ZERO)),
     });
-    let mut catalogs = BTreeMap::new();
+    let mut scans = BTreeMap::new();
     let mut scanning = Duration::ZERO;
     for (key, result) in keys.into_iter().zip(loaded) {
-        let (catalog, took) = result?;
+        let (scanned, took) = result?;
         scanning = scanning.max(took);
-        catalogs.insert(key, catalog);
+        scans.insert(key, scanned);
     }
+    if let Some(c) = &composition {
+        let composed_started = Instant::now();
+        match compose(c, &scans) {
+            Ok(scanned) => {
+                let from = Some(" composed from its parent's and its sources' catalogs");
+                log_cataloged(&c.key, &scanned.catalog, from, composed_started);
+                scans.insert(c.key.clone(), scanned);
+            }
+            Err(why) => {
+                eprintln!("stagetrail scan: {}: not composed: {why}", c.key);
+                std::fs::create_dir_all(&args.out)
+                    .with_context(|| format!("{}", args.out.display()))?;
+                let path = args.out.join(files::NOT_COMPOSED);
+                std::fs::write(&path, format!("{why}\n"))
+                    .with_context(|| format!("{}", path.display()))?;
+                return Ok(());
+            }
+        }
+    }
+    let catalogs = scans.into_iter().map(|(k, s)| (k, s.catalog)).collect();
     let docs = stages::render(&plan, catalogs);
     warn(&docs);
     let files = files::document_files(&docs).context("cannot encode the documents")?;
@@ -241,6 +273,25 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
         peak_rss()
     );
     Ok(())
+}
+
+/// The final stage's catalog composed as `c` says from `scans`, or why it cannot be.
+fn compose(c: &Composition, scans: &BTreeMap<String, Scanned>) -> Result<Scanned, String> {
+    let get = |key: &str| scans.get(key).ok_or_else(|| format!("no catalog of {key}"));
+    let empty = Scanned::empty();
+    let parent = match &c.parent {
+        Some(key) => get(key)?,
+        None => &empty,
+    };
+    let copies = c
+        .copies
+        .iter()
+        .map(|(key, path)| Ok((get(key)?, path.as_str())))
+        .collect::<Result<Vec<_>, String>>()?;
+    parent.compose(&copies).ok_or_else(|| {
+        "a copy could change what the parent's catalogers read, or reach it through a symlink"
+            .to_string()
+    })
 }
 
 /// This process's peak resident set size (`VmHWM` of `/proc/self/status`), as written there.

@@ -124,6 +124,71 @@ fn gateway_reader_scan_context_and_verify_every_stage() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A final stage on a Debian base that only copies stages' paths onto the same paths: `npm` is
+/// also a base of `tools`, `rust` and `tools` are used by the final stage alone.
+const COMPOSED_STAGES: &str = "ARG BASE\nFROM ${BASE} AS npm\nCOPY npm/ /app/\n\
+    FROM ${BASE} AS rust\nCOPY rust/Cargo.lock /src/Cargo.lock\n\
+    FROM npm AS tools\nRUN echo tools > /tools\n\
+    FROM ${BASE}\nWORKDIR /app\nCOPY --from=npm /app/node_modules ./node_modules\n\
+    COPY --link --from=rust /src/Cargo.lock /src/Cargo.lock\nCOPY --from=tools /tools /tools\n";
+
+#[test]
+fn a_composed_final_stage_has_the_full_scans_documents() {
+    let s = stack();
+    let frontend = s.frontend();
+    let dir = context("composed", COMPOSED_STAGES);
+    let image = |tag: &str| format!("{}/sbom10-paths/composed:{tag}", s.registry);
+    let log = push_with_sboms(&s, &dir, &frontend, &image("exec"), &["--no-cache"]);
+    assert!(
+        log.lines()
+            .any(|l| l.contains("stagetrail scan: stage-3: ") && l.contains("composed from")),
+        "the final stage's catalog is not composed:\n{log}"
+    );
+    // The gateway reader walks every filesystem whole.
+    let args = ["--build-arg", "STAGETRAIL_SBOM_READER=gateway"];
+    push_with_sboms(&s, &dir, &frontend, &image("gateway"), &args);
+    for predicate_type in [SPDX, CYCLONEDX] {
+        let composed = s.statements(&image("exec"), predicate_type);
+        let full = s.statements(&image("gateway"), predicate_type);
+        assert_eq!(composed.len(), 4, "{predicate_type}: {:?}", composed.keys());
+        for (stage, doc) in &full {
+            assert_eq!(
+                Some(&doc["predicate"]),
+                composed.get(stage).map(|d| &d["predicate"]),
+                "{predicate_type}: stage {stage}: the composed documents differ from a full scan"
+            );
+        }
+    }
+    let spdx = s.statements(&image("exec"), SPDX);
+    let last = spdx_purls(&spdx["stage-3"]["predicate"]);
+    for purl in ["pkg:npm/left-pad@1.3.0", "pkg:cargo/serde@1.0.200"] {
+        assert!(last.contains(purl), "{purl} not in {last:?}");
+    }
+    assert!(
+        last.iter().any(|p| p.starts_with("pkg:deb/debian/")),
+        "{last:?}"
+    );
+
+    // A copy onto what dpkg reads by name is not composed: the final stage is scanned in full.
+    put(
+        &dir,
+        "Dockerfile",
+        "ARG BASE\nFROM ${BASE} AS docs\nRUN mkdir -p /usr/share/doc/extra\nFROM ${BASE}\n\
+         COPY --from=docs /usr/share/doc /usr/share/doc\n",
+    );
+    let log = push_with_sboms(&s, &dir, &frontend, &image("refused"), &["--no-cache"]);
+    assert!(log.contains("stage-1: not composed: "), "{log}");
+    let spdx = s.statements(&image("refused"), SPDX);
+    assert!(
+        spdx_purls(&spdx["stage-1"]["predicate"])
+            .iter()
+            .any(|p| p.starts_with("pkg:deb/debian/")),
+        "{:?}",
+        spdx.keys()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Stages on a Debian base that install, upgrade, remove and overwrite packages.
 const CHANGING_STAGES: &str = r#"ARG BASE
 FROM ${BASE} AS base
@@ -207,11 +272,12 @@ fn builtin_frontend_with_our_image_as_generator_and_a_shared_base() {
     let builtin = format!("{}/sbom10-paths/generator:builtin", s.registry);
     let base = format!("BASE={}/library/debian:bookworm", s.registry);
 
-    // Our frontend: three stages on one base image, so four filesystems are read, not six.
+    // Our frontend: three stages on one base image, so three filesystems are read, not six: the
+    // base image by its own catalog exec; `npm` and `rust`, which only the final stage uses, by
+    // the rendering exec, which composes the final stage's catalog (it only copies their paths).
+    // By key only: BuildKit shows a vertex that another test's build shares (same op digest)
+    // under that build's name, "base-0 (FROM of <its stage>)".
     let log = push_with_sboms(&s, &dir, &frontend, &ours, &[]);
-    // One catalog exec per filesystem but the final stage's, which the rendering exec reads. By
-    // key only: BuildKit shows a vertex that another test's build shares (same op digest) under
-    // that build's name, "base-0 (FROM of <its stage>)".
     let cataloged: BTreeSet<&str> = log
         .lines()
         .filter_map(|l| l.split_once("stagetrail: cataloging ").map(|(_, key)| key))
@@ -219,10 +285,19 @@ fn builtin_frontend_with_our_image_as_generator_and_a_shared_base() {
         .collect();
     assert_eq!(
         cataloged,
-        BTreeSet::from(["base-0", "stage-0", "stage-1"]),
+        BTreeSet::from(["base-0"]),
         "the base image is read once: {cataloged:?}\n{log}"
     );
-    assert!(log.contains("stagetrail: SBOM documents"), "{log}");
+    for key in ["stage-0", "stage-1"] {
+        assert!(
+            log.contains(&format!("stagetrail scan: {key}: ")),
+            "{key}:\n{log}"
+        );
+    }
+    assert!(
+        log.contains("stage-2: ") && log.contains("composed from its parent's"),
+        "{log}"
+    );
 
     // The built-in frontend with our image as its generator, every stage scanned (upstream counts
     // BUILDKIT_SBOM_SCAN_STAGE only where an ARG declares it).

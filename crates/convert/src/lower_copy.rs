@@ -549,9 +549,27 @@ fn lower(
     for input in inputs {
         d.record_input(input);
     }
+    let onto_itself = from_stage.is_some()
+        && !cfg.is_add
+        && !cfg.parents
+        && cfg.excludes.is_empty()
+        && cfg.heredocs.is_empty()
+        && mode.is_none()
+        && match cfg.sources.as_slice() {
+            [src] => {
+                !src.contains(['*', '?', '[', '\\'])
+                    && clean_abs(src) == clean_abs(&dest)
+                    && (!dest.ends_with('/') || src.ends_with('/'))
+            }
+            _ => false,
+        };
     d.steps.push(Step {
         line: span.start_line,
-        kind: StepKind::Copy { dest, from_stage },
+        kind: StepKind::Copy {
+            dest,
+            from_stage,
+            onto_itself,
+        },
         text: instr.original.trim().to_string(),
     });
     Ok(())

@@ -79,6 +79,9 @@ pub enum StepKind {
         dest: String,
         /// The stage copied from (`COPY --from=<stage>`), `None` for the context, URLs and images.
         from_stage: Option<usize>,
+        /// It copies one path of `from_stage` onto the same path and changes nothing else (no
+        /// wildcard, `--chmod`, `--exclude`, `--parents`): the copied files are the source's.
+        onto_itself: bool,
     },
 }
 

@@ -153,12 +153,18 @@ pub fn plan(b: &PlatformBuild, epoch: Option<u64>) -> (ScanPlan, BTreeMap<String
                     line: s.line,
                     dest: None,
                     from_stage: None,
+                    onto_itself: false,
                     text: s.text.clone(),
                 },
-                StepKind::Copy { dest, from_stage } => PlanStep {
+                StepKind::Copy {
+                    dest,
+                    from_stage,
+                    onto_itself,
+                } => PlanStep {
                     line: s.line,
                     dest: Some(dest.clone()),
                     from_stage: *from_stage,
+                    onto_itself: *onto_itself,
                     text: s.text.clone(),
                 },
             })

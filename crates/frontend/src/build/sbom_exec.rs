@@ -30,6 +30,8 @@ use stagetrail_sbom::stages::{files, ScanPlan};
 pub const PLAN_DIR: &str = "/run/plan";
 /// Where a cataloging exec's filesystem is mounted.
 pub const SRC_DIR: &str = "/run/src";
+/// Where the composing exec finds the filesystems it catalogs itself (`<key>/`).
+pub const HERE_DIR: &str = "/run/here";
 /// Where a cataloging exec writes its catalog.
 pub const CATALOG_OUT: &str = "/run/cat";
 /// Where a cataloging exec finds its parent's catalog.
@@ -202,11 +204,11 @@ fn catalog_states(
     scanner: &Scanner<'_>,
     plan: &ScanPlan,
     states: &BTreeMap<String, llb::State>,
-    skip: Option<&str>,
+    skip: &[String],
 ) -> Result<BTreeMap<String, llb::State>, String> {
     let mut catalogs: BTreeMap<String, llb::State> = BTreeMap::new();
     for key in plan.scan_order() {
-        if skip == Some(key.as_str()) {
+        if skip.contains(&key) {
             continue;
         }
         let Some(state) = states.get(&key) else {
@@ -228,6 +230,9 @@ fn catalog_states(
 
 /// The scanner's outputs.
 pub struct ScannerOutputs {
+    /// The SBOM documents from the composing exec ([`composing_exec`]), when the final stage's
+    /// catalog may compose; else, or when it does not, [`ScannerOutputs::sboms`].
+    pub composed: Option<llb::State>,
     /// The SBOM documents ([`OUT_SBOM`]).
     pub sboms: llb::State,
     /// The vuln/v1 statements ([`OUT_VULN`]), when the build has an OSV database.
@@ -267,9 +272,14 @@ pub fn scanner_states(
         }),
         llb::OpMeta::named(format!("[{}] stagetrail: SBOM scan plan", plan.platform)),
     );
+    let composed = match vulndb {
+        None => composing_exec(&scanner, plan, states, &plan_state)?,
+        Some(_) => None,
+    };
     let mut mounts = vec![scanner.read_only(PLAN_DIR.into(), plan_state)];
     let here = rendered_here(plan);
-    for (key, catalog) in catalog_states(&scanner, plan, states, here.as_deref())? {
+    let skip: Vec<String> = here.iter().cloned().collect();
+    for (key, catalog) in catalog_states(&scanner, plan, states, &skip)? {
         mounts.push(scanner.read_only(format!("{CATALOGS_DIR}/{key}"), catalog));
     }
     let plan_file = format!("{PLAN_DIR}/plan.json");
@@ -298,9 +308,59 @@ pub fn scanner_states(
     let name = format!("[{}] stagetrail: SBOM documents", plan.platform);
     let mut states = scanner.run(&args, mounts, &dirs, name)?.into_iter();
     Ok(ScannerOutputs {
+        composed,
         sboms: states.next().ok_or("the scanner exec has no SBOM output")?,
         vuln: states.next(),
     })
+}
+
+/// The exec rendering every document without the final stage's filesystem, when its catalog
+/// may compose ([`ScanPlan::composition`]: it only copies stages' paths onto the same paths):
+/// `stagetrail scan --compose` reads the other keys' catalogs, catalogs the sources no other
+/// stage uses itself (they change with the final stage) and composes the final stage's
+/// catalog, so it runs beside the final stage's own steps. `None` without a composition, with
+/// incremental catalogs, or when the final stage is not cataloged on its own.
+fn composing_exec(
+    scanner: &Scanner<'_>,
+    plan: &ScanPlan,
+    states: &BTreeMap<String, llb::State>,
+    plan_state: &llb::State,
+) -> Result<Option<llb::State>, String> {
+    let Some(c) = plan.composition() else {
+        return Ok(None);
+    };
+    if !plan.diffs.is_empty() || rendered_here(plan).as_deref() != Some(c.key.as_str()) {
+        return Ok(None);
+    }
+    let mut skip = c.leaves.clone();
+    skip.push(c.key.clone());
+    let mut mounts = vec![scanner.read_only(PLAN_DIR.into(), plan_state.clone())];
+    for (key, catalog) in catalog_states(scanner, plan, states, &skip)? {
+        mounts.push(scanner.read_only(format!("{CATALOGS_DIR}/{key}"), catalog));
+    }
+    let plan_file = format!("{PLAN_DIR}/plan.json");
+    let mut scans = Vec::new();
+    for key in &c.leaves {
+        let state = states
+            .get(key)
+            .ok_or_else(|| format!("the scan plan names {key}, which has no state"))?;
+        mounts.push(scanner.read_only(format!("{HERE_DIR}/{key}"), state.clone()));
+        scans.push(format!("{key}={HERE_DIR}/{key}"));
+    }
+    let mut args = vec![
+        "--plan",
+        &plan_file,
+        "--catalogs",
+        CATALOGS_DIR,
+        "--compose",
+    ];
+    for scan in &scans {
+        args.extend(["--scan", scan]);
+    }
+    args.extend(["--out", OUT_SBOM]);
+    let name = format!("[{}] stagetrail: SBOM documents", plan.platform);
+    let mut out = scanner.run(&args, mounts, &[OUT_SBOM], name)?;
+    Ok(Some(out.remove(0)))
 }
 
 /// The image's entrypoint binary (its first `Entrypoint` word).
@@ -358,6 +418,12 @@ pub async fn attest(
     let evaluate = bridge.has_cap(ids::SOLVE_EVALUATE);
     let solve =
         |st: &llb::State| bridge.solve_with(llb::marshal(st, None), &opts.cache_imports, evaluate);
+    if let Some(composed) = &outputs.composed {
+        let id = solve(composed).await?;
+        if composed_documents(bridge, &id).await? {
+            return Ok(sbom_attestations(&id, &plan.document_stems(), &metadata));
+        }
+    }
     let sboms = solve(&outputs.sboms).await?;
     let mut out = sbom_attestations(&sboms, &plan.document_stems(), &metadata);
     if let Some(vuln) = &outputs.vuln {
@@ -370,6 +436,22 @@ pub async fn attest(
         ));
     }
     Ok(out)
+}
+
+/// True when the composing exec's output `id` holds the documents; else (the catalogs did not
+/// compose) its reason goes to the log and the documents are rendered with the final stage.
+async fn composed_documents(bridge: &Bridge, id: &str) -> Result<bool, Failure> {
+    let listing = bridge.read_dir(id, "/", None).await?;
+    if listing.iter().any(|e| e.path == files::SUMS_FILE) {
+        return Ok(true);
+    }
+    let why = bridge
+        .read_file(id, &format!("/{}", files::NOT_COMPOSED), None)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_else(|e| format!("no documents and no reason ({e})"));
+    tracing::info!("stagetrail: the final stage's catalog is not composed: {why}");
+    Ok(false)
 }
 
 /// One SPDX and one CycloneDX InToto attestation per document stem, each the predicate file

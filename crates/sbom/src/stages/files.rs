@@ -19,6 +19,9 @@ use super::StageDocuments;
 
 /// The digests file's name.
 pub const SUMS_FILE: &str = "SHA256SUMS";
+/// What the rendering exec writes instead of documents when the final stage's catalog does not
+/// compose (`stagetrail scan --compose`): why.
+pub const NOT_COMPOSED: &str = "NOT-COMPOSED";
 
 /// One file: its name (no directory) and bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@ pub mod lineage;
 mod plan;
 mod statement;
 
-pub use plan::{stage_key, PlanBase, PlanStage, PlanStep, ScanPlan};
+pub use plan::{stage_key, Composition, PlanBase, PlanStage, PlanStep, ScanPlan};
 pub use statement::statement;
 
 use std::collections::BTreeMap;

@@ -96,6 +96,20 @@ pub enum PlanBase {
     Stage(usize),
 }
 
+/// The final stage's catalog as its parent's plus copies of other stages' paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composition {
+    /// The final stage's key.
+    pub key: String,
+    /// The cataloged key it starts from; `None` for `FROM scratch`.
+    pub parent: Option<String>,
+    /// Each copy in order: the cataloged key of the source stage and the root-relative path.
+    pub copies: Vec<(String, String)>,
+    /// The source keys no other stage uses, sorted: cataloged where the final stage's catalog
+    /// is composed rather than by their own exec.
+    pub leaves: Vec<String>,
+}
+
 /// One filesystem-changing instruction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanStep {
@@ -107,6 +121,10 @@ pub struct PlanStep {
     /// `COPY --from=<stage>` source stage index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_stage: Option<usize>,
+    /// The `COPY --from` copies one path of its stage onto the same path and changes nothing
+    /// else (`dest` is that path).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub onto_itself: bool,
     /// The instruction as written.
     pub text: String,
 }
@@ -164,6 +182,57 @@ impl ScanPlan {
             stems.push(super::CONTEXT_STEM.into());
         }
         stems
+    }
+
+    /// How the final stage's catalog is composed from others' ([`Composition`]), when every
+    /// step of it copies a stage's path onto the same path and every filesystem named is
+    /// cataloged.
+    pub fn composition(&self) -> Option<Composition> {
+        let last = self.stages.iter().find(|s| s.is_final)?;
+        let scanned = self.scanned_keys();
+        let resolve = |key: String| {
+            let key = self.same.get(&key).cloned().unwrap_or(key);
+            scanned.contains(&key).then_some(key)
+        };
+        let parent = match last.base {
+            PlanBase::Scratch => None,
+            PlanBase::Image => Some(resolve(last.base_key())?),
+            PlanBase::Stage(i) => Some(resolve(stage_key(i))?),
+        };
+        let copies = last
+            .steps
+            .iter()
+            .map(|step| {
+                let from = step.from_stage.filter(|_| step.onto_itself)?;
+                let path = step.dest.as_deref()?.trim_matches('/').to_string();
+                Some((resolve(stage_key(from))?, path))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        // A source no other stage starts from or copies from changes whenever the final stage
+        // does (the application a runtime stage copies): it is walked where the catalog is
+        // composed, saving its own exec.
+        let used_by_others = |index: usize| {
+            self.stages.iter().filter(|s| !s.is_final).any(|s| {
+                s.base == PlanBase::Stage(index)
+                    || s.steps.iter().any(|st| st.from_stage == Some(index))
+            })
+        };
+        let mut leaves: Vec<String> = last
+            .steps
+            .iter()
+            .filter_map(|st| st.from_stage)
+            .filter(|i| !used_by_others(*i))
+            .map(stage_key)
+            .filter(|k| scanned.contains(k) && !self.same.values().any(|v| v == k))
+            .collect();
+        leaves.sort();
+        leaves.dedup();
+        (!copies.is_empty()).then_some(Composition {
+            key: last.key(),
+            parent,
+            copies,
+            leaves,
+        })
     }
 
     /// The stage with Dockerfile index `index`.

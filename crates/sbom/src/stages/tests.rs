@@ -21,6 +21,7 @@ fn step(line: usize, dest: Option<&str>, from_stage: Option<usize>, text: &str) 
         line,
         dest: dest.map(str::to_string),
         from_stage,
+        onto_itself: false,
         text: text.into(),
     }
 }
@@ -198,4 +199,38 @@ fn a_filesystem_named_twice_is_cataloged_once_with_the_same_documents() {
     p.same = BTreeMap::from([("stage-1".to_string(), "nowhere".to_string())]);
     let docs = run(&p, t.path());
     assert!(docs[0].warnings[0].message.contains("nowhere"), "{docs:?}");
+}
+
+#[test]
+fn a_final_stage_of_same_path_copies_is_composed() {
+    let mut p = plan();
+    assert_eq!(p.composition(), None, "its COPY is not marked onto itself");
+    p.stages[1].steps[0].onto_itself = true;
+    let c = p.composition().unwrap();
+    assert_eq!(c.key, "stage-1");
+    assert_eq!(c.parent, None);
+    assert_eq!(
+        c.copies,
+        [("stage-0".to_string(), "var/lib/dpkg".to_string())]
+    );
+    assert_eq!(c.leaves, ["stage-0"]);
+    // A source another stage builds on is cataloged by its own exec.
+    p.stages.insert(
+        1,
+        PlanStage {
+            index: 2,
+            name: "test".into(),
+            emit: true,
+            is_final: false,
+            from_line: 4,
+            base: PlanBase::Stage(0),
+            steps: Vec::new(),
+        },
+    );
+    assert!(p.composition().unwrap().leaves.is_empty());
+    // Any other step (a RUN) leaves the final stage to a full scan.
+    p.stages[2]
+        .steps
+        .push(step(7, None, None, "RUN rm -rf /var/lib/dpkg"));
+    assert_eq!(p.composition(), None);
 }
