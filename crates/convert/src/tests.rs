@@ -636,3 +636,39 @@ fn add_checksum_of_a_git_source_by_dialect() {
         "invalid checksum digest format"
     );
 }
+
+#[test]
+fn copies_of_a_stage_path_onto_itself_are_marked() {
+    let c = conv(
+        "FROM scratch AS a\nFROM scratch AS b\nFROM scratch\nWORKDIR /app\n\
+         COPY --from=a /app/node_modules ./node_modules\n\
+         COPY --link --chown=1:1 --from=a /app/dist/ /app/dist/\n\
+         COPY --from=a /x /y\n\
+         COPY --from=a /app/* /app/\n\
+         COPY --chmod=755 --from=a /bin/tool /bin/tool\n\
+         COPY --from=a /f /f/\n\
+         COPY --from=a /a /b /a\n\
+         COPY --exclude=*.md --from=a /doc /doc\n\
+         COPY /ctx /ctx\n",
+    );
+    let marks: Vec<bool> = c.builds[0]
+        .stages
+        .last()
+        .unwrap()
+        .steps
+        .iter()
+        .map(|s| {
+            matches!(
+                s.kind,
+                StepKind::Copy {
+                    onto_itself: true,
+                    ..
+                }
+            )
+        })
+        .collect();
+    assert_eq!(
+        marks,
+        [true, true, false, false, false, false, false, false, false]
+    );
+}

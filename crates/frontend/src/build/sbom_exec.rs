@@ -499,7 +499,7 @@ mod tests {
     use super::*;
     use serde_json::Value;
     use stagetrail_oci::attestations::statement::{CYCLONEDX, SPDX};
-    use stagetrail_sbom::stages::{PlanBase, PlanStage};
+    use stagetrail_sbom::stages::{PlanBase, PlanStage, PlanStep};
 
     #[test]
     fn entrypoints() {
@@ -565,9 +565,13 @@ mod tests {
             cache,
         )
         .unwrap();
-        let dump = llb::dump_json(&llb::marshal(&outputs.sboms, None));
-        let execs = dump
-            .as_array()
+        (exec_list(&outputs.sboms), outputs.vuln.is_some())
+    }
+
+    /// Every ExecOp of the LLB behind `state`.
+    fn exec_list(state: &llb::State) -> Execs {
+        let dump = llb::dump_json(&llb::marshal(state, None));
+        dump.as_array()
             .unwrap()
             .iter()
             .filter_map(|op| op["op"]["exec"].as_object())
@@ -579,8 +583,7 @@ mod tests {
                     .collect();
                 (args, e["mounts"].as_array().unwrap().clone())
             })
-            .collect();
-        (execs, outputs.vuln.is_some())
+            .collect()
     }
 
     /// Mount destinations, sorted (BuildKit's order puts output mounts first).
@@ -704,5 +707,84 @@ mod tests {
             assert_eq!(a.metadata, metadata);
             assert_eq!(a.r#ref.as_ref().unwrap().id, "r1");
         }
+    }
+
+    #[test]
+    fn a_composed_final_stage_is_rendered_without_its_filesystem() {
+        let (mut plan, mut states) = one_stage();
+        plan.diffs.clear();
+        // `app` also copies /app/dist of a `build` stage (index 1) that nothing else uses.
+        let build = states["base-0"].file(
+            llb::FileActions::new().mkdir(llb::MkdirInfo {
+                path: "/app/dist".into(),
+                mode: 0o755,
+                make_parents: true,
+                owner: None,
+                timestamp: None,
+            }),
+            llb::OpMeta::default(),
+        );
+        states.insert("stage-1".into(), build);
+        states.insert("base-1".into(), states["base-0"].clone());
+        plan.same.insert("base-1".into(), "base-0".into());
+        plan.stages.insert(
+            0,
+            PlanStage {
+                index: 1,
+                name: "build".into(),
+                emit: true,
+                is_final: false,
+                from_line: 1,
+                base: PlanBase::Image,
+                steps: Vec::new(),
+            },
+        );
+        plan.stages[1].steps.push(PlanStep {
+            line: 3,
+            dest: Some("/app/dist".into()),
+            from_stage: Some(1),
+            onto_itself: true,
+            text: "COPY --from=build /app/dist /app/dist".into(),
+        });
+        let outputs = scanner_states(
+            "example.com/stagetrail:1",
+            "/bin/stagetrail",
+            &Platform::linux_amd64(),
+            &plan,
+            &states,
+            None,
+            ExecCache::default(),
+        )
+        .unwrap();
+        let execs = exec_list(&outputs.composed.expect("a composing exec"));
+        let (rendering, catalogs): (Execs, Execs) = execs
+            .into_iter()
+            .partition(|(args, _)| args.contains(&"--compose".into()));
+        let (args, mounts) = &rendering[0];
+        assert!(
+            args.windows(2)
+                .any(|w| w == ["--scan", "stage-1=/run/here/stage-1"]),
+            "{args:?}"
+        );
+        // The final stage is not mounted: the exec runs beside its steps.
+        assert_eq!(
+            dests(mounts),
+            [
+                "/",
+                "/run/catalogs/base-0",
+                "/run/here/stage-1",
+                "/run/out",
+                "/run/plan"
+            ]
+        );
+        // Only the shared base image has its own catalog exec.
+        assert_eq!(catalogs.len(), 1, "{catalogs:?}");
+        assert!(catalogs[0].0.contains(&"base-0".into()));
+        // With an OSV database the documents are rendered with the final stage.
+        let db = llb::State::scratch();
+        let cache = ExecCache::default();
+        let platform = Platform::linux_amd64();
+        let with_db = scanner_states("i", "/b", &platform, &plan, &states, Some(&db), cache);
+        assert!(with_db.unwrap().composed.is_none());
     }
 }
