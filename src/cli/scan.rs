@@ -6,7 +6,8 @@
 //!   changes of `--src` over that parent), cataloged incrementally.
 //! - `--plan FILE --catalogs DIR --out DIR`: renders the plan's documents from each key's catalog
 //!   (`DIR/<key>/catalog.json`, or the filesystem at `DIR` cataloged here for each
-//!   `--scan KEY=DIR`): one SPDX and one CycloneDX document per stage
+//!   `--scan KEY=DIR`; with `--compose`, the final stage's composed from its parent's and its
+//!   sources', [`ScanPlan::composition`]): one SPDX and one CycloneDX document per stage
 //!   ([`ScanPlan::document_stems`]: `<stem>.spdx.json`, `<stem>.cdx.json`), lineage included, each
 //!   the predicate of one InToto attestation the frontend returns, and their digests
 //!   ([`files::SUMS_FILE`]); with `--vulndb DIR --out-vuln DIR` also a cosign vuln/v1 statement

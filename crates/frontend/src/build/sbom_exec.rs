@@ -9,7 +9,8 @@
 //! A stage in [`ScanPlan::diffs`] is cataloged from its parent's catalog (`/run/parent`) and the
 //! DiffOp of the two (`/run/diff`). The final stage is cataloged by the rendering exec itself
 //! ([`rendered_here`]): it changes with every rebuild, so its own exec would only add a container
-//! start and a catalog file to the end of every build.
+//! start and a catalog file to the end of every build. When its catalog may be composed from
+//! others' ([`composing_exec`]), a rendering exec that does not mount it is tried first.
 
 use std::collections::BTreeMap;
 
