@@ -26,6 +26,10 @@ use stagetrail_sbom::stages::{
 
 /// The build-arg that picks how stage filesystems are read (`exec` or `gateway`).
 pub const READER_ARG: &str = "STAGETRAIL_SBOM_READER";
+/// The most document bytes the gateway reader puts in one FileOp: its documents travel inline in
+/// the LLB, and BuildKit 0.13's gateway takes messages of up to 4 MiB.
+const GROUP_BYTES: usize = 3 << 20;
+
 /// The build-arg that turns on incremental catalogs (a stage from its parent's catalog and a
 /// `DiffOp`): off by default, since the engine materializes a diff of large layers at a cost
 /// above a full scan's (README, "Per-stage SBOMs").
@@ -291,7 +295,8 @@ pub async fn attest(
 }
 
 /// Reads every filesystem over the gateway, renders the documents in this process and
-/// returns one InToto attestation per document (predicate files in one solved FileOp).
+/// returns one InToto attestation per document (predicate files in solved FileOps of at most
+/// [`GROUP_BYTES`] each).
 async fn gateway_attest(
     bridge: &Bridge,
     plan: &ScanPlan,
@@ -322,10 +327,25 @@ async fn gateway_attest(
         started.elapsed().as_millis()
     );
     log_warnings(&docs);
-    let files = predicate_files(&docs, plan.epoch)?;
-    let ref_id = bridge.solve(llb::marshal(&files, None)).await?;
+    let internal = |m: String| Failure::new(tonic::Code::Internal, m);
+    let files = files::document_files(&docs)
+        .map_err(|e| internal(format!("cannot encode an SBOM document: {e}")))?;
+    let groups = files::groups(&files, GROUP_BYTES).ok_or_else(|| {
+        internal(format!(
+            "an SBOM document is over {GROUP_BYTES} bytes, more than the gateway reader can return \
+             (its documents travel in the LLB); use the exec reader ({READER_ARG}=exec)"
+        ))
+    })?;
+    let mut refs = BTreeMap::new();
+    for group in &groups {
+        let id = bridge
+            .solve(llb::marshal(&predicate_files(group, plan.epoch), None))
+            .await?;
+        refs.extend(group.iter().map(|f| (f.name.clone(), id.clone())));
+    }
+    let ref_of = |name: &str| refs.get(name).cloned().unwrap_or_default();
     Ok(sbom_exec::sbom_attestations(
-        &ref_id,
+        ref_of,
         &plan.document_stems(),
         &metadata(),
     ))
@@ -343,14 +363,8 @@ pub fn log_warnings(docs: &[StageDocuments]) {
     }
 }
 
-/// A FileOp holding every document's predicate file and [`files::SUMS_FILE`].
-fn predicate_files(docs: &[StageDocuments], epoch: Option<u64>) -> Result<llb::State, Failure> {
-    let files = files::document_files(docs).map_err(|e| {
-        Failure::new(
-            tonic::Code::Internal,
-            format!("cannot encode an SBOM document: {e}"),
-        )
-    })?;
+/// A FileOp writing `files` at its root, dated `epoch`.
+fn predicate_files(files: &[files::DocumentFile], epoch: Option<u64>) -> llb::State {
     let timestamp = epoch
         .and_then(|e| i64::try_from(e).ok())
         .map(|e| e * 1_000_000_000);
@@ -359,15 +373,15 @@ fn predicate_files(docs: &[StageDocuments], epoch: Option<u64>) -> Result<llb::S
         actions = actions.mkfile(llb::MkfileInfo {
             path: format!("/{}", f.name),
             mode: 0o644,
-            data: f.data,
+            data: f.data.clone(),
             owner: None,
             timestamp,
         });
     }
-    Ok(llb::State::scratch().file(
+    llb::State::scratch().file(
         actions,
         llb::OpMeta::named("[internal] stagetrail: SBOM documents"),
-    ))
+    )
 }
 
 #[cfg(test)]
