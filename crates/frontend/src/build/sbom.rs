@@ -26,9 +26,9 @@ use stagetrail_sbom::stages::{
 
 /// The build-arg that picks how stage filesystems are read (`exec` or `gateway`).
 pub const READER_ARG: &str = "STAGETRAIL_SBOM_READER";
-/// The most document bytes the gateway reader puts in one FileOp: its documents travel inline in
-/// the LLB, and BuildKit 0.13's gateway takes messages of up to 4 MiB.
-const GROUP_BYTES: usize = 3 << 20;
+/// The most document bytes the gateway reader returns: its documents travel inline in the LLB
+/// (a FileOp), which BuildKit 0.13's gateway and the clients it answers take up to 4 MiB at a time.
+const MAX_INLINE_BYTES: usize = 3 << 20;
 
 /// The build-arg that turns on incremental catalogs (a stage from its parent's catalog and a
 /// `DiffOp`): off by default, since the engine materializes a diff of large layers at a cost
@@ -295,8 +295,8 @@ pub async fn attest(
 }
 
 /// Reads every filesystem over the gateway, renders the documents in this process and
-/// returns one InToto attestation per document (predicate files in solved FileOps of at most
-/// [`GROUP_BYTES`] each).
+/// returns one InToto attestation per document (predicate files in one solved FileOp, at most
+/// [`MAX_INLINE_BYTES`]).
 async fn gateway_attest(
     bridge: &Bridge,
     plan: &ScanPlan,
@@ -330,22 +330,18 @@ async fn gateway_attest(
     let internal = |m: String| Failure::new(tonic::Code::Internal, m);
     let files = files::document_files(&docs)
         .map_err(|e| internal(format!("cannot encode an SBOM document: {e}")))?;
-    let groups = files::groups(&files, GROUP_BYTES).ok_or_else(|| {
-        internal(format!(
-            "an SBOM document is over {GROUP_BYTES} bytes, more than the gateway reader can return \
-             (its documents travel in the LLB); use the exec reader ({READER_ARG}=exec)"
-        ))
-    })?;
-    let mut refs = BTreeMap::new();
-    for group in &groups {
-        let id = bridge
-            .solve(llb::marshal(&predicate_files(group, plan.epoch), None))
-            .await?;
-        refs.extend(group.iter().map(|f| (f.name.clone(), id.clone())));
+    let total: usize = files.iter().map(|f| f.data.len()).sum();
+    if total > MAX_INLINE_BYTES {
+        return Err(internal(format!(
+            "the SBOM documents are {total} bytes, more than the gateway reader can return \
+             ({MAX_INLINE_BYTES}: they travel inside the LLB, which BuildKit 0.13 and its \
+             clients take up to 4 MiB at a time); use the exec reader ({READER_ARG}=exec)"
+        )));
     }
-    let ref_of = |name: &str| refs.get(name).cloned().unwrap_or_default();
+    let state = predicate_files(&files, plan.epoch);
+    let id = bridge.solve(llb::marshal(&state, None)).await?;
     Ok(sbom_exec::sbom_attestations(
-        ref_of,
+        |_| id.clone(),
         &plan.document_stems(),
         &metadata(),
     ))

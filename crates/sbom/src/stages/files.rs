@@ -80,32 +80,6 @@ fn sums_file(files: &[DocumentFile]) -> DocumentFile {
     }
 }
 
-/// The documents of `files` (from [`document_files`]) in order, in groups of at most
-/// `max_bytes` each, every group with its own [`SUMS_FILE`]; `None` when one document alone is
-/// larger.
-pub fn groups(files: &[DocumentFile], max_bytes: usize) -> Option<Vec<Vec<DocumentFile>>> {
-    let mut groups: Vec<Vec<DocumentFile>> = Vec::new();
-    let mut size = 0;
-    for f in files.iter().filter(|f| f.name != SUMS_FILE) {
-        if f.data.len() > max_bytes {
-            return None;
-        }
-        match groups.last_mut() {
-            Some(group) if size + f.data.len() <= max_bytes => group.push(f.clone()),
-            _ => {
-                groups.push(vec![f.clone()]);
-                size = 0;
-            }
-        }
-        size += f.data.len();
-    }
-    for group in &mut groups {
-        let sums = sums_file(group);
-        group.push(sums);
-    }
-    Some(groups)
-}
-
 /// `value` as compact JSON with Go's escapes (see the module's documentation).
 fn encode(value: &serde_json::Value) -> Result<Vec<u8>, serde_json::Error> {
     let mut out = Vec::new();
@@ -215,25 +189,6 @@ mod tests {
             .next()
             .unwrap()
             .ends_with("  sbom-build.cdx.json"));
-    }
-
-    #[test]
-    fn documents_are_grouped_under_a_size_each_group_with_its_sums() {
-        let file = |name: &str, size: usize| DocumentFile {
-            name: name.into(),
-            data: vec![b'x'; size],
-        };
-        let mut files = vec![file("a", 10), file("b", 10), file("c", 15)];
-        files.push(sums_file(&files));
-        let groups = groups(&files, 20).unwrap();
-        let names: Vec<Vec<&str>> = groups
-            .iter()
-            .map(|g| g.iter().map(|f| f.name.as_str()).collect())
-            .collect();
-        assert_eq!(names, [vec!["a", "b", SUMS_FILE], vec!["c", SUMS_FILE]]);
-        let sums = parse_sums(&groups[0][2].data).unwrap();
-        assert_eq!(sums.keys().collect::<Vec<_>>(), ["a", "b"]);
-        assert!(super::groups(&files, 14).is_none());
     }
 
     #[test]
