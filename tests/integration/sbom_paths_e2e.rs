@@ -49,6 +49,23 @@ fn push_with_sboms(s: &Stack, dir: &Path, frontend: &str, image: &str, extra: &[
     String::from_utf8_lossy(&s.build(dir, frontend, &args).stderr).into_owned()
 }
 
+/// Asserts that `image`'s SPDX and CycloneDX documents, `stages` of each, are those of `full`
+/// (whose stages were scanned whole), predicate for predicate.
+fn same_documents(s: &Stack, full: &str, image: &str, stages: usize) {
+    for predicate_type in [SPDX, CYCLONEDX] {
+        let want = s.statements(full, predicate_type);
+        let got = s.statements(image, predicate_type);
+        assert_eq!(want.len(), stages, "{predicate_type}: {:?}", want.keys());
+        for (stage, doc) in &want {
+            assert_eq!(
+                Some(&doc["predicate"]),
+                got.get(stage).map(|d| &d["predicate"]),
+                "{predicate_type}: stage {stage}: {image}'s documents differ from the full scan's"
+            );
+        }
+    }
+}
+
 const SCRATCH_STAGES: &str = "FROM scratch AS npm\nCOPY npm/ /app/\nFROM scratch AS rust\nCOPY rust/Cargo.lock /src/Cargo.lock\nFROM scratch\nCOPY --from=npm /app/node_modules /app/node_modules\nCOPY --from=rust /src/Cargo.lock /src/Cargo.lock\n";
 
 #[test]
@@ -152,18 +169,7 @@ fn a_composed_final_stage_has_the_full_scans_documents() {
     put(&dir, "Dockerfile", &full_scan);
     let log = push_with_sboms(&s, &dir, &frontend, &image("full"), &["--no-cache"]);
     assert!(!log.contains("composed from"), "{log}");
-    for predicate_type in [SPDX, CYCLONEDX] {
-        let composed = s.statements(&image("exec"), predicate_type);
-        let full = s.statements(&image("full"), predicate_type);
-        assert_eq!(composed.len(), 4, "{predicate_type}: {:?}", composed.keys());
-        for (stage, doc) in &full {
-            assert_eq!(
-                Some(&doc["predicate"]),
-                composed.get(stage).map(|d| &d["predicate"]),
-                "{predicate_type}: stage {stage}: the composed documents differ from a full scan"
-            );
-        }
-    }
+    same_documents(&s, &image("full"), &image("exec"), 4);
     let spdx = s.statements(&image("exec"), SPDX);
     let last = spdx_purls(&spdx["stage-3"]["predicate"]);
     for purl in ["pkg:npm/left-pad@1.3.0", "pkg:cargo/serde@1.0.200"] {
@@ -234,18 +240,7 @@ fn incremental_catalogs_equal_full_scans() {
             "{key} is not cataloged incrementally:\n{log}"
         );
     }
-    for predicate_type in [SPDX, CYCLONEDX] {
-        let full = s.statements(&image("full"), predicate_type);
-        let incremental = s.statements(&image("incremental"), predicate_type);
-        assert_eq!(full.len(), 3, "{predicate_type}: {:?}", full.keys());
-        for (stage, doc) in &full {
-            assert_eq!(
-                Some(&doc["predicate"]),
-                incremental.get(stage).map(|d| &d["predicate"]),
-                "{predicate_type}: stage {stage}: the incremental catalog differs from the full scan"
-            );
-        }
-    }
+    same_documents(&s, &image("full"), &image("incremental"), 3);
     // The changes are in the documents: an upgrade, a removal, a purge, an overwrite.
     let spdx = s.statements(&image("incremental"), SPDX);
     let purls = |stage: &str| spdx_purls(&spdx[stage]["predicate"]);
