@@ -341,7 +341,7 @@ async fn gateway_attest(
     let state = predicate_files(&files, plan.epoch);
     let id = bridge.solve(llb::marshal(&state, None)).await?;
     Ok(sbom_exec::sbom_attestations(
-        |_| id.clone(),
+        &id,
         &plan.document_stems(),
         &metadata(),
     ))

@@ -422,15 +422,11 @@ pub async fn attest(
     if let Some(composed) = &outputs.composed {
         let id = solve(composed).await?;
         if composed_documents(bridge, &id).await? {
-            return Ok(sbom_attestations(
-                |_| id.clone(),
-                &plan.document_stems(),
-                &metadata,
-            ));
+            return Ok(sbom_attestations(&id, &plan.document_stems(), &metadata));
         }
     }
     let sboms = solve(&outputs.sboms).await?;
-    let mut out = sbom_attestations(|_| sboms.clone(), &plan.document_stems(), &metadata);
+    let mut out = sbom_attestations(&sboms, &plan.document_stems(), &metadata);
     if let Some(vuln) = &outputs.vuln {
         out.push(attestation(
             gw::AttestationKind::Bundle,
@@ -460,21 +456,19 @@ async fn composed_documents(bridge: &Bridge, id: &str) -> Result<bool, Failure> 
 }
 
 /// One SPDX and one CycloneDX InToto attestation per document stem, each the predicate file
-/// `<stem>.spdx.json` / `<stem>.cdx.json` of the ref `ref_of` names for it — BuildKit wraps it as
-/// it is, where a Bundle's statements would be decoded and encoded again. Both readers return
-/// their documents so.
+/// `<stem>.spdx.json` / `<stem>.cdx.json` of ref `id` — BuildKit wraps it as it is, where a
+/// Bundle's statements would be decoded and encoded again. Both readers return their documents so.
 pub(super) fn sbom_attestations(
-    ref_of: impl Fn(&str) -> String,
+    id: &str,
     stems: &[String],
     metadata: &BTreeMap<String, Vec<u8>>,
 ) -> Vec<gw::Attestation> {
     files::document_names(stems)
         .into_iter()
         .map(|(path, predicate)| {
-            let id = ref_of(&path);
             attestation(
                 gw::AttestationKind::InToto,
-                id,
+                id.to_string(),
                 path,
                 predicate,
                 metadata.clone(),
@@ -700,7 +694,7 @@ mod tests {
         let stems = plan.document_stems();
         assert_eq!(stems, ["sbom"]);
         let metadata = BTreeMap::from([("sbom-core".to_string(), b"sbom".to_vec())]);
-        let atts = sbom_attestations(|_| "r1".into(), &stems, &metadata);
+        let atts = sbom_attestations("r1", &stems, &metadata);
         let files: Vec<(&str, &str)> = atts
             .iter()
             .map(|a| (a.path.as_str(), a.in_toto_predicate_type.as_str()))

@@ -59,12 +59,6 @@ pub fn document_files(docs: &[StageDocuments]) -> Result<Vec<DocumentFile>, serd
             data: encode(value)?,
         });
     }
-    files.push(sums_file(&files));
-    Ok(files)
-}
-
-/// The [`SUMS_FILE`] of `files`.
-fn sums_file(files: &[DocumentFile]) -> DocumentFile {
     let sums: BTreeMap<&str, String> = files
         .iter()
         .map(|f| (f.name.as_str(), hex::encode(Sha256::digest(&f.data))))
@@ -74,10 +68,11 @@ fn sums_file(files: &[DocumentFile]) -> DocumentFile {
         .map(|(name, hex)| format!("{hex}  {name}\n"))
         .collect::<String>()
         .into_bytes();
-    DocumentFile {
+    files.push(DocumentFile {
         name: SUMS_FILE.into(),
         data,
-    }
+    });
+    Ok(files)
 }
 
 /// `value` as compact JSON with Go's escapes (see the module's documentation).
