@@ -58,6 +58,12 @@ impl Scanned {
     pub fn compose(&self, copies: &[(&Scanned, &str)]) -> Option<Scanned> {
         let mine = self.specials.as_ref()?;
         let limits = Limits::default();
+        let cats = catalogers();
+        let whole: Vec<&dyn Cataloger> = cats
+            .iter()
+            .filter(|c| !c.per_file())
+            .map(|c| c.as_ref())
+            .collect();
         let mut files = self.files;
         for (i, (source, path)) in copies.iter().enumerate() {
             let theirs = source.specials.as_ref()?;
@@ -76,13 +82,12 @@ impl Scanned {
                     .any(|(l, t)| overlaps(&link_target(l, t), path))
                 || self.index.files().iter().any(|e| under(&e.path, path))
                 || copies[..i].iter().any(|(_, p)| overlaps(p, path))
-                || self.whole_reads_near(path)
-                || source.whole_wants_under(path)
+                || self.whole_reads_near(&whole, path)
+                || source.wanted_under(&whole, path)
             {
                 return None;
             }
         }
-        let cats = catalogers();
         let mut entries: Vec<Entry> = self.index.files().to_vec();
         let mut found = self.found.clone();
         let mut specials = mine.clone();
@@ -102,7 +107,9 @@ impl Scanned {
                     into.insert(p.clone(), f.clone());
                 }
             }
-            let theirs = source.specials.as_ref()?;
+            let Some(theirs) = &source.specials else {
+                continue;
+            };
             specials
                 .others
                 .extend(theirs.others.iter().filter(|o| copied(o)).cloned());
@@ -128,11 +135,10 @@ impl Scanned {
         })
     }
 
-    /// True when a whole-filesystem cataloger read a file of this filesystem's index next to
-    /// `path` (Python reads `RECORD` beside `METADATA`): a copy there could change what it reads.
-    fn whole_reads_near(&self, path: &str) -> bool {
-        let whole: Vec<Box<dyn Cataloger>> =
-            catalogers().into_iter().filter(|c| !c.per_file()).collect();
+    /// True when one of the `whole`-filesystem catalogers read a file of this filesystem's index
+    /// next to `path` (Python reads `RECORD` beside `METADATA`): a copy there could change what it
+    /// reads.
+    fn whole_reads_near(&self, whole: &[&dyn Cataloger], path: &str) -> bool {
         self.index
             .files()
             .iter()
@@ -140,14 +146,12 @@ impl Scanned {
             .any(|e| overlaps(parent(&e.path), path))
     }
 
-    /// True when a whole-filesystem cataloger wants a file of this index under `path`.
-    fn whole_wants_under(&self, path: &str) -> bool {
-        catalogers().iter().filter(|c| !c.per_file()).any(|c| {
-            self.index
-                .files()
-                .iter()
-                .any(|e| under(&e.path, path) && c.wants(e))
-        })
+    /// True when one of `catalogers` wants a file of this index under `path`.
+    fn wanted_under(&self, catalogers: &[&dyn Cataloger], path: &str) -> bool {
+        self.index
+            .files()
+            .iter()
+            .any(|e| under(&e.path, path) && catalogers.iter().any(|c| c.wants(e)))
     }
 
     /// The catalog of `index` as [`super::super::catalog_index`] makes it, from the findings
