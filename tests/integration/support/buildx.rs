@@ -62,9 +62,7 @@ pub fn stack() -> &'static Stack {
 
 /// The frontend under test, per `STAGETRAIL_E2E_FRONTEND`: `builtin` (the harness self-check, refused
 /// unless `STAGETRAIL_E2E_SELF_CHECK=1`: a leftover setting must not turn the suite into builtin
-/// against builtin), an image reference (used as is), or unset: `scripts/frontend-image
-/// $STAGETRAIL_REGISTRY/stagetrail/frontend:parity-<pid>`, built once per test process (worktrees
-/// share the stack, so the tag is this process's own).
+/// against builtin), an image reference (used as is), or unset: [`frontend_image`].
 pub fn ours() -> Result<Frontend, String> {
     static OURS: OnceLock<Result<Frontend, String>> = OnceLock::new();
     OURS.get_or_init(|| {
@@ -81,27 +79,43 @@ pub fn ours() -> Result<Frontend, String> {
                  to check the harness"
                     .to_string(),
             ),
-            "" => build_frontend_image().map(Frontend::Image),
+            "" => frontend_image(&stack().registry).map(Frontend::Image),
             image => Ok(Frontend::Image(image.to_string())),
         }
     })
     .clone()
 }
 
-fn build_frontend_image() -> Result<String, String> {
-    let tag = format!(
-        "{}/stagetrail/frontend:parity-{}",
-        stack().registry,
-        std::process::id()
-    );
+/// `scripts/frontend-image <registry>/stagetrail/frontend:e2e-<pid>`: the frontend under test, built
+/// once per test process for every test that needs it (worktrees share the stack, so the tag is this
+/// process's own; before, parity and the other e2e tests built two tags of the same image at the same
+/// time). The result is kept, an error too, so a failed attempt is tried once more first, its log on
+/// stderr: one flaky load or push of the engine must not fail every test of the process alike.
+pub fn frontend_image(registry: &str) -> Result<String, String> {
+    static IMAGE: OnceLock<Result<String, String>> = OnceLock::new();
+    IMAGE.get_or_init(|| build_frontend_image(registry)).clone()
+}
+
+fn build_frontend_image(registry: &str) -> Result<String, String> {
+    let tag = format!("{registry}/stagetrail/frontend:e2e-{}", std::process::id());
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let log = work_root().join("frontend-image.log");
-    let mut cmd = Command::new(repo.join("scripts/frontend-image"));
-    cmd.arg(&tag).current_dir(repo);
-    let outcome = run_logged(&mut cmd, &log, FRONTEND_IMAGE_TIMEOUT)?;
+    let attempt = || {
+        let mut cmd = Command::new(repo.join("scripts/frontend-image"));
+        cmd.arg(&tag).current_dir(repo);
+        run_logged(&mut cmd, &log, FRONTEND_IMAGE_TIMEOUT)
+    };
+    let mut outcome = attempt()?;
+    if !outcome.ok {
+        eprintln!(
+            "scripts/frontend-image {tag} failed; trying once more:\n{}",
+            tail(&outcome.log, 40)
+        );
+        outcome = attempt()?;
+    }
     if !outcome.ok {
         return Err(format!(
-            "scripts/frontend-image {tag} failed:\n{}",
+            "scripts/frontend-image {tag} failed twice:\n{}",
             tail(&outcome.log, 40)
         ));
     }

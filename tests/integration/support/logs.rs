@@ -67,7 +67,8 @@ pub struct ErrorReport {
     /// The `Dockerfile:N` box: the location line and the snippet lines (empty when none).
     pub snippet: Vec<String>,
     /// The `ERROR:` line without `ERROR: ` and the CLI's own `failed to build: ` / `failed to
-    /// solve: ` wrappers, without what names the frontend (`failed with
+    /// solve: ` / `failed to run Build function: ` wrappers (buildx adds the last one, now and
+    /// then, when it ran the build through its client-side gateway), without what names the frontend (`failed with
     /// build-arg:BUILDKIT_SYNTAX = <image>: `, `frontend <image> returned an error: `…), and
     /// without the location each frontend puts first (ours `Dockerfile:4:1: `, the builtin's
     /// `dockerfile parse error on line 4: `): the snippet box shows the location.
@@ -81,7 +82,11 @@ pub fn error_report(log: &str) -> Option<ErrorReport> {
     let mut message = lines[at].trim_start_matches("ERROR: ").to_string();
     loop {
         let before = message.len();
-        for wrapper in ["failed to build: ", "failed to solve: "] {
+        for wrapper in [
+            "failed to build: ",
+            "failed to solve: ",
+            "failed to run Build function: ",
+        ] {
             if let Some(rest) = message.strip_prefix(wrapper) {
                 message = rest.to_string();
             }
@@ -194,5 +199,11 @@ ERROR: failed to build: failed to solve: failed with build-arg:BUILDKIT_SYNTAX =
         );
         assert_eq!(ours, builtin);
         assert_eq!(builtin.unwrap().message, "unknown flag: --x");
+        // As engine 26's buildx printed it once for case 41, through its client-side gateway.
+        let wrapped = error_report(
+            "ERROR: failed to build: failed to solve: failed to run Build function: \
+             Dockerfile:3:6: unknown flag: --x\n",
+        );
+        assert_eq!(wrapped, ours);
     }
 }

@@ -1,5 +1,6 @@
 //! The real test stack (scripts/stack): its registry and Docker Engine, and helpers to drive them.
 
+use crate::support::buildx;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -190,29 +191,12 @@ impl Stack {
             .expect("Docker-Content-Digest header")
     }
 
-    /// `STAGETRAIL_E2E_FRONTEND`, else `scripts/frontend-image` built from this tree (once per test
-    /// process).
+    /// `STAGETRAIL_E2E_FRONTEND`, else the image of this tree ([`buildx::frontend_image`]).
     pub fn frontend(&self) -> String {
-        static IMAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        IMAGE
-            .get_or_init(|| {
-                if let Ok(image) = std::env::var("STAGETRAIL_E2E_FRONTEND") {
-                    if !image.is_empty() && image != "builtin" {
-                        return image;
-                    }
-                }
-                // One tag per test process: test runs from several worktrees share the stack.
-                let tag = format!(
-                    "{}/stagetrail/frontend:e2e-{}",
-                    self.registry,
-                    std::process::id()
-                );
-                let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-                let registry = [("STAGETRAIL_REGISTRY", self.registry.as_str())];
-                self.run("scripts/frontend-image", &[&tag], repo, &registry);
-                tag
-            })
-            .clone()
+        match std::env::var("STAGETRAIL_E2E_FRONTEND") {
+            Ok(image) if !image.is_empty() && image != "builtin" => image,
+            _ => buildx::frontend_image(&self.registry).unwrap_or_else(|e| panic!("{e}")),
+        }
     }
 
     /// `docker buildx build` of `dir` through `frontend` with the stack's Debian as `BASE`; its
