@@ -43,6 +43,11 @@ pub struct Args {
     /// its catalog from `--catalogs` (repeatable).
     #[arg(long, value_name = "KEY=DIR", requires = "plan")]
     pub scan: Vec<String>,
+    /// With `--scan KEY=…` of a key in the plan's `diffs`: catalog it from its parent's catalog
+    /// (in `--catalogs`) and its changes over that parent at DIR (a DiffOp), as `--parent` and
+    /// `--diff` do (repeatable).
+    #[arg(long, value_name = "KEY=DIR", requires = "scan")]
+    pub changes: Vec<String>,
     /// With `--plan`: compose the final stage's catalog from its parent's and its sources'
     /// ([`ScanPlan::composition`]) instead of reading it; when they do not compose, write no
     /// documents but [`files::NOT_COMPOSED`], saying why.
@@ -149,19 +154,16 @@ fn read_scanned(dir: &Path) -> anyhow::Result<Scanned> {
 /// `--catalog-out`: one filesystem's catalog.
 fn catalog_one(args: &Args, out: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
-    let fs = LocalFs::new(&args.src);
-    let (scanned, from) = match (&args.parent, &args.diff) {
-        (Some(parent), Some(diff)) => {
-            let (s, incremental) = read_scanned(parent)?.child(&fs, &LocalFs::new(diff));
-            (s, incremental.then_some(" from its parent and their diff"))
-        }
-        _ => (Scanned::full(&fs), None),
+    let parent = match (&args.parent, &args.diff) {
+        (Some(parent), Some(diff)) => Some((read_scanned(parent)?, diff)),
+        _ => None,
     };
+    let incremental = parent.as_ref().map(|(p, d)| (p, d.as_path()));
+    let scanned = catalog_here(&args.key, &args.src, incremental, started);
     let bytes = serde_json::to_vec(&scanned).context("cannot encode the catalog")?;
     std::fs::create_dir_all(out).with_context(|| format!("{}", out.display()))?;
     let path = out.join(CATALOG_FILE);
     std::fs::write(&path, bytes).with_context(|| format!("{}", path.display()))?;
-    log_cataloged(&args.key, &scanned.catalog, from, started);
     Ok(())
 }
 
@@ -176,24 +178,45 @@ fn log_cataloged(key: &str, catalog: &Catalog, from: Option<&str>, started: Inst
     );
 }
 
-/// `--scan KEY=DIR` values as a map; every KEY must be one `plan` scans.
-fn scanned_here<'a>(
-    plan: &ScanPlan,
+/// `--FLAG KEY=DIR` values as a map; every KEY must be one of `keys` (the plan's `what`).
+fn key_dirs<'a>(
+    flag: &str,
     values: &'a [String],
+    keys: &[String],
+    what: &str,
 ) -> anyhow::Result<BTreeMap<&'a str, &'a Path>> {
-    let keys = plan.scanned_keys();
-    let mut here = BTreeMap::new();
+    let mut dirs = BTreeMap::new();
     for v in values {
         let (key, dir) = v
             .split_once('=')
             .filter(|(k, d)| !k.is_empty() && !d.is_empty())
-            .ok_or_else(|| anyhow::anyhow!("--scan {v:?}: expected KEY=DIR"))?;
+            .ok_or_else(|| anyhow::anyhow!("--{flag} {v:?}: expected KEY=DIR"))?;
         if !keys.iter().any(|k| k == key) {
-            anyhow::bail!("--scan {v:?}: the plan scans no {key:?} (it scans {keys:?})");
+            anyhow::bail!("--{flag} {v:?}: {key:?} is not one of the plan's {what} {keys:?}");
         }
-        here.insert(key, Path::new(dir));
+        dirs.insert(key, Path::new(dir));
     }
-    Ok(here)
+    Ok(dirs)
+}
+
+/// Catalogs `dir` for plan key `key`, from a parent's catalog and the changes over it when
+/// `incremental`; logs it with the time since `started`.
+fn catalog_here(
+    key: &str,
+    dir: &Path,
+    incremental: Option<(&Scanned, &Path)>,
+    started: Instant,
+) -> Scanned {
+    let fs = LocalFs::new(dir);
+    let (scanned, from) = match incremental {
+        Some((parent, changes)) => {
+            let (s, incremental) = parent.child(&fs, &LocalFs::new(changes));
+            (s, incremental.then_some(" from its parent and their diff"))
+        }
+        None => (Scanned::full(&fs), None),
+    };
+    log_cataloged(key, &scanned.catalog, from, started);
+    scanned
 }
 
 fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
@@ -206,7 +229,17 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
             e.column()
         )
     })?;
-    let here = scanned_here(&plan, &args.scan)?;
+    let here = key_dirs("scan", &args.scan, &plan.scanned_keys(), "scanned keys")?;
+    let with_parents: Vec<String> = plan.diffs.keys().cloned().collect();
+    let changes = key_dirs(
+        "changes",
+        &args.changes,
+        &with_parents,
+        "keys with a parent (diffs)",
+    )?;
+    if let Some(key) = changes.keys().find(|k| !here.contains_key(*k)) {
+        anyhow::bail!("--changes {key}=…: give --scan {key}=DIR too");
+    }
     let started = Instant::now();
     let composition = match args.compose {
         true => Some(plan.composition().ok_or_else(|| {
@@ -214,26 +247,39 @@ fn run_plan(plan_path: &Path, args: &Args) -> anyhow::Result<()> {
         })?),
         false => None,
     };
-    // Every catalog at once, read back or (`--scan`) cataloged here; the time spent cataloging
-    // is left out of the rendering time.
+    // Every catalog at once, read back or (`--scan`) cataloged here, then those cataloged from
+    // their parent's (`--changes`); the time spent cataloging is left out of the rendering time.
     let mut keys = plan.scanned_keys();
     keys.retain(|k| composition.as_ref().is_none_or(|c| *k != c.key));
-    let loaded = parallel::map(&keys, |key| match here.get(key.as_str()) {
+    let (later, first): (Vec<String>, Vec<String>) = keys
+        .into_iter()
+        .partition(|k| changes.contains_key(k.as_str()));
+    let loaded = parallel::map(&first, |key| match here.get(key.as_str()) {
         Some(dir) => {
             let scan_started = Instant::now();
-            let scanned = Scanned::full(&LocalFs::new(dir));
-            log_cataloged(key, &scanned.catalog, None, scan_started);
+            let scanned = catalog_here(key, dir, None, scan_started);
             Ok((scanned, scan_started.elapsed()))
         }
         None => read_scanned(&args.catalogs.join(key)).map(|s| (s, Duration::ZERO)),
     });
     let mut scans = BTreeMap::new();
     let mut scanning = Duration::ZERO;
-    for (key, result) in keys.into_iter().zip(loaded) {
+    for (key, result) in first.into_iter().zip(loaded) {
         let (scanned, took) = result?;
         scanning = scanning.max(took);
         scans.insert(key, scanned);
     }
+    let scan_started = Instant::now();
+    for key in plan.scan_order().into_iter().filter(|k| later.contains(k)) {
+        let parent = &plan.diffs[&key];
+        let parent = scans.get(parent).ok_or_else(|| {
+            anyhow::anyhow!("--changes {key}=…: no catalog of its parent {parent}")
+        })?;
+        let incremental = Some((parent, changes[key.as_str()]));
+        let scanned = catalog_here(&key, here[key.as_str()], incremental, Instant::now());
+        scans.insert(key, scanned);
+    }
+    scanning += scan_started.elapsed();
     if let Some(c) = &composition {
         let composed_started = Instant::now();
         match compose(c, &scans) {
@@ -499,12 +545,73 @@ mod tests {
         assert!(String::from_utf8_lossy(&from_catalog.0).contains("pkg:cargo/x@1.0.0"));
         assert_eq!(from_catalog, scanned);
         for (bad, says) in [
-            ("stage-9=/x", "the plan scans no \"stage-9\""),
+            (
+                "stage-9=/x",
+                "\"stage-9\" is not one of the plan's scanned keys",
+            ),
             ("stage-0", "expected KEY=DIR"),
         ] {
             let err = render("c", vec![bad.into()]).unwrap_err().to_string();
             assert!(err.contains(says), "{err}");
         }
         assert!(!t.path().join("c").exists());
+    }
+
+    #[test]
+    fn a_filesystem_scanned_here_from_its_parent_and_changes_gives_the_full_scans_documents() {
+        let t = tempfile::tempdir().unwrap();
+        let lock = |dir: &Path, name: &str| {
+            std::fs::create_dir_all(dir).unwrap();
+            let text =
+                format!("version = 3\n\n[[package]]\nname = \"{name}\"\nversion = \"1.0.0\"\n");
+            std::fs::write(dir.join("Cargo.lock"), text).unwrap();
+        };
+        let (parent, child, diff) = (t.path().join("p"), t.path().join("c"), t.path().join("d"));
+        lock(&parent.join("a"), "x");
+        lock(&child.join("a"), "x");
+        lock(&child.join("b"), "y");
+        lock(&diff.join("b"), "y");
+        let plan = t.path().join("plan.json");
+        std::fs::write(
+            &plan,
+            r#"{"platform":"linux/amd64","epoch":1,"diffs":{"stage-1":"stage-0"},"stages":[
+               {"index":0,"name":"base","emit":true,"from_line":1,"base":{"kind":"scratch"},"steps":[]},
+               {"index":1,"name":"app","emit":true,"is_final":true,"from_line":3,
+                "base":{"kind":"stage","stage":0},"steps":[]}]}"#,
+        )
+        .unwrap();
+        let base = Args {
+            src: parent.clone(),
+            key: "stage-0".into(),
+            ..Args::default()
+        };
+        catalog_one(&base, &t.path().join("catalogs/stage-0")).unwrap();
+        let render = |out: &str, scan: &[String], changes: &[String]| {
+            let args = Args {
+                catalogs: t.path().join("catalogs"),
+                out: t.path().join(out),
+                scan: scan.to_vec(),
+                changes: changes.to_vec(),
+                ..Args::default()
+            };
+            run_plan(&plan, &args)
+                .map(|()| std::fs::read(t.path().join(out).join("sbom.spdx.json")).unwrap())
+        };
+        let here = [format!("stage-1={}", child.display())];
+        let changes = [format!("stage-1={}", diff.display())];
+        let full = render("full", &here, &[]).unwrap();
+        let incremental = render("incremental", &here, &changes).unwrap();
+        assert_eq!(full, incremental);
+        let text = String::from_utf8_lossy(&full);
+        assert!(text.contains("pkg:cargo/x@1.0.0") && text.contains("pkg:cargo/y@1.0.0"));
+        let err = render("bad", &[], &changes).unwrap_err().to_string();
+        assert!(err.contains("give --scan stage-1=DIR too"), "{err}");
+        let not_in_diffs = [format!("stage-0={}", diff.display())];
+        let err = render("bad", &here, &not_in_diffs).unwrap_err().to_string();
+        assert!(
+            err.contains("the plan's keys with a parent (diffs) [\"stage-1\"]"),
+            "{err}"
+        );
+        assert!(!t.path().join("bad").exists());
     }
 }

@@ -142,7 +142,8 @@ fn gateway_reader_scan_context_and_verify_every_stage() {
 }
 
 /// A final stage on a Debian base that only copies stages' paths onto the same paths: `npm` is
-/// also a base of `tools`, `rust` and `tools` are used by the final stage alone.
+/// also a base of `tools`, `rust` and `tools` are used by the final stage alone (`tools` is
+/// cataloged from `npm`'s catalog and its changes, `rust` walked: it starts from an image).
 const COMPOSED_STAGES: &str = "ARG BASE\nFROM ${BASE} AS npm\nCOPY npm/ /app/\n\
     FROM ${BASE} AS rust\nCOPY rust/Cargo.lock /src/Cargo.lock\n\
     FROM npm AS tools\nRUN echo tools > /tools\n\
@@ -161,14 +162,24 @@ fn a_composed_final_stage_has_the_full_scans_documents() {
             .any(|l| l.contains("stagetrail scan: stage-3: ") && l.contains("composed from")),
         "the final stage's catalog is not composed:\n{log}"
     );
-    // The same filesystems, the last copy through a wildcard: not composed, scanned whole.
+    // `tools` (FROM npm, used by the final stage alone) is cataloged from npm's catalog and the
+    // DiffOp of the two, where the final stage's catalog is composed.
+    assert!(
+        log.lines().any(|l| l.contains("stagetrail scan: stage-2: ")
+            && l.contains("from its parent and their diff")),
+        "tools is not cataloged from its changes:\n{log}"
+    );
+    // The same filesystems, the last copy through a wildcard: not composed, each walked whole.
     let full_scan = COMPOSED_STAGES.replace(
         "COPY --from=tools /tools /tools",
         "COPY --from=tools /tool[s] /tools",
     );
     put(&dir, "Dockerfile", &full_scan);
     let log = push_with_sboms(&s, &dir, &frontend, &image("full"), &["--no-cache"]);
-    assert!(!log.contains("composed from"), "{log}");
+    assert!(
+        !log.contains("composed from") && !log.contains("from its parent"),
+        "{log}"
+    );
     same_documents(&s, &image("full"), &image("exec"), 4);
     let spdx = s.statements(&image("exec"), SPDX);
     let last = spdx_purls(&spdx["stage-3"]["predicate"]);

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use super::failure::Failure;
-use super::sbom_exec;
+use super::sbom_exec::{self, Diffs};
 use super::vulndb;
 use crate::bridge::caps::llb_ids;
 use crate::bridge::Bridge;
@@ -277,7 +277,11 @@ pub async fn attest(
     let out = match (req.reader, &req.scanner_image) {
         (Reader::Exec, Some(image)) => {
             let db = db.as_ref();
-            let diffs = req.incremental && bridge.has_llb_cap(llb_ids::DIFF_OP);
+            let diffs = match (bridge.has_llb_cap(llb_ids::DIFF_OP), req.incremental) {
+                (false, _) => Diffs::None,
+                (true, false) => Diffs::Leaves,
+                (true, true) => Diffs::All,
+            };
             let plan = sbom_exec::with_diffs(&plan, diffs);
             sbom_exec::attest(bridge, opts, image, &plan, &states, db, metadata()).await?
         }

@@ -33,6 +33,9 @@ pub const PLAN_DIR: &str = "/run/plan";
 pub const SRC_DIR: &str = "/run/src";
 /// Where the composing exec finds the filesystems it catalogs itself (`<key>/`).
 pub const HERE_DIR: &str = "/run/here";
+/// Where the composing exec finds the changes of a filesystem it catalogs over its parent's
+/// (`<key>/`).
+pub const CHANGES_DIR: &str = "/run/changes";
 /// Where a cataloging exec writes its catalog.
 pub const CATALOG_OUT: &str = "/run/cat";
 /// Where a cataloging exec finds its parent's catalog.
@@ -67,12 +70,33 @@ pub struct ExecCache {
     pub no_content_hash: bool,
 }
 
-/// The plan the execs run: without [`ScanPlan::diffs`] unless `diffs` (incremental catalogs
-/// asked for, and the engine has DiffOp).
-pub fn with_diffs(plan: &ScanPlan, diffs: bool) -> ScanPlan {
+/// Which stages the execs catalog from their parent's catalog and the DiffOp of the two
+/// ([`ScanPlan::diffs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Diffs {
+    /// None: the engine has no DiffOp.
+    None,
+    /// Only the sources the composing exec catalogs ([`stagetrail_sbom::stages::Composition::leaves`]) that start from
+    /// another stage: the default. Their diff holds what the stage itself added (an application's
+    /// sources and build output), small next to the stage; a stage on an image would diff
+    /// everything its steps installed, which engine 28 materializes at a cost that grows with it.
+    Leaves,
+    /// Every stage with a parent (`STAGETRAIL_SBOM_INCREMENTAL`).
+    All,
+}
+
+/// The plan the execs run: its [`ScanPlan::diffs`] kept as `diffs` says.
+pub fn with_diffs(plan: &ScanPlan, diffs: Diffs) -> ScanPlan {
     let mut plan = plan.clone();
-    if !diffs {
-        plan.diffs.clear();
+    match diffs {
+        Diffs::None => plan.diffs.clear(),
+        Diffs::Leaves => {
+            let leaves = plan.composition().map(|c| c.leaves).unwrap_or_default();
+            let stages: Vec<String> = plan.stages.iter().map(|s| s.key()).collect();
+            plan.diffs
+                .retain(|key, parent| leaves.contains(key) && stages.contains(parent));
+        }
+        Diffs::All => {}
     }
     plan
 }
@@ -199,6 +223,12 @@ pub fn rendered_here(plan: &ScanPlan) -> Option<String> {
     (plan.scanned_keys().contains(&key) && !in_diffs).then_some(key)
 }
 
+/// The DiffOp of `parent` and `state` (plan key `key`): what the stage added or changed.
+fn changes(plan: &ScanPlan, key: &str, parent: &llb::State, state: &llb::State) -> llb::State {
+    let name = format!("[{}] stagetrail: changes of {key}", plan.platform);
+    llb::State::diff(parent, state, llb::OpMeta::named(name))
+}
+
 /// The catalog of every key `plan` scans but `skip`, each from its own exec (parents first, so a
 /// stage in [`ScanPlan::diffs`] can mount its parent's catalog).
 fn catalog_states(
@@ -216,11 +246,7 @@ fn catalog_states(
             return Err(format!("the scan plan names {key}, which has no state"));
         };
         let parent = plan.diffs.get(&key).and_then(|p| {
-            let diff = llb::State::diff(
-                states.get(p)?,
-                state,
-                llb::OpMeta::named(format!("[{}] stagetrail: changes of {key}", plan.platform)),
-            );
+            let diff = changes(plan, &key, states.get(p)?, state);
             Some((catalogs.get(p)?.clone(), diff))
         });
         let catalog = scanner.catalog(plan, &key, state, parent)?;
@@ -318,9 +344,10 @@ pub fn scanner_states(
 /// The exec rendering every document without the final stage's filesystem, when its catalog
 /// may compose ([`ScanPlan::composition`]: it only copies stages' paths onto the same paths):
 /// `stagetrail scan --compose` reads the other keys' catalogs, catalogs the sources no other
-/// stage uses itself (they change with the final stage) and composes the final stage's
-/// catalog, so it runs beside the final stage's own steps. `None` without a composition, with
-/// incremental catalogs, or when the final stage is not cataloged on its own.
+/// stage uses itself (they change with the final stage; from their parent's catalog and
+/// [`changes`] when in [`ScanPlan::diffs`]) and composes the final stage's catalog, so it runs
+/// beside the final stage's own steps. `None` without a composition, or when the final stage
+/// is not cataloged by the rendering exec (it is in [`ScanPlan::diffs`]).
 fn composing_exec(
     scanner: &Scanner<'_>,
     plan: &ScanPlan,
@@ -330,7 +357,7 @@ fn composing_exec(
     let Some(c) = plan.composition() else {
         return Ok(None);
     };
-    if !plan.diffs.is_empty() || rendered_here(plan).as_deref() != Some(c.key.as_str()) {
+    if rendered_here(plan).as_deref() != Some(c.key.as_str()) {
         return Ok(None);
     }
     let mut skip = c.leaves.clone();
@@ -340,13 +367,20 @@ fn composing_exec(
         mounts.push(scanner.read_only(format!("{CATALOGS_DIR}/{key}"), catalog));
     }
     let plan_file = format!("{PLAN_DIR}/plan.json");
+    let state = |key: &str| {
+        states
+            .get(key)
+            .ok_or_else(|| format!("the scan plan names {key}, which has no state"))
+    };
     let mut scans = Vec::new();
     for key in &c.leaves {
-        let state = states
-            .get(key)
-            .ok_or_else(|| format!("the scan plan names {key}, which has no state"))?;
-        mounts.push(scanner.read_only(format!("{HERE_DIR}/{key}"), state.clone()));
-        scans.push(format!("{key}={HERE_DIR}/{key}"));
+        mounts.push(scanner.read_only(format!("{HERE_DIR}/{key}"), state(key)?.clone()));
+        scans.push(("--scan", format!("{key}={HERE_DIR}/{key}")));
+        if let Some(parent) = plan.diffs.get(key) {
+            let diff = changes(plan, key, state(parent)?, state(key)?);
+            mounts.push(scanner.read_only(format!("{CHANGES_DIR}/{key}"), diff));
+            scans.push(("--changes", format!("{key}={CHANGES_DIR}/{key}")));
+        }
     }
     let mut args = vec![
         "--plan",
@@ -355,8 +389,8 @@ fn composing_exec(
         CATALOGS_DIR,
         "--compose",
     ];
-    for scan in &scans {
-        args.extend(["--scan", scan]);
+    for (flag, value) in &scans {
+        args.extend([*flag, value.as_str()]);
     }
     args.extend(["--out", OUT_SBOM]);
     let name = format!("[{}] stagetrail: SBOM documents", plan.platform);
@@ -597,7 +631,7 @@ mod tests {
     #[test]
     fn one_exec_catalogs_each_filesystem_and_the_rendering_one_the_final_stage() {
         let (plan, states) = one_stage();
-        let plan = with_diffs(&plan, false);
+        let plan = with_diffs(&plan, Diffs::None);
         assert_eq!(rendered_here(&plan).as_deref(), Some("stage-0"));
         let (execs, vuln) = execs(&plan, &states, None, ExecCache::default());
         assert!(!vuln);
@@ -659,7 +693,7 @@ mod tests {
     fn a_stage_with_a_parent_is_cataloged_from_its_catalog_and_their_diff() {
         let (plan, states) = one_stage();
         let (execs, _) = execs(
-            &with_diffs(&plan, true),
+            &with_diffs(&plan, Diffs::All),
             &states,
             None,
             ExecCache::default(),
@@ -787,5 +821,115 @@ mod tests {
         let platform = Platform::linux_amd64();
         let with_db = scanner_states("i", "/b", &platform, &plan, &states, Some(&db), cache);
         assert!(with_db.unwrap().composed.is_none());
+    }
+
+    #[test]
+    fn a_composed_stages_source_on_a_stage_is_cataloged_from_its_changes() {
+        // deps (on an image) ← build (FROM deps); app (on the same image) copies
+        // /app/node_modules of deps and /app/dist of build onto themselves.
+        let (_, states) = one_stage();
+        let mkdir = |st: &llb::State, path: &str| {
+            st.file(
+                llb::FileActions::new().mkdir(llb::MkdirInfo {
+                    path: path.into(),
+                    mode: 0o755,
+                    make_parents: true,
+                    owner: None,
+                    timestamp: None,
+                }),
+                llb::OpMeta::default(),
+            )
+        };
+        let base = states["base-0"].clone();
+        let deps = mkdir(&base, "/app/node_modules");
+        let build = mkdir(&deps, "/app/dist");
+        let app = mkdir(&base, "/srv");
+        let states = BTreeMap::from([
+            ("base-0".to_string(), base),
+            ("stage-0".to_string(), deps),
+            ("stage-1".to_string(), build),
+            ("stage-2".to_string(), app),
+        ]);
+        let stage = |index: usize, name: &str, base: PlanBase, steps: Vec<PlanStep>| PlanStage {
+            index,
+            name: name.into(),
+            emit: true,
+            is_final: index == 2,
+            from_line: 1,
+            base,
+            steps,
+        };
+        let copy = |from: usize, path: &str| PlanStep {
+            line: 9,
+            dest: Some(path.into()),
+            from_stage: Some(from),
+            onto_itself: true,
+            text: format!("COPY --from={from} {path} {path}"),
+        };
+        let plan = ScanPlan {
+            platform: "linux/amd64".into(),
+            stages: vec![
+                stage(0, "deps", PlanBase::Image, Vec::new()),
+                stage(1, "build", PlanBase::Stage(0), Vec::new()),
+                stage(
+                    2,
+                    "app",
+                    PlanBase::Image,
+                    vec![copy(0, "/app/node_modules"), copy(1, "/app/dist")],
+                ),
+            ],
+            same: BTreeMap::from([("base-2".to_string(), "base-0".to_string())]),
+            diffs: BTreeMap::from([
+                ("stage-0".to_string(), "base-0".to_string()),
+                ("stage-1".to_string(), "stage-0".to_string()),
+                ("stage-2".to_string(), "base-0".to_string()),
+            ]),
+            ..ScanPlan::default()
+        };
+        let leaves = with_diffs(&plan, Diffs::Leaves);
+        assert_eq!(
+            leaves.diffs,
+            BTreeMap::from([("stage-1".to_string(), "stage-0".to_string())])
+        );
+        let composed = |plan: &ScanPlan| {
+            let platform = Platform::linux_amd64();
+            let cache = ExecCache::default();
+            let out = scanner_states("i", "/b", &platform, plan, &states, None, cache).unwrap();
+            out.composed.map(|c| exec_list(&c))
+        };
+        let execs = composed(&leaves).expect("a composing exec");
+        let (rendering, catalogs): (Execs, Execs) = execs
+            .into_iter()
+            .partition(|(args, _)| args.contains(&"--compose".into()));
+        let (args, mounts) = &rendering[0];
+        for pair in [
+            ["--scan", "stage-1=/run/here/stage-1"],
+            ["--changes", "stage-1=/run/changes/stage-1"],
+        ] {
+            assert!(
+                args.windows(2).any(|w| w == pair),
+                "{pair:?} not in {args:?}"
+            );
+        }
+        assert_eq!(
+            dests(mounts),
+            [
+                "/",
+                "/run/catalogs/base-0",
+                "/run/catalogs/stage-0",
+                "/run/changes/stage-1",
+                "/run/here/stage-1",
+                "/run/out",
+                "/run/plan"
+            ]
+        );
+        // The image and deps have their own exec, each a full scan.
+        assert_eq!(catalogs.len(), 2, "{catalogs:?}");
+        assert!(catalogs
+            .iter()
+            .all(|(a, _)| !a.contains(&"--parent".into())));
+        // Every stage incremental: the final stage is cataloged from its parent, not composed.
+        assert!(composed(&with_diffs(&plan, Diffs::All)).is_none());
+        assert!(with_diffs(&plan, Diffs::None).diffs.is_empty());
     }
 }

@@ -32,7 +32,8 @@ pub struct Scanned {
     found: FileFindings,
     /// What the other catalogers gave, reused by a composed catalog ([`Scanned::compose`]).
     whole: WholeFindings,
-    /// The filesystem's symlinks and other special files, when its own walk saw them all.
+    /// The filesystem's symlinks and other special files, when known: its own walk saw them all,
+    /// or (a child's) its parent's were looked up again and its diff's walked.
     specials: Option<Specials>,
     /// At least as many regular files as the filesystem holds (for the walk's file cap).
     files: usize,
@@ -136,6 +137,16 @@ impl Scanned {
                 }
             }
         }
+        let specials = self.specials.as_ref().map(|mine| {
+            let candidates = mine.others.iter().chain(&changes.others);
+            let kept = candidates.filter(|p| !changed.contains(p.as_str()) && !below_replaced(p));
+            let changed_links: BTreeMap<&str, &str> = changes
+                .links
+                .iter()
+                .map(|(l, t)| (l.as_str(), t.as_str()))
+                .collect();
+            mine.child(kept, child, &changed_links)
+        });
         entries.extend(changes.files.into_iter().filter(|e| wanted(e)));
         let index = Index::new(entries);
         let reuse = Reuse {
@@ -143,13 +154,12 @@ impl Scanned {
             kept: &kept,
         };
         let (catalog, found, whole) = catalog_index(child, &index, &cats, Vec::new(), Some(reuse));
-        // Which of the parent's special files the child kept is not looked up.
         let scanned = Scanned {
             catalog,
             index,
             found,
             whole,
-            specials: None,
+            specials,
             files,
             clean_walk: true,
         };
@@ -158,12 +168,49 @@ impl Scanned {
 }
 
 /// A filesystem's paths that are neither directories nor regular files.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Specials {
     /// Every such path, sorted.
     others: Vec<String>,
     /// Each symlink among them with its target, as stored.
     links: BTreeMap<String, String>,
+}
+
+impl Specials {
+    /// A child's special files: those of `candidates` (this filesystem's and its diff's, none
+    /// below a directory the diff replaced) that `child` still has as neither directory nor
+    /// regular file — one `lstat` each, as deletions are not in the diff. A link keeps the target
+    /// the diff shows, else this filesystem's (a link the diff does not show is unchanged), else
+    /// the one read from `child`.
+    fn child<'a>(
+        &self,
+        candidates: impl Iterator<Item = &'a String>,
+        child: &LocalFs,
+        changed_links: &BTreeMap<&str, &str>,
+    ) -> Specials {
+        let mut others: Vec<String> = candidates
+            .filter(|p| {
+                child
+                    .lstat_below_real_dirs(p)
+                    .is_ok_and(|m| !matches!(m.kind, FileKind::File | FileKind::Dir))
+            })
+            .cloned()
+            .collect();
+        others.sort();
+        others.dedup();
+        let links = others
+            .iter()
+            .filter_map(|p| {
+                let target = match changed_links.get(p.as_str()) {
+                    Some(t) => Some(t.to_string()),
+                    None => self.links.get(p).cloned(),
+                }
+                .or_else(|| child.read_link(p).ok())?;
+                Some((p.clone(), target))
+            })
+            .collect();
+        Specials { others, links }
+    }
 }
 
 #[cfg(test)]

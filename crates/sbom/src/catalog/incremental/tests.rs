@@ -32,7 +32,7 @@ pub(super) fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// Writes into `diff` what `child` added or changed over `parent`: every directory of the
-/// child, files whose bytes or mode differ, symlinks whose target differs.
+/// child, files whose bytes or mode differ, symlinks whose target differs, new fifos.
 fn make_diff(parent: &Path, child: &Path, diff: &Path) {
     fs::create_dir_all(diff).unwrap();
     for e in fs::read_dir(child).unwrap() {
@@ -59,6 +59,10 @@ fn make_diff(parent: &Path, child: &Path, diff: &Path) {
                 &c,
                 &d,
             );
+        } else if !ft.is_file() {
+            if !before.is_some_and(|m| m.file_type() == ft) {
+                mkfifo(&d);
+            }
         } else {
             let same = before.is_some_and(|m| {
                 m.is_file()
@@ -87,8 +91,17 @@ fn check(change: impl FnOnce(&Path)) -> (Vec<String>, Vec<String>) {
     assert!(incremental, "fell back to a full scan");
     let full = Scanned::full(&LocalFs::new(&child));
     assert_eq!(after.catalog, full.catalog);
+    assert_eq!(after.specials, full.specials, "the child's special files");
     let purls = |s: &Scanned| s.catalog.packages.iter().map(|p| p.purl.clone()).collect();
     (purls(&before), purls(&after))
+}
+
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
 }
 
 pub(super) fn write(path: &Path, text: &str) {
@@ -179,6 +192,18 @@ fn a_directory_replaced_by_a_symlink_or_recreated() {
             &modules.join("fresh/package.json"),
             r#"{"name":"fresh","version":"1.0.0"}"#,
         );
+    });
+}
+
+#[test]
+fn symlinks_added_retargeted_and_removed() {
+    check(|c| {
+        symlink("../app", c.join("usr/local/bin/app-link")).unwrap();
+        let retargeted = c.join("usr/local/bin/goapp-link");
+        fs::remove_file(&retargeted).unwrap();
+        symlink("/etc", &retargeted).unwrap();
+        fs::remove_file(c.join("usr/share/doc/libc6-link")).unwrap();
+        mkfifo(&c.join("app/fifo"));
     });
 }
 
