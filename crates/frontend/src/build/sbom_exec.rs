@@ -76,10 +76,11 @@ pub struct ExecCache {
 pub enum Diffs {
     /// None: the engine has no DiffOp.
     None,
-    /// Only the sources the composing exec catalogs ([`stagetrail_sbom::stages::Composition::leaves`]) that start from
-    /// another stage: the default. Their diff holds what the stage itself added (an application's
-    /// sources and build output), small next to the stage; a stage on an image would diff
-    /// everything its steps installed, which engine 28 materializes at a cost that grows with it.
+    /// Only the sources the composing exec catalogs
+    /// ([`stagetrail_sbom::stages::Composition::leaves`]) that start from another stage: the
+    /// default. Their diff holds what the stage itself added (an application's sources and build
+    /// output), small next to the stage; a stage on an image would diff everything its steps
+    /// installed, which engine 28 materializes at a cost that grows with it.
     Leaves,
     /// Every stage with a parent (`STAGETRAIL_SBOM_INCREMENTAL`).
     All,
