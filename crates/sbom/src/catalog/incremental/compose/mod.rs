@@ -4,8 +4,9 @@
 //! whole-filesystem findings (dpkg, apk, rpm, Python, the distro), which no copy can reach.
 //!
 //! That is the full scan's result only when each copy lands where nothing of the parent can
-//! tell: [`Scanned::compose`] refuses (`None`) whenever a copy could replace or hide a file the
-//! parent's catalogers read, or reach one through a symlink, and the caller scans in full.
+//! tell: [`Scanned::compose`] refuses (with the reason) whenever a copy could replace or hide a
+//! file the parent's catalogers read, or reach one through a symlink, and the caller scans in
+//! full.
 
 use super::super::fs::{components, parent};
 use super::super::index::{Entry, Index, Limits};
@@ -54,9 +55,12 @@ fn link_target(link: &str, target: &str) -> String {
 impl Scanned {
     /// The catalog of this filesystem after each `(source, path)` of `copies`, in order, copied
     /// `path` of `source` onto the same `path` (root-relative, no leading `/`); the same catalog
-    /// as a full scan of the result. `None` when that cannot be known without reading it.
-    pub fn compose(&self, copies: &[(&Scanned, &str)]) -> Option<Scanned> {
-        let mine = self.specials.as_ref()?;
+    /// as a full scan of the result. Else why that cannot be known without reading it.
+    pub fn compose(&self, copies: &[(&Scanned, &str)]) -> Result<Scanned, String> {
+        let mine = self
+            .specials
+            .as_ref()
+            .ok_or("the parent's special files are not known")?;
         let limits = Limits::default();
         let cats = catalogers();
         let whole: Vec<&dyn Cataloger> = cats
@@ -66,26 +70,12 @@ impl Scanned {
             .collect();
         let mut files = self.files;
         for (i, (source, path)) in copies.iter().enumerate() {
-            let theirs = source.specials.as_ref()?;
             files += source.files;
-            let reachable = |s: &Specials| s.others.iter().any(|o| overlaps(o, path));
-            let clean = self.clean_walk && source.clean_walk && components(path).join("/") == *path;
-            if !clean
-                || path.is_empty()
-                || files > limits.max_files
-                || reachable(mine)
-                || theirs.others.iter().any(|o| under(path, o))
-                || READ_BY_NAME.iter().any(|f| overlaps(f, path))
-                || mine
-                    .links
-                    .iter()
-                    .any(|(l, t)| overlaps(&link_target(l, t), path))
-                || self.index.files().iter().any(|e| under(&e.path, path))
-                || copies[..i].iter().any(|(_, p)| overlaps(p, path))
-                || self.whole_reads_near(&whole, path)
-                || source.wanted_under(&whole, path)
-            {
-                return None;
+            if files > limits.max_files {
+                return Err(format!("/{path}: more than {} files", limits.max_files));
+            }
+            if let Some(why) = self.refusal(mine, source, path, &copies[..i], &whole) {
+                return Err(format!("/{path}: {why}"));
             }
         }
         let mut entries: Vec<Entry> = self.index.files().to_vec();
@@ -124,7 +114,7 @@ impl Scanned {
         specials.others.sort();
         let index = Index::new(entries);
         let catalog = self.composed_catalog(&index, &found, &cats);
-        Some(Scanned {
+        Ok(Scanned {
             catalog,
             index,
             found,
@@ -133,6 +123,60 @@ impl Scanned {
             files,
             clean_walk: true,
         })
+    }
+
+    /// Why copying `path` of `source` here, after the `earlier` copies, could change what a full
+    /// scan finds beyond the copied files; `None` when it cannot. `mine`: this filesystem's
+    /// special files; `whole`: the whole-filesystem catalogers.
+    fn refusal(
+        &self,
+        mine: &Specials,
+        source: &Scanned,
+        path: &str,
+        earlier: &[(&Scanned, &str)],
+        whole: &[&dyn Cataloger],
+    ) -> Option<String> {
+        let Some(theirs) = &source.specials else {
+            return Some("the source's special files are not known".into());
+        };
+        if !(self.clean_walk && source.clean_walk) {
+            return Some("a walk had warnings".into());
+        }
+        if path.is_empty() || components(path).join("/") != path {
+            return Some("not a clean path below the root".into());
+        }
+        if let Some(f) = READ_BY_NAME.iter().find(|f| overlaps(f, path)) {
+            return Some(format!("overlaps /{f}, read by name"));
+        }
+        if let Some(o) = mine.others.iter().find(|o| overlaps(o, path)) {
+            return Some(format!(
+                "overlaps /{o}, a symlink or special file of the parent"
+            ));
+        }
+        let leads_in = |(l, t): &(&String, &String)| overlaps(&link_target(l, t), path);
+        if let Some((l, _)) = mine.links.iter().find(leads_in) {
+            return Some(format!("the parent's symlink /{l} leads into or above it"));
+        }
+        if let Some(o) = theirs.others.iter().find(|o| under(path, o)) {
+            return Some(format!("/{o} is a symlink or special file of the source"));
+        }
+        if let Some(e) = self.index.files().iter().find(|e| under(&e.path, path)) {
+            let covered = &e.path;
+            return Some(format!(
+                "would cover /{covered}, which the parent's catalogers read"
+            ));
+        }
+        if let Some((_, p)) = earlier.iter().find(|(_, p)| overlaps(p, path)) {
+            return Some(format!("overlaps the earlier copy of /{p}"));
+        }
+        if self.whole_reads_near(whole, path) || source.wanted_under(whole, path) {
+            return Some(
+                "beside or holding files a whole-filesystem cataloger reads (Python's \
+                         METADATA and RECORD)"
+                    .into(),
+            );
+        }
+        None
     }
 
     /// True when one of the `whole`-filesystem catalogers read a file of this filesystem's index

@@ -10,8 +10,8 @@ use super::super::Scanned;
 use crate::catalog::fs::LocalFs;
 
 /// Builds `parent` + `copies` (each a source tree and a path) for real; asserts the composed
-/// catalog is the full scan's and returns it, or `None` when composing refused.
-fn check(parent: &Path, copies: &[(&Path, &str)]) -> Option<Scanned> {
+/// catalog is the full scan's and returns it, or why composing refused.
+fn check(parent: &Path, copies: &[(&Path, &str)]) -> Result<Scanned, String> {
     let t = tempfile::tempdir().unwrap();
     let made = t.path().join("made");
     copy_tree(parent, &made);
@@ -38,7 +38,7 @@ fn check(parent: &Path, copies: &[(&Path, &str)]) -> Option<Scanned> {
         composed.catalog,
         Scanned::full(&LocalFs::new(&made)).catalog
     );
-    Some(composed)
+    Ok(composed)
 }
 
 /// The seed's stages: `node` (Debian), `deps` (node + the application fixtures), `builder`
@@ -83,9 +83,9 @@ fn copies_of_stage_paths_onto_themselves_compose() {
     assert!(composed.catalog.distro.is_some());
     // A composed catalog composes again (a later stage built on this one).
     let again = composed.compose(&[(&Scanned::full(&LocalFs::new(&deps)), "opt/venv")]);
-    assert!(
-        again.is_none(),
-        "a Python environment is read beside its METADATA"
+    refused(
+        again,
+        "/opt/venv: beside or holding files a whole-filesystem cataloger reads",
     );
 }
 
@@ -107,29 +107,56 @@ fn copies_the_parent_could_tell_are_refused() {
     let t = tempfile::tempdir().unwrap();
     let (node, deps, builder) = stages(t.path());
     // Onto what dpkg reads by name; over the parent's own indexed files; overlapping copies.
-    assert!(check(&node, &[(&deps, "usr/share/doc/libc6")]).is_none());
-    assert!(check(&deps, &[(&builder, "app")]).is_none());
-    assert!(check(&node, &[(&deps, "app"), (&builder, "app/dist")]).is_none());
+    refused(
+        check(&node, &[(&deps, "usr/share/doc/libc6")]),
+        "/usr/share/doc/libc6: overlaps /usr/share/doc, read by name",
+    );
+    refused(
+        check(&deps, &[(&builder, "app")]),
+        "/app: would cover /app/",
+    );
+    refused(
+        check(&node, &[(&deps, "app"), (&builder, "app/dist")]),
+        "/app/dist: overlaps the earlier copy of /app",
+    );
     // Python's packages are read beside their METADATA.
-    assert!(check(&node, &[(&deps, "usr/lib/python3")]).is_none());
+    refused(
+        check(&node, &[(&deps, "usr/lib/python3")]),
+        "/usr/lib/python3: beside or holding files a whole-filesystem cataloger reads",
+    );
     // A parent symlink that leads into the copy (os-release read through it), or that is on
     // the copy's way; a source path that is a symlink (the copy follows it).
     let linked = t.path().join("linked");
     copy_tree(&node, &linked);
     fs::remove_file(linked.join("etc/os-release")).unwrap();
     symlink("../app/os-release", linked.join("etc/os-release")).unwrap();
-    assert!(check(&linked, &[(&deps, "app")]).is_none());
+    refused(
+        check(&linked, &[(&deps, "app")]),
+        "/app: the parent's symlink /etc/os-release leads into or above it",
+    );
     let on_way = t.path().join("on-way");
     copy_tree(&node, &on_way);
     symlink("/srv", on_way.join("app")).unwrap();
-    assert!(Scanned::full(&LocalFs::new(&on_way))
-        .compose(&[(&Scanned::full(&LocalFs::new(&deps)), "app/node_modules")])
-        .is_none());
+    refused(
+        Scanned::full(&LocalFs::new(&on_way))
+            .compose(&[(&Scanned::full(&LocalFs::new(&deps)), "app/node_modules")]),
+        "/app/node_modules: overlaps /app, a symlink or special file of the parent",
+    );
     let source = t.path().join("source");
     copy_tree(&deps, &source);
     fs::rename(source.join("app"), source.join("srv")).unwrap();
     symlink("/srv", source.join("app")).unwrap();
-    assert!(Scanned::full(&LocalFs::new(&node))
-        .compose(&[(&Scanned::full(&LocalFs::new(&source)), "app/node_modules")])
-        .is_none());
+    refused(
+        Scanned::full(&LocalFs::new(&node))
+            .compose(&[(&Scanned::full(&LocalFs::new(&source)), "app/node_modules")]),
+        "/app/node_modules: /app is a symlink or special file of the source",
+    );
+}
+
+/// Asserts composing refused, for a reason that starts with `why`.
+fn refused(result: Result<Scanned, String>, why: &str) {
+    match result {
+        Ok(_) => panic!("composed, though it should refuse: {why}"),
+        Err(reason) => assert!(reason.starts_with(why), "{reason:?} is not {why:?}"),
+    }
 }
